@@ -1,0 +1,113 @@
+// deno-lint-ignore-file no-console -- the CLI's own output (help, version, fatal errors)
+/**
+ * `cyberbackup`: composition root. Parses the command line, configures
+ * logging, starts the server (or runs the client or an admin command), and
+ * shuts down on signals.
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import denoJson from "./deno.json" with { type: "json" };
+import { backupCommand } from "./client/cli.ts";
+import { resolveConfig, SERVE_ARGS, serveHelp } from "./server/config.ts";
+import { configureMainLogging } from "./server/logging.ts";
+import { startServer } from "./server/serve.ts";
+
+const VERSION = denoJson.version;
+
+const USAGE = `cyberbackup ${VERSION}: encrypted client-server file backup
+
+Usage:
+  cyberbackup [serve] [options]     run the backup server (TCP protocol + admin portal)
+  cyberbackup backup [--dir DIR]    back up the files named in DIR/transfer.info
+  cyberbackup admin <command>       local administration (set-password, list-clients)
+  cyberbackup --help | --version
+
+Options of serve (flags override environment variables, which override port.info):
+${serveHelp()}
+`;
+
+async function readPortInfo(dataDir: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(join(dataDir, "port.info"));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
+async function serveCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { ...SERVE_ARGS, help: { type: "boolean", short: "h" } },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const flags = values as Record<string, string | undefined>;
+  const dataDir = flags["data-dir"] ?? Deno.env.get("CYBERBACKUP_DATA_DIR") ??
+    Deno.cwd();
+  const { config, warnings } = resolveConfig({
+    flags,
+    env: Deno.env.toObject(),
+    portInfo: flags.port ? undefined : await readPortInfo(dataDir),
+    cwd: Deno.cwd(),
+    cores: availableParallelism(),
+  });
+  await configureMainLogging({
+    level: config.logLevel,
+    logDir: join(config.dataDir, "logs"),
+  });
+  const logger = getLogger(["cyberbackup", "server"]);
+  for (const warning of warnings) logger.warn(warning);
+  let server;
+  try {
+    server = await startServer(config);
+  } catch (error) {
+    logger.fatal("Cannot start server: {message}", {
+      message: (error as Error).message,
+    });
+    return 1;
+  }
+  const stopped = Promise.withResolvers<void>();
+  const onSignal = () => stopped.resolve();
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  logger.info("CyberBackup {version} started", { version: VERSION });
+  await stopped.promise;
+  await server.stop();
+  return 0;
+}
+
+async function main(args: string[]): Promise<number> {
+  const [first, ...rest] = args;
+  if (first === "--help" || first === "-h" || first === "help") {
+    console.log(USAGE);
+    return 0;
+  }
+  if (first === "--version" || first === "-V") {
+    console.log(`cyberbackup ${VERSION}`);
+    return 0;
+  }
+  switch (first) {
+    case "backup":
+      return await backupCommand(rest);
+    case "serve":
+      return await serveCommand(rest);
+    default:
+      return await serveCommand(args);
+  }
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (error) {
+    console.error(`cyberbackup: ${(error as Error).message}`);
+    Deno.exit(2);
+  }
+}

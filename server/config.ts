@@ -1,0 +1,303 @@
+/**
+ * The server's configuration: defaults, then environment variables, then
+ * command-line flags. Pure: callers pass in the flags, the environment and
+ * the contents of `port.info`.
+ * @module
+ */
+import type { OaepHash } from "./crypto/rsa_oaep.ts";
+
+/** Log levels LogTape knows, lowest first. */
+export type LogLevel = "debug" | "info" | "warning" | "error" | "fatal";
+
+/** Limits that an administrator may change while the server runs. */
+export interface RuntimeLimitValues {
+  maxConnections: number;
+  idleTimeoutMs: number;
+}
+
+/** The effective configuration of `cyberbackup serve`. */
+export interface ServerConfig extends RuntimeLimitValues {
+  dataDir: string;
+  /** TCP port of the protocol server. */
+  port: number;
+  /** Where the TCP port came from, for the portal and the logs. */
+  portSource: "flag" | "env" | "port.info" | "default";
+  host: string;
+  httpHost: string;
+  httpPort: number;
+  workers: number;
+  /** Largest payload of one 1028 packet (its content plus 267 fixed bytes). */
+  maxPacketBytes: number;
+  /** Largest original file size accepted. */
+  maxFileBytes: number;
+  oaepHash: OaepHash;
+  logLevel: LogLevel;
+  /** Seconds that in-flight transfers get to finish on SIGINT / SIGTERM. */
+  shutdownGraceMs: number;
+}
+
+/** Default TCP port when neither a flag, the environment nor port.info says. */
+export const DEFAULT_PORT = 1256;
+
+type Kind = "int" | "size" | "string" | "hash" | "level" | "ms";
+
+interface OptionSpec {
+  flag: string;
+  env: string;
+  kind: Kind;
+  help: string;
+}
+
+/** Every `serve` option: flag, environment variable, and help text. */
+const OPTIONS = {
+  dataDir: {
+    flag: "data-dir",
+    env: "CYBERBACKUP_DATA_DIR",
+    kind: "string",
+    help:
+      "folder of port.info, defensive.db, received_files/, logs/ (default: working directory)",
+  },
+  port: {
+    flag: "port",
+    env: "CYBERBACKUP_PORT",
+    kind: "int",
+    help:
+      "TCP port of the protocol server (default: port.info, else 1256; 0 picks a free port)",
+  },
+  host: {
+    flag: "host",
+    env: "CYBERBACKUP_HOST",
+    kind: "string",
+    help: "address the protocol server binds (default 0.0.0.0)",
+  },
+  httpHost: {
+    flag: "http-host",
+    env: "CYBERBACKUP_HTTP_HOST",
+    kind: "string",
+    help: "address of the admin portal and JSON API (default 127.0.0.1)",
+  },
+  httpPort: {
+    flag: "http-port",
+    env: "CYBERBACKUP_HTTP_PORT",
+    kind: "int",
+    help:
+      "port of the admin portal and JSON API (default 9090; 0 picks a free port)",
+  },
+  workers: {
+    flag: "workers",
+    env: "CYBERBACKUP_WORKERS",
+    kind: "int",
+    help: "TCP worker threads (default: one per core)",
+  },
+  maxConnections: {
+    flag: "max-connections",
+    env: "CYBERBACKUP_MAX_CONNECTIONS",
+    kind: "int",
+    help: "concurrent TCP connections; extra ones are refused (default 1024)",
+  },
+  idleTimeoutMs: {
+    flag: "idle-timeout",
+    env: "CYBERBACKUP_IDLE_TIMEOUT",
+    kind: "ms",
+    help:
+      "drop a connection that sends nothing for this long, e.g. 60s or 500ms (default 60s)",
+  },
+  maxPacketBytes: {
+    flag: "max-packet",
+    env: "CYBERBACKUP_MAX_PACKET",
+    kind: "size",
+    help: "largest file packet payload, e.g. 16M (default 16M)",
+  },
+  maxFileBytes: {
+    flag: "max-file",
+    env: "CYBERBACKUP_MAX_FILE",
+    kind: "size",
+    help:
+      "largest file accepted, e.g. 1G (default and protocol maximum: 4294967279 bytes)",
+  },
+  oaepHash: {
+    flag: "oaep-hash",
+    env: "CYBERBACKUP_OAEP_HASH",
+    kind: "hash",
+    help:
+      "RSA-OAEP hash for the AES key: sha1 (Crypto++, PyCryptodome default) or sha256",
+  },
+  logLevel: {
+    flag: "log-level",
+    env: "CYBERBACKUP_LOG_LEVEL",
+    kind: "level",
+    help: "debug, info, warning, error or fatal (default info)",
+  },
+  shutdownGraceMs: {
+    flag: "shutdown-grace",
+    env: "CYBERBACKUP_SHUTDOWN_GRACE",
+    kind: "ms",
+    help:
+      "time transfers in flight get to finish on SIGINT/SIGTERM (default 10s)",
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+type OptionName = keyof typeof OPTIONS;
+
+/** The largest plaintext whose ciphertext size still fits a u32 field. */
+export const MAX_PROTOCOL_FILE = 0xffff_ffff - 16;
+
+const DEFAULTS: Omit<
+  ServerConfig,
+  "dataDir" | "port" | "portSource" | "workers"
+> = {
+  host: "0.0.0.0",
+  httpHost: "127.0.0.1",
+  httpPort: 9090,
+  maxConnections: 1024,
+  idleTimeoutMs: 60_000,
+  maxPacketBytes: 16 * 1024 * 1024,
+  maxFileBytes: MAX_PROTOCOL_FILE,
+  oaepHash: "sha1",
+  logLevel: "info",
+  shutdownGraceMs: 10_000,
+};
+
+/** The `parseArgs` option table of `serve`. */
+export const SERVE_ARGS = Object.fromEntries(
+  Object.values(OPTIONS).map((o) => [o.flag, { type: "string" as const }]),
+);
+
+/** Help text of every `serve` option. */
+export function serveHelp(): string {
+  return Object.values(OPTIONS).map((o) =>
+    `  --${o.flag.padEnd(16)} ${o.help}\n  ${"".padEnd(18)} env ${o.env}`
+  ).join("\n");
+}
+
+const LEVELS: readonly LogLevel[] = [
+  "debug",
+  "info",
+  "warning",
+  "error",
+  "fatal",
+];
+const SIZE_UNITS: Record<string, number> = {
+  "": 1,
+  K: 1024,
+  M: 1024 ** 2,
+  G: 1024 ** 3,
+};
+
+/** Parses one option value; throws a TypeError naming the option. */
+function parseValue(spec: OptionSpec, text: string): string | number {
+  const fail = (why: string): never => {
+    throw new TypeError(`Invalid --${spec.flag} "${text}": ${why}`);
+  };
+  switch (spec.kind) {
+    case "string":
+      return text.length > 0 ? text : fail("empty");
+    case "int":
+      return /^\d+$/.test(text) ? Number(text) : fail("not a whole number");
+    case "size": {
+      const m = /^(\d+)\s*([KMG]?)(i?B)?$/i.exec(text);
+      return m
+        ? Number(m[1]) * SIZE_UNITS[m[2].toUpperCase()]
+        : fail("not a size such as 1048576, 512K, 16M or 2G");
+    }
+    case "ms": {
+      const m = /^(\d+)\s*(ms|s|m)?$/.exec(text);
+      if (!m) return fail("not a duration such as 500ms, 30s or 5m");
+      return Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000 }[m[2] ?? "ms"]!);
+    }
+    case "hash":
+      return text === "sha1" || text === "sha256"
+        ? text
+        : fail("use sha1 or sha256");
+    case "level":
+      return (LEVELS as readonly string[]).includes(text)
+        ? text
+        : fail(`use one of ${LEVELS.join(", ")}`);
+  }
+}
+
+/** Parses `port.info`: one decimal port number. */
+export function parsePortInfo(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (!/^\d{1,5}$/.test(trimmed)) return undefined;
+  const port = Number(trimmed);
+  return port >= 1 && port <= 65535 ? port : undefined;
+}
+
+/**
+ * The effective configuration: flags over environment over port.info over
+ * defaults. Throws a TypeError for an invalid value; a bad port.info is
+ * reported through `warnings`, not fatal.
+ */
+export function resolveConfig(input: {
+  flags: Record<string, string | undefined>;
+  env: Record<string, string | undefined>;
+  /** Contents of port.info, undefined when the file is missing. */
+  portInfo?: string;
+  cwd: string;
+  cores: number;
+}): { config: ServerConfig; warnings: string[] } {
+  const warnings: string[] = [];
+  const given: Partial<Record<OptionName, string | number>> = {};
+  const sources: Partial<Record<OptionName, "flag" | "env">> = {};
+  for (
+    const [name, spec] of Object.entries(OPTIONS) as [OptionName, OptionSpec][]
+  ) {
+    const flag = input.flags[spec.flag];
+    const env = input.env[spec.env];
+    if (flag !== undefined) {
+      given[name] = parseValue(spec, flag);
+      sources[name] = "flag";
+    } else if (env !== undefined && env !== "") {
+      given[name] = parseValue(
+        { ...spec, flag: `${spec.flag} (${spec.env})` },
+        env,
+      );
+      sources[name] = "env";
+    }
+  }
+  let port = given.port as number | undefined;
+  let portSource: ServerConfig["portSource"] = sources.port ?? "default";
+  if (port === undefined) {
+    const fromFile = input.portInfo === undefined
+      ? undefined
+      : parsePortInfo(input.portInfo);
+    if (input.portInfo === undefined) {
+      warnings.push(`port.info is missing; using port ${DEFAULT_PORT}`);
+    } else if (fromFile === undefined) {
+      warnings.push(
+        `port.info does not hold a port number (1-65535); using port ${DEFAULT_PORT}`,
+      );
+    }
+    port = fromFile ?? DEFAULT_PORT;
+    portSource = fromFile === undefined ? "default" : "port.info";
+  }
+  const config = {
+    ...DEFAULTS,
+    workers: Math.max(1, input.cores),
+    dataDir: input.cwd,
+    ...given,
+    port,
+    portSource,
+  } as ServerConfig;
+  checkRanges(config);
+  return { config, warnings };
+}
+
+function checkRanges(config: ServerConfig): void {
+  const range = (name: string, value: number, min: number, max: number) => {
+    if (value < min || value > max) {
+      throw new RangeError(
+        `Invalid --${name} ${value}: must be ${min}..${max}`,
+      );
+    }
+  };
+  range("port", config.port, 0, 65535);
+  range("http-port", config.httpPort, 0, 65535);
+  range("workers", config.workers, 1, 64);
+  range("max-connections", config.maxConnections, 1, 1_000_000);
+  range("idle-timeout", config.idleTimeoutMs, 100, 24 * 3600_000);
+  range("max-packet", config.maxPacketBytes, 64 * 1024, 1024 ** 3);
+  range("max-file", config.maxFileBytes, 0, MAX_PROTOCOL_FILE);
+  range("shutdown-grace", config.shutdownGraceMs, 0, 3600_000);
+}

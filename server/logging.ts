@@ -1,0 +1,112 @@
+/**
+ * Logging set-up: console and a rotating file under `logs/` in the main
+ * thread; in worker threads one sink that forwards records to the main
+ * thread, so a single writer owns the log file.
+ * @module
+ */
+import { getRotatingFileSink } from "@logtape/file";
+import {
+  configure,
+  getConsoleSink,
+  getLogger,
+  getTextFormatter,
+  type LogRecord,
+  type Sink,
+} from "@logtape/logtape";
+import { join } from "node:path";
+import type { LogLevel } from "./config.ts";
+
+/** A log record reduced to what survives `postMessage`. */
+export interface ForwardedRecord {
+  category: readonly string[];
+  level: LogRecord["level"];
+  timestamp: number;
+  message: unknown[];
+  rawMessage: string;
+  properties: Record<string, unknown>;
+}
+
+/** Makes a value safe to structured-clone and readable in a log. */
+function plain(value: unknown): unknown {
+  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  if (value instanceof Uint8Array) return `<${value.length} bytes>`;
+  if (typeof value === "bigint") return value.toString();
+  if (typeof value === "function" || typeof value === "symbol") {
+    return String(value);
+  }
+  return value;
+}
+
+/** A record as a cloneable object. */
+export function forwardable(record: LogRecord): ForwardedRecord {
+  return {
+    category: record.category,
+    level: record.level,
+    timestamp: record.timestamp,
+    message: record.message.map(plain),
+    rawMessage: typeof record.rawMessage === "string"
+      ? record.rawMessage
+      : record.rawMessage.join("{}"),
+    properties: Object.fromEntries(
+      Object.entries(record.properties).map(([k, v]) => [k, plain(v)]),
+    ),
+  };
+}
+
+/** Re-emits a record that a worker forwarded, under its own category. */
+export function emitForwarded(record: ForwardedRecord): void {
+  const { category, ...rest } = record;
+  getLogger([...category]).emit(rest);
+}
+
+/** Logging of `cyberbackup serve` (and other subcommands) in the main thread. */
+export async function configureMainLogging(options: {
+  level: LogLevel;
+  /** Folder of the rotating log file; no file logging when absent. */
+  logDir?: string;
+  /** More sinks, e.g. the portal's live tail. */
+  extraSinks?: Record<string, Sink>;
+}): Promise<void> {
+  const sinks: Record<string, Sink> = {
+    console: getConsoleSink({
+      formatter: getTextFormatter({ timestamp: "date-time-timezone" }),
+    }),
+    ...options.extraSinks,
+  };
+  if (options.logDir) {
+    await Deno.mkdir(options.logDir, { recursive: true });
+    sinks.file = getRotatingFileSink(join(options.logDir, "cyberbackup.log"), {
+      maxSize: 10 * 1024 * 1024,
+      maxFiles: 5,
+      bufferSize: 8192,
+      flushInterval: 500,
+    });
+  }
+  await configure({
+    reset: true,
+    sinks,
+    loggers: [
+      {
+        category: ["cyberbackup"],
+        lowestLevel: options.level,
+        sinks: Object.keys(sinks),
+      },
+      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["console"] },
+    ],
+  });
+}
+
+/** Logging inside a worker thread: everything goes to `post`. */
+export async function configureWorkerLogging(options: {
+  level: LogLevel;
+  post: (record: ForwardedRecord) => void;
+}): Promise<void> {
+  await configure({
+    reset: true,
+    sinks: { forward: (record) => options.post(forwardable(record)) },
+    loggers: [
+      { category: ["cyberbackup"], lowestLevel: options.level, sinks: ["forward"] },
+      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["forward"] },
+    ],
+  });
+}

@@ -1,0 +1,162 @@
+/**
+ * The client's half of the codec: requests to bytes, response bytes to typed
+ * responses. Used by the command-line client and by tests that play a client.
+ * @module
+ */
+import { ByteReader, ByteWriter } from "./bytes.ts";
+import {
+  PROTOCOL_VERSION,
+  RequestCode,
+  ResponseCode,
+  Size,
+} from "./constants.ts";
+import type { FilePacketHeader, Response } from "./messages.ts";
+
+/** A request as a client sends it; a file packet carries its content whole. */
+export type OutgoingRequest =
+  | {
+    code: typeof RequestCode.REGISTER | typeof RequestCode.RECONNECT;
+    clientId: Uint8Array;
+    name: string;
+  }
+  | {
+    code: typeof RequestCode.SEND_PUBLIC_KEY;
+    clientId: Uint8Array;
+    name: string;
+    publicKey: Uint8Array;
+  }
+  | (FilePacketHeader & {
+    code: typeof RequestCode.SEND_FILE;
+    clientId: Uint8Array;
+    content: Uint8Array;
+  })
+  | {
+    code:
+      | typeof RequestCode.CRC_OK
+      | typeof RequestCode.CRC_RETRY
+      | typeof RequestCode.CRC_ABORT;
+    clientId: Uint8Array;
+    fileName: string;
+  };
+
+function requestHeader(
+  clientId: Uint8Array,
+  code: number,
+  payloadSize: number,
+): ByteWriter {
+  if (clientId.length !== Size.CLIENT_ID) {
+    throw new RangeError(
+      `Cannot encode request: client id must be ${Size.CLIENT_ID} bytes`,
+    );
+  }
+  return new ByteWriter(Size.REQUEST_HEADER + payloadSize)
+    .raw(clientId).u8(PROTOCOL_VERSION).u16(code).u32(payloadSize);
+}
+
+/** Builds the bytes of a request, header included. */
+export function encodeRequest(request: OutgoingRequest): Uint8Array {
+  switch (request.code) {
+    case RequestCode.REGISTER:
+    case RequestCode.RECONNECT:
+      return requestHeader(request.clientId, request.code, Size.NAME)
+        .fixedString(request.name, Size.NAME).bytes;
+    case RequestCode.SEND_PUBLIC_KEY:
+      if (request.publicKey.length !== Size.PUBLIC_KEY) {
+        throw new RangeError(
+          `Cannot encode public key: expected ${Size.PUBLIC_KEY} bytes, got ${request.publicKey.length}`,
+        );
+      }
+      return requestHeader(
+        request.clientId,
+        request.code,
+        Size.NAME + Size.PUBLIC_KEY,
+      ).fixedString(request.name, Size.NAME).raw(request.publicKey).bytes;
+    case RequestCode.SEND_FILE:
+      return requestHeader(
+        request.clientId,
+        request.code,
+        Size.FILE_PACKET_FIXED + request.content.length,
+      )
+        .u32(request.contentSize)
+        .u32(request.origFileSize)
+        .u16(request.packetNumber)
+        .u16(request.totalPackets)
+        .fixedString(request.fileName, Size.NAME)
+        .raw(request.content).bytes;
+    case RequestCode.CRC_OK:
+    case RequestCode.CRC_RETRY:
+    case RequestCode.CRC_ABORT:
+      return requestHeader(request.clientId, request.code, Size.NAME)
+        .fixedString(request.fileName, Size.NAME).bytes;
+  }
+}
+
+/** The 7-byte response header, parsed. */
+export interface ResponseHeader {
+  version: number;
+  code: number;
+  payloadSize: number;
+}
+
+/** Parses the 7-byte response header. */
+export function decodeResponseHeader(bytes: Uint8Array): ResponseHeader {
+  const r = new ByteReader(bytes);
+  return { version: r.u8(), code: r.u16(), payloadSize: r.u32() };
+}
+
+/** Largest response payload a client reads (1603 is the largest fixed one). */
+export const MAX_RESPONSE_PAYLOAD = 4096;
+
+/** Parses a response payload; throws SyntaxError for what the protocol does not allow. */
+export function decodeResponse(
+  header: ResponseHeader,
+  payload: Uint8Array,
+): Response {
+  const r = new ByteReader(payload);
+  const expectEnd = (response: Response): Response => {
+    if (r.remaining !== 0) {
+      throw new SyntaxError(
+        `Cannot parse response ${header.code}: ${r.remaining} unexpected trailing bytes`,
+      );
+    }
+    return response;
+  };
+  switch (header.code) {
+    case ResponseCode.REGISTER_OK:
+    case ResponseCode.ACK:
+    case ResponseCode.RECONNECT_REJECTED:
+      return expectEnd({
+        code: header.code,
+        clientId: r.bytes(Size.CLIENT_ID),
+      });
+    case ResponseCode.REGISTER_FAILED:
+    case ResponseCode.SERVER_ERROR:
+      return expectEnd({ code: header.code });
+    case ResponseCode.AES_KEY:
+    case ResponseCode.RECONNECT_OK: {
+      const clientId = r.bytes(Size.CLIENT_ID);
+      if (r.remaining === 0) {
+        throw new SyntaxError(
+          `Cannot parse response ${header.code}: no encrypted key`,
+        );
+      }
+      return {
+        code: header.code,
+        clientId,
+        encryptedKey: r.bytes(r.remaining),
+      };
+    }
+    case ResponseCode.FILE_RECEIVED:
+      return expectEnd({
+        code: header.code,
+        clientId: r.bytes(Size.CLIENT_ID),
+        contentSize: r.u32(),
+        fileName: r.fixedString(Size.NAME),
+        checksum: r.u32(),
+      });
+    default:
+      throw new SyntaxError(
+        `Cannot parse response: unknown response code ${header.code}`,
+      );
+  }
+}

@@ -1,0 +1,39 @@
+/** 1025 register: a new client under a name nobody holds yet. @module */
+import { getLogger } from "@logtape/logtape";
+import { ResponseCode, Size } from "../../protocol/constants.ts";
+import type { RegisterRequest, Response } from "../../protocol/messages.ts";
+import { nowOf, type SessionContext } from "../context.ts";
+import { checkUserName } from "../names.ts";
+import { type SessionState, toHex } from "../state.ts";
+
+const logger = getLogger(["cyberbackup", "session"]);
+
+/** Creates the client with a fresh random id (1600), or answers 1601. */
+export function register(
+  state: SessionState,
+  ctx: SessionContext,
+  request: RegisterRequest,
+): Response {
+  const reason = checkUserName(request.name);
+  if (reason) {
+    logger.warn("Registration refused: {reason}", { reason });
+    return { code: ResponseCode.REGISTER_FAILED };
+  }
+  const clientId = crypto.getRandomValues(new Uint8Array(Size.CLIENT_ID));
+  if (!ctx.db.createClient(clientId, request.name, nowOf(ctx))) {
+    logger.warn("Registration refused: name {name} is taken", {
+      name: request.name,
+    });
+    return { code: ResponseCode.REGISTER_FAILED };
+  }
+  const hex = toHex(clientId);
+  state.identity = { clientId, hex, name: request.name };
+  state.registeredHere = true;
+  state.aesKey = undefined;
+  logger.info("Client {name} registered as {client}", {
+    name: request.name,
+    client: hex,
+  });
+  ctx.events({ type: "registered", client: hex, name: request.name });
+  return { code: ResponseCode.REGISTER_OK, clientId };
+}

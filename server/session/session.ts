@@ -1,0 +1,153 @@
+/**
+ * One client session: checks what the request may do in the current state,
+ * dispatches it to its handler, and turns every failure into 1607.
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import { RequestCode, ResponseCode } from "../protocol/constants.ts";
+import {
+  ProtocolError,
+  type Request,
+  type Response,
+} from "../protocol/messages.ts";
+import { nowOf, type SessionContext } from "./context.ts";
+import {
+  abandonUpload,
+  isDiscarded,
+  receiveFilePacket,
+} from "./handlers/file_packet.ts";
+import { sendPublicKey } from "./handlers/public_key.ts";
+import { reconnect } from "./handlers/reconnect.ts";
+import { register } from "./handlers/register.ts";
+import { checksumVerdict } from "./handlers/verdict.ts";
+import { sameBytes, type SessionState } from "./state.ts";
+import { endTransfer } from "./transfers.ts";
+
+const logger = getLogger(["cyberbackup", "session"]);
+
+/** LastSeen is written at most this often per session. */
+const TOUCH_INTERVAL_MS = 1000;
+
+/** The protocol state machine of one client, whatever the transport. */
+export class Session {
+  #ctx: SessionContext;
+  #state: SessionState = { registeredHere: false };
+  #lastTouch = 0;
+  #closed = false;
+
+  constructor(ctx: SessionContext) {
+    this.#ctx = ctx;
+  }
+
+  /** The client this session speaks for, once known (32 hex characters). */
+  get client(): string | undefined {
+    return this.#state.identity?.hex;
+  }
+
+  /** True while an upload is under way or waits for its verdict or resend. */
+  get inTransfer(): boolean {
+    const state = this.#state;
+    return Boolean(state.upload || state.received || state.transfer);
+  }
+
+  /**
+   * Serves one request. Returns the response to send, or undefined where
+   * the protocol sends none (intermediate file packets, 1030). Never throws:
+   * what cannot be served is logged and answered 1607. A file packet's
+   * content may be left partly unread; the transport drains it.
+   */
+  async handle(request: Request): Promise<Response | undefined> {
+    if (this.#closed) throw new Error("Cannot handle request: session closed");
+    try {
+      this.#touch(request.clientId);
+      return await this.#dispatch(request);
+    } catch (error) {
+      const message = (error as Error).message;
+      if (error instanceof ProtocolError) {
+        logger.warn("Request {code} refused: {message}", {
+          code: request.code,
+          message,
+          client: this.client,
+        });
+      } else {
+        logger.error("Request {code} failed: {message}", {
+          code: request.code,
+          message,
+          client: this.client,
+          error,
+        });
+      }
+      if (request.code === RequestCode.SEND_FILE) {
+        await abandonUpload(this.#state, this.#ctx, request, message).catch(
+          (cleanup) =>
+            logger.error("Cannot clean up failed upload: {message}", {
+              message: (cleanup as Error).message,
+            }),
+        );
+      }
+      this.#ctx.events({
+        type: "error",
+        response: ResponseCode.SERVER_ERROR,
+        message,
+      });
+      return { code: ResponseCode.SERVER_ERROR };
+    }
+  }
+
+  #dispatch(
+    request: Request,
+  ): Promise<Response | undefined> | Response | undefined {
+    const state = this.#state;
+    switch (request.code) {
+      case RequestCode.REGISTER:
+        return register(state, this.#ctx, request);
+      case RequestCode.SEND_PUBLIC_KEY:
+        return sendPublicKey(state, this.#ctx, request);
+      case RequestCode.RECONNECT:
+        return reconnect(state, this.#ctx, request);
+      case RequestCode.SEND_FILE:
+        if (isDiscarded(state, request)) return undefined;
+        return receiveFilePacket(state, this.#ctx, request);
+      case RequestCode.CRC_OK:
+      case RequestCode.CRC_RETRY:
+      case RequestCode.CRC_ABORT:
+        return checksumVerdict(state, this.#ctx, request);
+    }
+  }
+
+  #touch(clientId: Uint8Array): void {
+    const identity = this.#state.identity;
+    if (!identity || !sameBytes(identity.clientId, clientId)) return;
+    const now = Date.now();
+    if (now - this.#lastTouch < TOUCH_INTERVAL_MS) return;
+    this.#lastTouch = now;
+    this.#ctx.db.touch(identity.clientId, nowOf(this.#ctx));
+  }
+
+  /**
+   * Ends the session: an upload in flight or a file still waiting for its
+   * verdict is dropped and recorded as aborted. Safe to call twice.
+   */
+  async close(reason = "connection closed"): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const state = this.#state;
+    const bytes = state.upload?.received ?? state.received?.size ?? 0;
+    await state.upload?.abort();
+    await state.received?.pending.abort();
+    state.upload = undefined;
+    state.received = undefined;
+    if (state.transfer) {
+      logger.warn("Upload of {file} aborted: {reason}", {
+        file: state.transfer.fileName,
+        reason,
+        client: this.client,
+      });
+      endTransfer(state, this.#ctx, {
+        outcome: "aborted",
+        bytes,
+        error: reason,
+      });
+    }
+  }
+}

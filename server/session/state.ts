@@ -1,0 +1,69 @@
+/**
+ * The state of one client session, which the handlers read and advance.
+ * @module
+ */
+import { ProtocolError } from "../protocol/messages.ts";
+import type { ReceivedFile, Upload } from "./upload.ts";
+
+/** Who the session speaks for, once registration or a key exchange said so. */
+export interface Identity {
+  clientId: Uint8Array;
+  /** The id as 32 lowercase hex characters, for logs and events. */
+  hex: string;
+  name: string;
+}
+
+/** The transfers-table row of the file being uploaded, spanning its resends. */
+export interface TransferRecord {
+  id: number;
+  fileName: string;
+  attempt: number;
+}
+
+/** Mutable state of one session; owned by `Session`, advanced by handlers. */
+export interface SessionState {
+  identity?: Identity;
+  /** True when this session registered its client, so may set its first key. */
+  registeredHere: boolean;
+  /** The session AES key, after 1602 or 1605. */
+  aesKey?: Uint8Array;
+  upload?: Upload;
+  /** A decrypted file waiting for 1029 / 1030 / 1031. */
+  received?: ReceivedFile;
+  transfer?: TransferRecord;
+  /** Remaining packets of an upload that failed are dropped without answers. */
+  discarding?: { fileName: string; totalPackets: number };
+}
+
+/** Lowercase hex of a byte array. */
+export function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** True when two byte arrays hold the same bytes. */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+/**
+ * The session's identity and key, when the request's client id is the one
+ * that exchanged keys; a ProtocolError otherwise (e.g. 1028 before 1026).
+ */
+export function requireKeyed(
+  state: SessionState,
+  clientId: Uint8Array,
+  action: string,
+): { identity: Identity; aesKey: Uint8Array } {
+  const { identity, aesKey } = state;
+  if (!identity || !aesKey) {
+    throw new ProtocolError(
+      `Cannot ${action}: no key exchange in this session`,
+    );
+  }
+  if (!sameBytes(identity.clientId, clientId)) {
+    throw new ProtocolError(
+      `Cannot ${action}: client id does not match the session's client ${identity.hex}`,
+    );
+  }
+  return { identity, aesKey };
+}

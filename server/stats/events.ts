@@ -1,0 +1,42 @@
+/**
+ * Events that the protocol core reports as it serves clients. Workers post
+ * them to the main thread, which folds them into live statistics.
+ * Plain JSON-compatible objects so they cross `postMessage` unchanged.
+ * @module
+ */
+
+/** How an upload ended. */
+export type TransferOutcome = "verified" | "failed" | "aborted";
+
+/** Something that happened in the protocol core. */
+export type ServerEvent =
+  | { type: "connect"; conn: string; remote: string }
+  | { type: "disconnect"; conn: string }
+  | { type: "refused"; remote: string; reason: string }
+  | { type: "registered"; client: string; name: string }
+  | { type: "key-exchanged"; client: string; name: string; reconnect: boolean }
+  | {
+    type: "transfer-start";
+    /** Unique key of this transfer, stable across its events. */
+    transfer: string;
+    client: string;
+    name: string;
+    file: string;
+    /** Size of the whole ciphertext. */
+    total: number;
+    attempt: number;
+  }
+  | { type: "transfer-progress"; transfer: string; bytes: number }
+  | {
+    type: "transfer-end";
+    transfer: string;
+    client: string;
+    file: string;
+    outcome: TransferOutcome;
+    bytes: number;
+  }
+  | { type: "received"; bytes: number }
+  | { type: "error"; response: number; message: string };
+
+/** Where the core sends its events; the transport decides where they go. */
+export type EventSink = (event: ServerEvent) => void;

@@ -1,0 +1,45 @@
+/**
+ * Schema migrations of `defensive.db`. The `clients` and `files` tables keep
+ * the exact names and columns of PROTOCOL.md ("Server state") so existing
+ * tools keep reading them; everything else is added alongside.
+ * Each entry runs once, in order, inside a transaction; `PRAGMA user_version`
+ * records how many have run. Append only: never edit a shipped migration.
+ * @module
+ */
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE clients (ID BLOB(16) PRIMARY KEY, Name VARCHAR(255) UNIQUE NOT NULL,
+     PublicKey BLOB(160), LastSeen TEXT, AESKey BLOB(32));
+   CREATE TABLE files (ID BLOB(16) NOT NULL REFERENCES clients(ID), FileName VARCHAR(255) NOT NULL,
+     PathName VARCHAR(255) NOT NULL, Verified BOOLEAN NOT NULL DEFAULT 0,
+     PRIMARY KEY (ID, FileName));`,
+  `ALTER TABLE clients ADD COLUMN CreatedAt TEXT;
+   ALTER TABLE files ADD COLUMN Size INTEGER;
+   ALTER TABLE files ADD COLUMN Checksum INTEGER;
+   ALTER TABLE files ADD COLUMN StoredAt TEXT;
+   CREATE TABLE transfers (
+     TransferID INTEGER PRIMARY KEY AUTOINCREMENT,
+     ClientID BLOB(16) NOT NULL,
+     FileName VARCHAR(255) NOT NULL,
+     Transport TEXT NOT NULL DEFAULT 'tcp',
+     StartedAt TEXT NOT NULL,
+     FinishedAt TEXT,
+     Outcome TEXT NOT NULL DEFAULT 'in_progress',
+     Bytes INTEGER NOT NULL DEFAULT 0,
+     Size INTEGER,
+     Checksum INTEGER,
+     Attempts INTEGER NOT NULL DEFAULT 1,
+     Error TEXT);
+   CREATE INDEX transfers_client ON transfers (ClientID, StartedAt);
+   CREATE INDEX transfers_started ON transfers (StartedAt);
+   CREATE INDEX transfers_outcome ON transfers (Outcome);
+   CREATE INDEX files_stored ON files (StoredAt);
+   CREATE INDEX files_name ON files (FileName);
+   CREATE INDEX clients_lastseen ON clients (LastSeen);
+   CREATE TABLE settings (Key TEXT PRIMARY KEY, Value TEXT NOT NULL);
+   CREATE TABLE admins (Name TEXT PRIMARY KEY, PasswordHash TEXT NOT NULL, UpdatedAt TEXT NOT NULL);`,
+  // Indexes behind the admin portal's sorted and filtered pages.
+  `CREATE INDEX clients_created ON clients (CreatedAt);
+   CREATE INDEX files_verified_stored ON files (Verified, StoredAt);
+   CREATE INDEX files_size ON files (Size);
+   CREATE INDEX transfers_outcome_started ON transfers (Outcome, StartedAt);`,
+];

@@ -1,0 +1,176 @@
+/**
+ * Serves one TCP connection: frames in, session core, frames out. Knows
+ * the wire framing and the idle timeout; knows nothing of what requests mean.
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import {
+  checkRequestHeader,
+  decodeFilePacketHeader,
+  decodeRequest,
+  decodeRequestHeader,
+  encodeResponse,
+} from "../protocol/codec.ts";
+import { RequestCode, ResponseCode, Size } from "../protocol/constants.ts";
+import {
+  ProtocolError,
+  type RequestHeader,
+  type Response,
+} from "../protocol/messages.ts";
+import { ExactReader, TruncatedError, writeAll } from "../io/exact_reader.ts";
+import type { Session } from "../session/session.ts";
+
+const logger = getLogger(["cyberbackup", "tcp"]);
+
+/** Receive buffer per connection; also the largest chunk handed to decrypt. */
+const READ_BUFFER_BYTES = 1024 * 1024;
+
+/** What serving a connection needs besides the socket and the session. */
+export interface ConnectionOptions {
+  maxPacketBytes: number;
+  /** Read per call so a changed limit applies to live connections. */
+  idleTimeoutMs: () => number;
+  /**
+   * Graceful shutdown: once aborted, the connection ends as soon as its
+   * session has no transfer in flight.
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * Reads requests until the client hangs up, idles out, sends something that
+ * breaks the framing, or the signal asks to stop. Requests that frame
+ * correctly but cannot be served get 1607 and the connection goes on.
+ */
+export async function serveConnection(
+  conn: Deno.Conn,
+  session: Session,
+  options: ConnectionOptions,
+): Promise<void> {
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  let idledOut = false;
+  const armIdle = () => {
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => {
+      idledOut = true;
+      reader.cancel();
+    }, options.idleTimeoutMs());
+  };
+  const reader = new ExactReader(conn.readable, {
+    bufferSize: READ_BUFFER_BYTES,
+    onData: armIdle,
+  });
+  const onAbort = () => {
+    // Between requests nothing is lost by stopping; mid-request we finish first.
+    if (!busy && !session.inTransfer) reader.cancel();
+  };
+  let busy = false;
+  options.signal?.addEventListener("abort", onAbort);
+  const send = (response: Response | undefined) =>
+    response ? writeAll(conn, encodeResponse(response)) : Promise.resolve();
+  armIdle();
+  try {
+    while (!(options.signal?.aborted && !session.inTransfer)) {
+      const headerBytes = await reader.read(Size.REQUEST_HEADER);
+      if (!headerBytes) return;
+      busy = true;
+      const header = decodeRequestHeader(headerBytes);
+      logger.debug("Request {code}, {size} payload bytes", {
+        code: header.code,
+        size: header.payloadSize,
+      });
+      try {
+        checkRequestHeader(header, options.maxPacketBytes);
+      } catch (error) {
+        // A bad header leaves no trustworthy frame boundary: answer and hang up.
+        logger.warn("Closing connection: {message}", {
+          message: (error as Error).message,
+        });
+        await send({ code: ResponseCode.SERVER_ERROR });
+        return;
+      }
+      if (header.code === RequestCode.SEND_FILE) {
+        await send(await serveFilePacket(reader, session, header));
+      } else {
+        const payload = await reader.readRequired(header.payloadSize);
+        await send(
+          await refuseMalformed(
+            () => decodeRequest(header, payload),
+            session.handle.bind(session),
+          ),
+        );
+      }
+      busy = false;
+    }
+  } catch (error) {
+    if (idledOut) {
+      logger.info("Closing idle connection after {ms} ms", {
+        ms: options.idleTimeoutMs(),
+      });
+    } else if (error instanceof TruncatedError) {
+      logger.warn("Client hung up mid-message: {message}", {
+        message: error.message,
+      });
+    } else if (!options.signal?.aborted) {
+      logger.warn("Connection failed: {message}", {
+        message: (error as Error).message,
+      });
+    }
+  } finally {
+    clearTimeout(idleTimer);
+    options.signal?.removeEventListener("abort", onAbort);
+    await session.close(idledOut ? "idle timeout" : "connection closed");
+    try {
+      conn.close();
+    } catch { /* already closed */ }
+  }
+}
+
+/**
+ * Decodes a payload whose frame is intact; a malformed field gets 1607 and
+ * the connection goes on, since the next frame boundary is still known.
+ */
+async function refuseMalformed<T>(
+  decode: () => T,
+  handle: (request: T) => Promise<Response | undefined>,
+): Promise<Response | undefined> {
+  let request: T;
+  try {
+    request = decode();
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    logger.warn("Request refused: {message}", { message: error.message });
+    return { code: ResponseCode.SERVER_ERROR };
+  }
+  return await handle(request);
+}
+
+/** Streams a 1028 packet's content to the session, then drains what it left. */
+async function serveFilePacket(
+  reader: ExactReader,
+  session: Session,
+  header: RequestHeader,
+): Promise<Response | undefined> {
+  const fixedBytes = await reader.readRequired(Size.FILE_PACKET_FIXED);
+  const contentLength = header.payloadSize - Size.FILE_PACKET_FIXED;
+  let consumed = 0;
+  const content = (async function* () {
+    for await (const chunk of reader.chunks(contentLength)) {
+      consumed += chunk.length;
+      yield chunk;
+    }
+  })();
+  const response = await refuseMalformed(
+    () => decodeFilePacketHeader(fixedBytes),
+    (fixed) =>
+      session.handle({
+        code: RequestCode.SEND_FILE,
+        clientId: header.clientId,
+        ...fixed,
+        contentLength,
+        content,
+      }),
+  );
+  await reader.skip(contentLength - consumed);
+  return response;
+}
