@@ -1,0 +1,173 @@
+/**
+ * Upload benchmark: one large file from the command-line client through the
+ * real server over loopback, against the machine's native pipeline
+ * (`openssl enc -d -aes-256-cbc | cksum`) on the same data in the same run.
+ *
+ *   deno run -A bench/upload.ts [--size-mib 1024] [--workers 2]
+ *
+ * Prints one line per figure: name, value, baseline, ratio.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { encryptedSize } from "../server/crypto/aes_cbc.ts";
+import { startServer, type TestServer } from "../tests/e2e/harness.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    "size-mib": { type: "string", default: "1024" },
+    workers: { type: "string", default: "2" },
+  },
+});
+const SIZE = Number(values["size-mib"]) * 1024 * 1024;
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+function line(name: string, value: string, baseline = "", ratio = ""): void {
+  // deno-lint-ignore no-console -- a benchmark's output is its report
+  console.log(
+    [
+      name.padEnd(34),
+      value.padStart(14),
+      baseline.padStart(14),
+      ratio.padStart(8),
+    ].join(" "),
+  );
+}
+
+/** Writes `size` pseudo-random bytes (xorshift, so no entropy bottleneck). */
+async function makeFile(path: string, size: number): Promise<void> {
+  const file = await Deno.open(path, {
+    write: true,
+    create: true,
+    truncate: true,
+  });
+  const block = new Uint32Array(4 * 1024 * 1024 / 4);
+  let x = 0x9e3779b9;
+  for (let written = 0; written < size; written += block.byteLength) {
+    for (let i = 0; i < block.length; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      block[i] = x;
+    }
+    const bytes = new Uint8Array(
+      block.buffer,
+      0,
+      Math.min(block.byteLength, size - written),
+    );
+    let off = 0;
+    while (off < bytes.length) off += await file.write(bytes.subarray(off));
+  }
+  file.close();
+}
+
+async function run(
+  cmd: string,
+  args: string[],
+): Promise<{ ms: number; out: string }> {
+  const started = performance.now();
+  const output = await new Deno.Command(cmd, {
+    args,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const ms = performance.now() - started;
+  if (!output.success) {
+    throw new Error(
+      `${cmd} failed: ${new TextDecoder().decode(output.stderr)}`,
+    );
+  }
+  return { ms, out: new TextDecoder().decode(output.stdout) };
+}
+
+/** Resident set size of a process in bytes, from /proc. */
+async function rss(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+const work = await Deno.makeTempDir({ prefix: "cb-bench-" });
+let server: TestServer | undefined;
+try {
+  const plain = `${work}/payload.bin`;
+  await makeFile(plain, SIZE);
+  const keyHex = "0123456789abcdef".repeat(4);
+  const iv = "0".repeat(32);
+  const cipherPath = `${work}/payload.enc`;
+  await run("openssl", [
+    "enc",
+    "-aes-256-cbc",
+    "-K",
+    keyHex,
+    "-iv",
+    iv,
+    "-in",
+    plain,
+    "-out",
+    cipherPath,
+  ]);
+  // Both files were just written, so both runs read from the page cache.
+  const native = await run("bash", [
+    "-c",
+    `openssl enc -d -aes-256-cbc -K ${keyHex} -iv ${iv} -in '${cipherPath}' | cksum`,
+  ]);
+  const nativeMBs = SIZE / 1e6 / (native.ms / 1000);
+  await Deno.remove(cipherPath);
+
+  server = await startServer({
+    args: [
+      "--workers",
+      values.workers!,
+      "--log-level",
+      "warning",
+      "--max-file",
+      "4G",
+    ],
+  });
+  const pid = server.child.pid;
+  const before = await rss(pid);
+  let peak = before;
+  const sampler = setInterval(async () => {
+    peak = Math.max(peak, await rss(pid).catch(() => 0));
+  }, 50);
+
+  const clientDir = `${work}/client`;
+  await Deno.mkdir(clientDir);
+  await Deno.writeTextFile(
+    `${clientDir}/transfer.info`,
+    `127.0.0.1:${server.port}\nbench\n${plain}\n`,
+  );
+  const upload = await run(Deno.execPath(), [
+    "run",
+    "-A",
+    MAIN,
+    "backup",
+    "--dir",
+    clientDir,
+  ]);
+  clearInterval(sampler);
+  const uploadMBs = SIZE / 1e6 / (upload.ms / 1000);
+
+  line("figure", "value", "baseline", "ratio");
+  line(
+    `upload ${SIZE / 1024 / 1024} MiB end to end (MB/s)`,
+    uploadMBs.toFixed(0),
+    nativeMBs.toFixed(0),
+    (uploadMBs / nativeMBs).toFixed(2),
+  );
+  line("  native: openssl -d | cksum (MB/s)", nativeMBs.toFixed(0));
+  line(
+    "server RSS growth (MiB)",
+    ((peak - before) / 1024 / 1024).toFixed(1),
+    "128",
+    ((peak - before) / (128 * 1024 * 1024)).toFixed(2),
+  );
+  line(
+    "server RSS before / peak (MiB)",
+    `${(before / 2 ** 20).toFixed(0)} / ${(peak / 2 ** 20).toFixed(0)}`,
+  );
+  line("ciphertext bytes on the wire", String(encryptedSize(SIZE)));
+} finally {
+  await server?.stop();
+  await Deno.remove(work, { recursive: true });
+}

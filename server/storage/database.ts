@@ -1,0 +1,529 @@
+/**
+ * `defensive.db`: every SQL statement of the protocol core, over one
+ * `node:sqlite` connection per thread. The main thread and each TCP worker
+ * open the same file; WAL mode and a busy timeout let them write side by
+ * side. Timestamps come from the caller so that behaviour stays testable.
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import {
+  DatabaseSync,
+  type SQLInputValue,
+  type SQLOutputValue,
+  type StatementSync,
+} from "node:sqlite";
+import { MIGRATIONS } from "./schema.ts";
+
+const logger = getLogger(["cyberbackup", "storage"]);
+
+/** A row of `clients`. */
+export interface ClientRecord {
+  id: Uint8Array;
+  name: string;
+  publicKey: Uint8Array | null;
+  lastSeen: string | null;
+  aesKey: Uint8Array | null;
+  createdAt: string | null;
+}
+
+/** A row of `files`. */
+export interface FileRecord {
+  clientId: Uint8Array;
+  fileName: string;
+  pathName: string;
+  verified: boolean;
+  size: number | null;
+  checksum: number | null;
+  storedAt: string | null;
+}
+
+/** The `Outcome` column of `transfers`. */
+export type TransferOutcome =
+  | "in_progress"
+  | "verified"
+  | "failed"
+  | "aborted"
+  | "interrupted";
+
+/** A verified upload, as `recordVerifiedFile` stores it. */
+export interface VerifiedFile {
+  clientId: Uint8Array;
+  fileName: string;
+  /** Where the file store put it. */
+  pathName: string;
+  size: number;
+  /** POSIX cksum of the plaintext. */
+  checksum: number;
+}
+
+/** The start of an upload, as `startTransfer` records it. */
+export interface NewTransfer {
+  clientId: Uint8Array;
+  fileName: string;
+  transport: "tcp" | "http";
+  /** Size of the whole ciphertext. */
+  size: number;
+  attempt: number;
+}
+
+/** How an upload ended, as `finishTransfer` records it. */
+export interface TransferResult {
+  outcome: Exclude<TransferOutcome, "in_progress">;
+  bytes: number;
+  checksum?: number;
+  error?: string;
+}
+
+/** How to open the database. */
+export interface DatabaseOptions {
+  /** How long a statement waits for another connection's lock; 5000 ms by default. */
+  busyTimeoutMs?: number;
+  /** Opens without write access; the schema must already be current. */
+  readOnly?: boolean;
+}
+
+type Row = Record<string, SQLOutputValue>;
+
+/** An Error naming the failed action, keeping SQLite's error as `cause`. */
+function failure(action: string, error: unknown): Error {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new Error(`${action}: ${reason}`, { cause: error });
+}
+
+/** Runs `fn`, turning whatever it throws into a `failure(action)`. */
+function attempt<T>(action: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw failure(action, error);
+  }
+}
+
+function blobOrNull(value: SQLOutputValue): Uint8Array | null {
+  return value instanceof Uint8Array ? value : null;
+}
+
+function textOrNull(value: SQLOutputValue): string | null {
+  return value === null ? null : String(value);
+}
+
+function numberOrNull(value: SQLOutputValue): number | null {
+  return value === null ? null : Number(value);
+}
+
+/** `Verified` as written by us (0/1) or by other tools ("true", "1"). */
+function truthy(value: SQLOutputValue): boolean {
+  if (typeof value === "string") return /^(?:1|true)$/i.test(value.trim());
+  return value !== null && Number(value) !== 0;
+}
+
+function toClient(row: Row): ClientRecord {
+  return {
+    id: row.ID as Uint8Array,
+    name: String(row.Name),
+    publicKey: blobOrNull(row.PublicKey),
+    lastSeen: textOrNull(row.LastSeen),
+    aesKey: blobOrNull(row.AESKey),
+    createdAt: textOrNull(row.CreatedAt),
+  };
+}
+
+function toFile(row: Row): FileRecord {
+  return {
+    clientId: row.ID as Uint8Array,
+    fileName: String(row.FileName),
+    pathName: String(row.PathName),
+    verified: truthy(row.Verified),
+    size: numberOrNull(row.Size),
+    checksum: numberOrNull(row.Checksum),
+    storedAt: textOrNull(row.StoredAt),
+  };
+}
+
+/** The original columns of PROTOCOL.md ("Server state") that other tools read. */
+export const SPEC_COLUMNS = {
+  clients: ["ID", "Name", "PublicKey", "LastSeen", "AESKey"],
+  files: ["ID", "FileName", "PathName", "Verified"],
+} as const;
+
+/** How many migrations have run (`PRAGMA user_version`). */
+function userVersion(db: DatabaseSync): number {
+  const row = db.prepare("PRAGMA user_version").get();
+  return Number(row?.user_version ?? 0);
+}
+
+/**
+ * True when a database at version 0 already holds PROTOCOL.md's two tables,
+ * made by another tool: the first migration then counts as done. Throws
+ * when only one of them, or one without the spec's columns, is there.
+ */
+function adoptSpecTables(db: DatabaseSync): boolean {
+  const existing = new Set(
+    db.prepare(
+      `SELECT lower(name) AS name FROM sqlite_master
+       WHERE type = 'table' AND lower(name) IN ('clients', 'files')`,
+    ).all().map((row) => String(row.name)),
+  );
+  if (existing.size === 0) return false;
+  for (const [table, columns] of Object.entries(SPEC_COLUMNS)) {
+    if (!existing.has(table)) {
+      throw new Error(`table ${table} is missing next to the existing ones`);
+    }
+    const present = new Set(
+      db.prepare(`PRAGMA table_info(${table})`).all()
+        .map((row) => String(row.name).toLowerCase()),
+    );
+    const missing = columns.filter((c) => !present.has(c.toLowerCase()));
+    if (missing.length > 0) {
+      throw new Error(`table ${table} lacks columns ${missing.join(", ")}`);
+    }
+  }
+  return true;
+}
+
+/** Every statement, prepared once per connection. */
+function prepareStatements(db: DatabaseSync) {
+  const clientColumns = "ID, Name, PublicKey, LastSeen, AESKey, CreatedAt";
+  const fileColumns =
+    "ID, FileName, PathName, Verified, Size, Checksum, StoredAt";
+  return {
+    createClient: db.prepare(
+      `INSERT INTO clients (ID, Name, CreatedAt, LastSeen) VALUES (?, ?, ?, ?)
+       ON CONFLICT (Name) DO NOTHING`,
+    ),
+    clientById: db.prepare(`SELECT ${clientColumns} FROM clients WHERE ID = ?`),
+    clientByName: db.prepare(
+      `SELECT ${clientColumns} FROM clients WHERE Name = ?`,
+    ),
+    setKeys: db.prepare(
+      `UPDATE clients SET PublicKey = coalesce(?, PublicKey), AESKey = ?,
+       LastSeen = ? WHERE ID = ?`,
+    ),
+    touch: db.prepare("UPDATE clients SET LastSeen = ? WHERE ID = ?"),
+    recordVerifiedFile: db.prepare(
+      `INSERT INTO files (${fileColumns}) VALUES (?, ?, ?, 1, ?, ?, ?)
+       ON CONFLICT (ID, FileName) DO UPDATE SET PathName = excluded.PathName,
+       Verified = 1, Size = excluded.Size, Checksum = excluded.Checksum,
+       StoredAt = excluded.StoredAt`,
+    ),
+    fileOf: db.prepare(
+      `SELECT ${fileColumns} FROM files WHERE ID = ? AND FileName = ?`,
+    ),
+    startTransfer: db.prepare(
+      `INSERT INTO transfers (ClientID, FileName, Transport, StartedAt, Size,
+       Attempts) VALUES (?, ?, ?, ?, ?, ?)`,
+    ),
+    progressTransfer: db.prepare(
+      `UPDATE transfers SET Bytes = ?
+       WHERE TransferID = ? AND Outcome = 'in_progress'`,
+    ),
+    retryTransfer: db.prepare(
+      `UPDATE transfers SET Attempts = Attempts + 1, Bytes = 0
+       WHERE TransferID = ? AND Outcome = 'in_progress'`,
+    ),
+    finishTransfer: db.prepare(
+      `UPDATE transfers SET Outcome = ?, Bytes = ?, Checksum = ?, Error = ?,
+       FinishedAt = ? WHERE TransferID = ? AND Outcome = 'in_progress'`,
+    ),
+    interruptUnfinished: db.prepare(
+      `UPDATE transfers SET Outcome = 'interrupted', FinishedAt = ?,
+       Error = coalesce(Error, 'the server stopped during the transfer')
+       WHERE Outcome = 'in_progress'`,
+    ),
+  } satisfies Record<string, StatementSync>;
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+/** Sets the per-connection pragmas that make several connections cooperate. */
+function configure(db: DatabaseSync, options: Required<DatabaseOptions>) {
+  db.exec(`PRAGMA busy_timeout = ${options.busyTimeoutMs}`);
+  db.exec("PRAGMA foreign_keys = ON");
+  if (options.readOnly) return;
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec("PRAGMA synchronous = NORMAL");
+}
+
+/**
+ * Brings the schema up to the last of MIGRATIONS in one transaction. The
+ * version is re-read under the write lock, so connections opening at once
+ * migrate exactly once.
+ */
+function migrate(db: DatabaseSync, path: string): void {
+  const target = MIGRATIONS.length;
+  if (userVersion(db) === target) return;
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    let version = userVersion(db);
+    if (version === 0 && adoptSpecTables(db)) {
+      logger.info("Adopting the existing tables of {path}", { path });
+      version = 1;
+    }
+    if (version > target) {
+      throw new Error(
+        `schema version ${version} is newer than this server's ${target}`,
+      );
+    }
+    for (; version < target; version++) {
+      attempt(
+        `Cannot migrate to schema version ${version + 1}`,
+        () => db.exec(MIGRATIONS[version]),
+      );
+      logger.info("Migrated {path} to schema version {version}", {
+        path,
+        version: version + 1,
+      });
+    }
+    db.exec(`PRAGMA user_version = ${target}`);
+    db.exec("COMMIT");
+  } catch (error) {
+    if (db.isTransaction) db.exec("ROLLBACK");
+    throw error;
+  }
+}
+
+/** The protocol core's view of `defensive.db`. */
+export class Database {
+  /** The raw connection, for the admin portal's own read queries. */
+  readonly handle: DatabaseSync;
+  #sql: Statements;
+  #open = true;
+  #depth = 0;
+
+  private constructor(handle: DatabaseSync) {
+    this.handle = handle;
+    this.#sql = prepareStatements(handle);
+  }
+
+  /**
+   * Opens (creating if needed) the database file, makes it ready for
+   * concurrent connections (WAL, busy timeout, foreign keys, synchronous
+   * NORMAL) and runs pending migrations. A file made by another tool with
+   * only PROTOCOL.md's two tables is migrated forward with its rows.
+   */
+  static open(path: string, options: DatabaseOptions = {}): Database {
+    const settings = {
+      busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+      readOnly: options.readOnly ?? false,
+    };
+    if (
+      !Number.isSafeInteger(settings.busyTimeoutMs) ||
+      settings.busyTimeoutMs < 0
+    ) {
+      throw new RangeError(
+        `Cannot open database: busy timeout ${settings.busyTimeoutMs} is not a non-negative integer`,
+      );
+    }
+    const handle = attempt(
+      `Cannot open database ${path}`,
+      () => new DatabaseSync(path, { readOnly: settings.readOnly }),
+    );
+    try {
+      configure(handle, settings);
+      if (settings.readOnly) {
+        const version = userVersion(handle);
+        if (version !== MIGRATIONS.length) {
+          throw new Error(
+            `schema version ${version} is not this server's ${MIGRATIONS.length}; open it once read-write to migrate`,
+          );
+        }
+      } else {
+        migrate(handle, path);
+      }
+      return new Database(handle);
+    } catch (error) {
+      handle.close();
+      throw failure(`Cannot open database ${path}`, error);
+    }
+  }
+
+  /** Closes the connection; later calls do nothing. */
+  close(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    attempt("Cannot close database", () => this.handle.close());
+  }
+
+  /**
+   * Inserts a client. Returns false, rather than throwing, when the name is
+   * already registered: that is an expected answer (1601), not a failure.
+   */
+  createClient(id: Uint8Array, name: string, now: string): boolean {
+    if (id.length !== 16) {
+      throw new RangeError(
+        `Cannot create client: id has ${id.length} bytes instead of 16`,
+      );
+    }
+    const action = "Cannot create client";
+    return this.#run(action, "createClient", id, name, now, now).changes > 0;
+  }
+
+  /** The client with this id, if any. */
+  clientById(id: Uint8Array): ClientRecord | undefined {
+    const row = this.#get("Cannot read client", "clientById", id);
+    return row && toClient(row);
+  }
+
+  /** The client with this name, if any. */
+  clientByName(name: string): ClientRecord | undefined {
+    const row = this.#get("Cannot read client", "clientByName", name);
+    return row && toClient(row);
+  }
+
+  /**
+   * Stores the session AES key and, on a first key exchange, the public key
+   * (a reconnect keeps the stored one). Throws when the client is gone, for
+   * instance deleted from the portal meanwhile.
+   */
+  setKeys(
+    id: Uint8Array,
+    keys: { publicKey?: Uint8Array; aesKey: Uint8Array },
+    now: string,
+  ): void {
+    const action = "Cannot store keys";
+    const publicKey = keys.publicKey ?? null;
+    const result = this.#run(
+      action,
+      "setKeys",
+      publicKey,
+      keys.aesKey,
+      now,
+      id,
+    );
+    if (result.changes === 0) {
+      throw new Error(`${action}: the client does not exist`);
+    }
+  }
+
+  /** Updates LastSeen; a client deleted meanwhile is silently skipped. */
+  touch(id: Uint8Array, now: string): void {
+    this.#run("Cannot update last-seen time", "touch", now, id);
+  }
+
+  /** Inserts or replaces the files row as verified, keeping other tools' columns. */
+  recordVerifiedFile(file: VerifiedFile, now: string): void {
+    const { clientId, fileName, pathName, size, checksum } = file;
+    const action = "Cannot record verified file";
+    const values = [clientId, fileName, pathName, size, checksum, now];
+    this.#run(action, "recordVerifiedFile", ...values);
+  }
+
+  /** The files row of this client and name, if any. */
+  fileOf(clientId: Uint8Array, fileName: string): FileRecord | undefined {
+    const action = "Cannot read file record";
+    const row = this.#get(action, "fileOf", clientId, fileName);
+    return row && toFile(row);
+  }
+
+  /** Opens a transfers row 'in_progress'; returns its TransferID. */
+  startTransfer(t: NewTransfer, now: string): number {
+    const values = [
+      t.clientId,
+      t.fileName,
+      t.transport,
+      now,
+      t.size,
+      t.attempt,
+    ];
+    const result = this.#run(
+      "Cannot start transfer",
+      "startTransfer",
+      ...values,
+    );
+    return Number(result.lastInsertRowid);
+  }
+
+  /** Records how many bytes of a running transfer have arrived. */
+  progressTransfer(id: number, bytes: number): void {
+    this.#run("Cannot record transfer progress", "progressTransfer", bytes, id);
+  }
+
+  /** Counts one more attempt of a running transfer (a resend after 1030). */
+  retryTransfer(id: number): void {
+    this.#run("Cannot retry transfer", "retryTransfer", id);
+  }
+
+  /**
+   * Closes a running transfer with its outcome. A transfer already closed
+   * (for instance marked interrupted) keeps its first outcome.
+   */
+  finishTransfer(id: number, result: TransferResult, now: string): void {
+    const { outcome, bytes } = result;
+    const values = [
+      outcome,
+      bytes,
+      result.checksum ?? null,
+      result.error ?? null,
+    ];
+    this.#run("Cannot finish transfer", "finishTransfer", ...values, now, id);
+  }
+
+  /**
+   * At start-up, marks every transfer still 'in_progress' (the process died
+   * under it) as 'interrupted'. Returns how many.
+   */
+  interruptUnfinishedTransfers(now: string): number {
+    const action = "Cannot mark unfinished transfers interrupted";
+    return Number(this.#run(action, "interruptUnfinished", now).changes);
+  }
+
+  /**
+   * Runs `fn` inside BEGIN IMMEDIATE ... COMMIT (taking the write lock up
+   * front, so it cannot deadlock on an upgrade), rolling back when it throws.
+   * Nested calls become savepoints. `fn` must be synchronous.
+   */
+  transaction<T>(fn: () => T): T {
+    const savepoint = this.#depth > 0 ? `nested_${this.#depth}` : undefined;
+    attempt("Cannot begin transaction", () =>
+      this.handle.exec(
+        savepoint ? `SAVEPOINT ${savepoint}` : "BEGIN IMMEDIATE",
+      ));
+    this.#depth++;
+    let result: T;
+    try {
+      result = fn();
+      if (result instanceof Promise) {
+        result.catch(() => {});
+        throw new TypeError(
+          "Cannot run transaction: the callback returned a promise",
+        );
+      }
+    } catch (error) {
+      this.#depth--;
+      this.#rollback(savepoint);
+      throw error;
+    }
+    this.#depth--;
+    try {
+      this.handle.exec(savepoint ? `RELEASE ${savepoint}` : "COMMIT");
+    } catch (error) {
+      this.#rollback(savepoint);
+      throw failure("Cannot commit transaction", error);
+    }
+    return result;
+  }
+
+  #run(action: string, name: keyof Statements, ...values: SQLInputValue[]) {
+    return attempt(action, () => this.#sql[name].run(...values));
+  }
+
+  #get(
+    action: string,
+    name: keyof Statements,
+    ...values: SQLInputValue[]
+  ): Row | undefined {
+    return attempt(action, () => this.#sql[name].get(...values));
+  }
+
+  #rollback(savepoint: string | undefined): void {
+    try {
+      if (savepoint) {
+        this.handle.exec(`ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`);
+      } else if (this.handle.isTransaction) {
+        this.handle.exec("ROLLBACK");
+      }
+    } catch (error) {
+      logger.error("Cannot roll back transaction: {error}", { error });
+    }
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * Test harness for end-to-end tests: the server as a real process on
+ * loopback, started the way the README starts it, and a raw protocol client.
+ * @module
+ */
+import { ExactReader, writeAll } from "../../server/io/exact_reader.ts";
+import {
+  decodeResponse,
+  decodeResponseHeader,
+  encodeRequest,
+  MAX_RESPONSE_PAYLOAD,
+  type OutgoingRequest,
+} from "../../server/protocol/client_codec.ts";
+import { encrypt } from "../../server/crypto/aes_cbc.ts";
+import { decryptKey, generateKeyPair } from "../../server/crypto/rsa_oaep.ts";
+import {
+  RequestCode,
+  ResponseCode,
+  Size,
+} from "../../server/protocol/constants.ts";
+import type { Response } from "../../server/protocol/messages.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+/** A server process under test. */
+export interface TestServer {
+  port: number;
+  /** Port of the HTTP side, when the log announced one. */
+  httpPort?: number;
+  dataDir: string;
+  child: Deno.ChildProcess;
+  /** Everything the process printed so far. */
+  output(): string;
+  /** SIGTERM, then waits for the exit status. */
+  stop(): Promise<Deno.CommandStatus>;
+  /** SIGKILL, then waits. */
+  kill(): Promise<Deno.CommandStatus>;
+}
+
+/**
+ * Starts `main.ts serve` on 127.0.0.1 with a free TCP port in `dataDir`
+ * (a new temporary folder by default) and waits until it listens.
+ */
+export async function startServer(
+  options: { dataDir?: string; args?: string[]; timeoutMs?: number } = {},
+): Promise<TestServer> {
+  const dataDir = options.dataDir ??
+    await Deno.makeTempDir({ prefix: "cb-e2e-" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      MAIN,
+      "serve",
+      "--data-dir",
+      dataDir,
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--http-host",
+      "127.0.0.1",
+      "--http-port",
+      "0",
+      "--workers",
+      "2",
+      ...(options.args ?? []),
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let text = "";
+  const decoder = new TextDecoder();
+  const collect = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) {
+      text += decoder.decode(chunk, { stream: true });
+    }
+  };
+  const collected = Promise.all([collect(child.stdout), collect(child.stderr)]);
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  let port: number | undefined;
+  while (port === undefined) {
+    port =
+      Number(/Protocol server listening on [^\s]+:(\d+)/.exec(text)?.[1]) ||
+      undefined;
+    if (port) break;
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      await child.status;
+      throw new Error(`Server did not start in time. Output:\n${text}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const httpPort =
+    Number(/Portal listening on http:\/\/[^\s]+:(\d+)/.exec(text)?.[1]) ||
+    undefined;
+  const wait = async (signal: Deno.Signal) => {
+    try {
+      child.kill(signal);
+    } catch { /* already exited */ }
+    const status = await child.status;
+    await collected;
+    return status;
+  };
+  return {
+    port,
+    httpPort,
+    dataDir,
+    child,
+    output: () => text,
+    stop: () => wait("SIGTERM"),
+    kill: () => wait("SIGKILL"),
+  };
+}
+
+/** A protocol client that speaks raw frames, for tests. */
+export class RawClient {
+  readonly conn: Deno.Conn;
+  #reader: ExactReader;
+
+  private constructor(conn: Deno.Conn) {
+    this.conn = conn;
+    this.#reader = new ExactReader(conn.readable, { bufferSize: 64 * 1024 });
+  }
+
+  static async connect(port: number): Promise<RawClient> {
+    return new RawClient(await Deno.connect({ hostname: "127.0.0.1", port }));
+  }
+
+  /** Sends raw bytes. */
+  write(bytes: Uint8Array): Promise<void> {
+    return writeAll(this.conn, bytes);
+  }
+
+  /** Sends a request without waiting for an answer. */
+  send(request: OutgoingRequest): Promise<void> {
+    return this.write(encodeRequest(request));
+  }
+
+  /** Reads one response; null when the server closed the connection. */
+  async read(): Promise<Response | null> {
+    const headerBytes = await this.#reader.read(Size.RESPONSE_HEADER);
+    if (!headerBytes) return null;
+    const header = decodeResponseHeader(headerBytes);
+    if (header.payloadSize > MAX_RESPONSE_PAYLOAD) {
+      throw new Error(`Response payload too large: ${header.payloadSize}`);
+    }
+    const payload = header.payloadSize === 0
+      ? new Uint8Array(0)
+      : await this.#reader.readRequired(header.payloadSize);
+    return decodeResponse(header, payload);
+  }
+
+  /** Sends a request and reads its answer. */
+  async request(request: OutgoingRequest): Promise<Response | null> {
+    await this.send(request);
+    return await this.read();
+  }
+
+  close(): void {
+    try {
+      this.conn.close();
+    } catch { /* already closed */ }
+  }
+}
+
+/** A registered client with its session key, on an open connection. */
+export interface KeyedClient {
+  raw: RawClient;
+  clientId: Uint8Array;
+  name: string;
+  aesKey: Uint8Array;
+  privateKey: Uint8Array;
+}
+
+/** Registers `name` and exchanges keys (1025 then 1026) on a new connection. */
+export async function registerClient(
+  port: number,
+  name: string,
+): Promise<KeyedClient> {
+  const raw = await RawClient.connect(port);
+  const registered = await raw.request({
+    code: RequestCode.REGISTER,
+    clientId: new Uint8Array(16),
+    name,
+  });
+  if (registered?.code !== ResponseCode.REGISTER_OK) {
+    raw.close();
+    throw new Error(`Registration of ${name} failed: ${registered?.code}`);
+  }
+  const { publicKey, privateKey } = generateKeyPair();
+  const keyed = await raw.request({
+    code: RequestCode.SEND_PUBLIC_KEY,
+    clientId: registered.clientId,
+    name,
+    publicKey,
+  });
+  if (keyed?.code !== ResponseCode.AES_KEY) {
+    raw.close();
+    throw new Error(`Key exchange of ${name} failed: ${keyed?.code}`);
+  }
+  return {
+    raw,
+    clientId: registered.clientId,
+    name,
+    aesKey: decryptKey(privateKey, keyed.encryptedKey),
+    privateKey,
+  };
+}
+
+/**
+ * Sends `data` as an encrypted upload in packets of `packetSize` ciphertext
+ * bytes and returns the server's answer to the last packet.
+ */
+export async function uploadFile(
+  client: KeyedClient,
+  fileName: string,
+  data: Uint8Array,
+  packetSize = 64 * 1024,
+): Promise<Response | null> {
+  const cipher = encrypt(client.aesKey, data);
+  const totalPackets = Math.max(1, Math.ceil(cipher.length / packetSize));
+  for (let i = 0; i < totalPackets; i++) {
+    await client.raw.send({
+      code: RequestCode.SEND_FILE,
+      clientId: client.clientId,
+      contentSize: cipher.length,
+      origFileSize: data.length,
+      packetNumber: i + 1,
+      totalPackets,
+      fileName,
+      content: cipher.subarray(i * packetSize, (i + 1) * packetSize),
+    });
+  }
+  return await client.raw.read();
+}
+
+/** Folder of a client's stored files. */
+export function clientDir(server: TestServer, clientId: Uint8Array): string {
+  const hex = Array.from(clientId, (b) => b.toString(16).padStart(2, "0")).join(
+    "",
+  );
+  return `${server.dataDir}/received_files/${hex}`;
+}
