@@ -11,9 +11,11 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import denoJson from "./deno.json" with { type: "json" };
 import { backupCommand } from "./client/cli.ts";
+import { runAdminCommand } from "./server/admin/command.ts";
 import { resolveConfig, SERVE_ARGS, serveHelp } from "./server/config.ts";
 import { configureMainLogging } from "./server/logging.ts";
 import { startServer } from "./server/serve.ts";
+import { LogBuffer } from "./server/stats/log_buffer.ts";
 
 const VERSION = denoJson.version;
 
@@ -58,15 +60,17 @@ async function serveCommand(args: string[]): Promise<number> {
     cwd: Deno.cwd(),
     cores: availableParallelism(),
   });
+  const logs = new LogBuffer();
   await configureMainLogging({
     level: config.logLevel,
     logDir: join(config.dataDir, "logs"),
+    extraSinks: { portal: logs.sink },
   });
   const logger = getLogger(["cyberbackup", "server"]);
   for (const warning of warnings) logger.warn(warning);
   let server;
   try {
-    server = await startServer(config);
+    server = await startServer(config, { version: VERSION, logs });
   } catch (error) {
     logger.fatal("Cannot start server: {message}", {
       message: (error as Error).message,
@@ -77,6 +81,14 @@ async function serveCommand(args: string[]): Promise<number> {
   const onSignal = () => stopped.resolve();
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
+  if (server.initialPassword) {
+    // Shown once, on the console only: it must not reach the log file.
+    console.log(
+      `\nAdmin portal account created. Sign in at http://${config.httpHost}:${server.httpPort}/login\n` +
+        `  user: admin\n  password: ${server.initialPassword}\n` +
+        "Change it with: cyberbackup admin set-password\n",
+    );
+  }
   logger.info("CyberBackup {version} started", { version: VERSION });
   await stopped.promise;
   await server.stop();
@@ -98,6 +110,10 @@ async function main(args: string[]): Promise<number> {
       return await backupCommand(rest);
     case "serve":
       return await serveCommand(rest);
+    case "admin":
+      return await runAdminCommand(rest, {
+        dataDir: Deno.env.get("CYBERBACKUP_DATA_DIR") ?? Deno.cwd(),
+      });
     default:
       return await serveCommand(args);
   }

@@ -69,7 +69,11 @@ export async function configureMainLogging(options: {
 }): Promise<void> {
   const sinks: Record<string, Sink> = {
     console: getConsoleSink({
-      formatter: getTextFormatter({ timestamp: "date-time-timezone" }),
+      formatter: getTextFormatter({
+        timestamp: "date-time-timezone",
+        // Strings read better bare: "listening on 0.0.0.0:1256", not "\"0.0.0.0\"".
+        value: (v) => typeof v === "string" ? v : Deno.inspect(v),
+      }),
     }),
     ...options.extraSinks,
   };
@@ -91,7 +95,11 @@ export async function configureMainLogging(options: {
         lowestLevel: options.level,
         sinks: Object.keys(sinks),
       },
-      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["console"] },
+      {
+        category: ["logtape", "meta"],
+        lowestLevel: "warning",
+        sinks: ["console"],
+      },
     ],
   });
 }
@@ -105,8 +113,16 @@ export async function configureWorkerLogging(options: {
     reset: true,
     sinks: { forward: (record) => options.post(forwardable(record)) },
     loggers: [
-      { category: ["cyberbackup"], lowestLevel: options.level, sinks: ["forward"] },
-      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["forward"] },
+      {
+        category: ["cyberbackup"],
+        lowestLevel: options.level,
+        sinks: ["forward"],
+      },
+      {
+        category: ["logtape", "meta"],
+        lowestLevel: "warning",
+        sinks: ["forward"],
+      },
     ],
   });
 }

@@ -1,12 +1,18 @@
 /**
  * `cyberbackup serve`: opens the data directory, recovers from a previous
- * crash, and runs the TCP worker pool and the HTTP side in one process.
+ * crash, and runs the TCP worker pool and the HTTP side (admin portal,
+ * browser client, JSON API) in one process.
  * @module
  */
 import { getLogger } from "@logtape/logtape";
+import type { Hono } from "hono";
 import { join } from "node:path";
+import { ensureAdminAccount } from "./admin/account.ts";
 import type { ServerConfig } from "./config.ts";
-import type { EventSink } from "./stats/events.ts";
+import { createApp } from "./portal/app.ts";
+import type { LogBuffer } from "./stats/log_buffer.ts";
+import { Stats } from "./stats/stats.ts";
+import { countStored } from "./storage/admin_queries.ts";
 import { Database } from "./storage/database.ts";
 import { FileStore } from "./storage/file_store.ts";
 import { TcpServer } from "./tcp/pool.ts";
@@ -16,62 +22,118 @@ const logger = getLogger(["cyberbackup", "server"]);
 /** A started server, for main.ts and the tests. */
 export interface RunningServer {
   readonly tcpPort: number;
-  readonly db: Database;
-  readonly store: FileStore;
-  readonly tcp: TcpServer;
+  readonly httpPort: number;
+  /** The admin password made on this first start, to show once; else undefined. */
+  readonly initialPassword?: string;
   /** Stops accepting, lets transfers finish within the grace period, closes the database. */
   stop(): Promise<void>;
 }
 
-/** Starts the protocol server on `config`, reporting core events to `onEvent`. */
-export async function startServer(
-  config: ServerConfig,
-  options: { onEvent?: EventSink } = {},
-): Promise<RunningServer> {
+/** What the HTTP side can be extended with (the browser client's API). */
+export interface ServeOptions {
+  version: string;
+  /** The live log tail the portal shows; main.ts also puts it in the logging set-up. */
+  logs: LogBuffer;
+}
+
+/** Opens the database and storage, cleaning up what a crash left behind. */
+async function openData(config: ServerConfig) {
   await Deno.mkdir(join(config.dataDir, "received_files"), { recursive: true });
   // The main thread opens the database first so migrations run exactly once.
   const db = Database.open(join(config.dataDir, "defensive.db"));
-  const now = new Date().toISOString();
-  const interrupted = db.interruptUnfinishedTransfers(now);
+  const interrupted = db.interruptUnfinishedTransfers(new Date().toISOString());
   if (interrupted > 0) {
     logger.warn("{count} transfers were interrupted by the last shutdown", {
       count: interrupted,
     });
   }
   const store = new FileStore(join(config.dataDir, "received_files"));
+  // Before any worker starts: afterwards .tmp holds live uploads.
   const leftovers = await store.removeLeftovers();
   if (leftovers > 0) {
     logger.warn("Removed {count} partial uploads left by the last run", {
       count: leftovers,
     });
   }
-  let tcp: TcpServer;
+  return { db, store };
+}
+
+function databaseUp(db: Database): boolean {
+  try {
+    db.handle.prepare("SELECT 1").get();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts the protocol server and the HTTP side on `config`. */
+export async function startServer(
+  config: ServerConfig,
+  options: ServeOptions,
+): Promise<RunningServer> {
+  const { db, store } = await openData(config);
+  const initialPassword = ensureAdminAccount(db);
+  let tcp: TcpServer | undefined;
+  const stats = new Stats({
+    maxConnections: () =>
+      tcp?.limits.get().maxConnections ?? config.maxConnections,
+    seed: countStored(db.handle),
+  });
   try {
     tcp = await TcpServer.start({
       config,
       workers: config.workers,
       limits: config,
-      onEvent: options.onEvent ?? (() => {}),
+      onEvent: (event) => stats.apply(event),
     });
   } catch (error) {
     db.close();
     throw error;
   }
-  logger.info("Protocol server listening on {host}:{port} with {workers} workers", {
-    host: config.host,
-    port: tcp.port,
-    workers: config.workers,
-  });
-  return {
-    tcpPort: tcp.port,
+  const pool = tcp;
+  logger.info(
+    "Protocol server listening on {host}:{port} with {workers} workers",
+    {
+      host: config.host,
+      port: pool.port,
+      workers: config.workers,
+    },
+  );
+  const stopping = new AbortController();
+  const app: Hono = createApp({
     db,
     store,
-    tcp,
+    stats,
+    logs: options.logs,
+    config: { ...config, port: pool.port },
+    limits: {
+      get: () => pool.limits.get(),
+      set: (values) => pool.limits.set(values),
+    },
+    health: () => ({ tcp: pool.listening, database: databaseUp(db) }),
+    version: options.version,
+  }, { signal: stopping.signal });
+  const http = Deno.serve({
+    hostname: config.httpHost,
+    port: config.httpPort,
+    onListen: () => {},
+  }, app.fetch);
+  const httpPort = http.addr.port;
+  logger.info("Portal listening on http://{host}:{port}", {
+    host: config.httpHost,
+    port: httpPort,
+  });
+  return {
+    tcpPort: pool.port,
+    httpPort,
+    initialPassword,
     async stop() {
       logger.info("Shutting down: waiting up to {ms} ms for transfers", {
         ms: config.shutdownGraceMs,
       });
-      await tcp.stop(config.shutdownGraceMs);
+      stopping.abort();
+      await Promise.all([http.shutdown(), pool.stop(config.shutdownGraceMs)]);
       db.close();
       logger.info("Server stopped");
     },

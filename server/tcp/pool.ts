@@ -93,7 +93,8 @@ export class TcpServer {
       const started = await Promise.allSettled(
         Array.from(
           { length: options.workers },
-          (_, i) => startWorker(i, { config, limits, onEvent: options.onEvent }),
+          (_, i) =>
+            startWorker(i, { config, limits, onEvent: options.onEvent }),
         ),
       );
       const failure = started.find((s) => s.status === "rejected");
@@ -121,16 +122,18 @@ export class TcpServer {
   async stop(graceMs: number): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    await Promise.all(this.#workers.map((worker) =>
-      new Promise<void>((resolve) => {
-        const previous = worker.onmessage;
-        worker.onmessage = (message: MessageEvent<FromWorker>) => {
-          if (message.data.type === "stopped") resolve();
-          else previous?.call(worker, message);
-        };
-        send(worker, { type: "stop", graceMs });
-      })
-    ));
+    await Promise.all(
+      this.#workers.map((worker) =>
+        new Promise<void>((resolve) => {
+          const previous = worker.onmessage;
+          worker.onmessage = (message: MessageEvent<FromWorker>) => {
+            if (message.data.type === "stopped") resolve();
+            else previous?.call(worker, message);
+          };
+          send(worker, { type: "stop", graceMs });
+        })
+      ),
+    );
     for (const worker of this.#workers) worker.terminate();
   }
 }

@@ -87,7 +87,10 @@ class TcpWorker {
       return;
     }
     const id = `${this.#name}-${++this.#nextId}`;
-    post({ type: "event", event: { type: "connect", conn: id, remote: address } });
+    post({
+      type: "event",
+      event: { type: "connect", conn: id, remote: address },
+    });
     logger.info("Connection {conn} from {address}", { conn: id, address });
     const served = serveConnection(conn, new Session(this.#ctx), {
       maxPacketBytes: this.#config.maxPacketBytes,

@@ -1,0 +1,153 @@
+/**
+ * `me.info`, the client's identity: name, client id and RSA private key.
+ * Its presence means "returning client". See PROTOCOL.md, "Client state files".
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import { createPrivateKey } from "node:crypto";
+import { basename, dirname, join } from "node:path";
+import { writeAll } from "../server/io/exact_reader.ts";
+import { Size } from "../server/protocol/constants.ts";
+import { checkUserName, InfoFileError } from "./transfer_info.ts";
+
+/** The identity saved after registration. */
+export interface MeInfo {
+  name: string;
+  /** 16 bytes. */
+  clientId: Uint8Array;
+  /** PKCS#8 DER of the RSA-1024 private key. */
+  privateKey: Uint8Array;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/** Lower-case hex of `bytes`. */
+export function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function checkPrivateKey(der: Uint8Array): string | undefined {
+  try {
+    const key = createPrivateKey({
+      key: Buffer.from(der),
+      format: "der",
+      type: "pkcs8",
+    });
+    if (key.asymmetricKeyType !== "rsa") {
+      return `key is ${key.asymmetricKeyType}, not RSA`;
+    }
+    const bits = key.asymmetricKeyDetails?.modulusLength;
+    if (bits !== 1024) return `key has ${bits} bits, not 1024`;
+    const exponent = key.asymmetricKeyDetails?.publicExponent;
+    if (exponent !== 17n) {
+      return `key has public exponent ${exponent}, not 17 (its public key would not fit the 160-byte field)`;
+    }
+    return undefined;
+  } catch {
+    return "key is not a PKCS#8 DER private key";
+  }
+}
+
+/**
+ * Parses the text of `me.info`. The key may span several lines (the classic
+ * client's Base64 encoder wraps it), so every line from 3 on is joined.
+ */
+export function parseMeInfo(
+  text: string,
+  options: { source?: string } = {},
+): MeInfo {
+  const source = options.source ?? "me.info";
+  const fail = (line: number, reason: string): never => {
+    throw new InfoFileError(
+      `Cannot read ${source}: line ${line}: ${reason} (delete the file to register again)`,
+    );
+  };
+  const lines = text.split("\n").map((line) => line.trim());
+  const name = lines[0] ?? "";
+  const nameProblem = checkUserName(name);
+  if (nameProblem) fail(1, nameProblem);
+  const idText = lines[1] ?? "";
+  if (!/^[0-9a-fA-F]{32}$/.test(idText)) {
+    fail(2, "expected the client id as 32 hex characters");
+  }
+  const clientId = new Uint8Array(Size.CLIENT_ID);
+  for (let i = 0; i < Size.CLIENT_ID; i++) {
+    clientId[i] = parseInt(idText.slice(2 * i, 2 * i + 2), 16);
+  }
+  const keyText = lines.slice(2).join("");
+  if (keyText === "") fail(3, "expected the private key in Base64");
+  if (!BASE64.test(keyText) || keyText.length % 4 === 1) {
+    fail(3, "private key is not valid Base64");
+  }
+  const privateKey = new Uint8Array(Buffer.from(keyText, "base64"));
+  const keyProblem = checkPrivateKey(privateKey);
+  if (keyProblem) fail(3, keyProblem);
+  return { name, clientId, privateKey };
+}
+
+/** The text of `me.info` for `info`, the key on one line. */
+export function formatMeInfo(info: MeInfo): string {
+  if (info.clientId.length !== Size.CLIENT_ID) {
+    throw new RangeError(
+      `Cannot format me.info: client id must be ${Size.CLIENT_ID} bytes`,
+    );
+  }
+  const key = Buffer.from(info.privateKey).toString("base64");
+  return `${info.name}\n${toHex(info.clientId)}\n${key}\n`;
+}
+
+/** Reads `path`; undefined when it does not exist (a new client). */
+export async function readMeInfo(path: string): Promise<MeInfo | undefined> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw new InfoFileError(
+      `Cannot read ${path}: ${(error as Error).message}`,
+    );
+  }
+  return parseMeInfo(text, { source: path });
+}
+
+/**
+ * Writes `path` atomically with mode 0600: a crash leaves either the old
+ * file or the new one, never a half-written key, and nobody else can read it.
+ */
+export async function writeMeInfo(path: string, info: MeInfo): Promise<void> {
+  const text = formatMeInfo(info);
+  const temp = join(
+    dirname(path),
+    `.${basename(path)}.${crypto.randomUUID()}.tmp`,
+  );
+  try {
+    const file = await Deno.open(temp, {
+      write: true,
+      createNew: true,
+      mode: 0o600,
+    });
+    try {
+      await writeAll(file, new TextEncoder().encode(text));
+      await file.sync();
+    } finally {
+      file.close();
+    }
+    await Deno.chmod(temp, 0o600);
+    await Deno.rename(temp, path);
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    throw new Error(
+      `Cannot write ${path}: ${(error as Error).message}`,
+    );
+  }
+}
+
+/** Deletes `path`; a missing file is fine. */
+export async function deleteMeInfo(path: string): Promise<void> {
+  try {
+    await Deno.remove(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw new Error(`Cannot delete ${path}: ${(error as Error).message}`);
+  }
+}

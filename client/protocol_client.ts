@@ -1,0 +1,221 @@
+/**
+ * One TCP connection to the backup server, speaking whole frames: requests
+ * out, typed responses in. Knows nothing of the flow.
+ * @module
+ */
+import { ExactReader, writeAll } from "../server/io/exact_reader.ts";
+import {
+  decodeResponse,
+  decodeResponseHeader,
+  encodeRequest,
+  MAX_RESPONSE_PAYLOAD,
+  type OutgoingRequest,
+} from "../server/protocol/client_codec.ts";
+import { PROTOCOL_VERSION, Size } from "../server/protocol/constants.ts";
+import type { Response } from "../server/protocol/messages.ts";
+
+/**
+ * The connection failed, closed, or went silent: the protocol's "dropped
+ * connection", which the client survives by connecting again.
+ */
+export class ConnectionLostError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ConnectionLostError";
+  }
+}
+
+/** The server answered something the protocol does not allow. */
+export class BadResponseError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "BadResponseError";
+  }
+}
+
+/** Limits of one connection. */
+export interface ConnectionOptions {
+  /** Give up connecting after this long (default 10 s). */
+  connectTimeoutMs?: number;
+  /** Give up waiting for a response after this long (default 120 s). */
+  responseTimeoutMs?: number;
+}
+
+/** A connection to the backup server. */
+export class ProtocolClient {
+  #conn: Deno.Conn;
+  #reader: ExactReader;
+  #responseTimeoutMs: number;
+  #receiving = false;
+  #armTimer: (() => void) | undefined;
+  #closed = false;
+
+  private constructor(conn: Deno.Conn, responseTimeoutMs: number) {
+    this.#conn = conn;
+    this.#reader = new ExactReader(conn.readable, {
+      bufferSize: MAX_RESPONSE_PAYLOAD,
+    });
+    this.#responseTimeoutMs = responseTimeoutMs;
+  }
+
+  /** Opens a connection; a refusal or timeout is a ConnectionLostError. */
+  static async connect(
+    host: string,
+    port: number,
+    options: ConnectionOptions = {},
+  ): Promise<ProtocolClient> {
+    const timeoutMs = options.connectTimeoutMs ?? 10_000;
+    try {
+      const conn = await Deno.connect({
+        hostname: host,
+        port,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      return new ProtocolClient(conn, options.responseTimeoutMs ?? 120_000);
+    } catch (error) {
+      const reason = error instanceof DOMException
+        ? `no answer within ${timeoutMs} ms`
+        : (error as Error).message;
+      throw new ConnectionLostError(
+        `Cannot connect to ${formatAddress(host, port)}: ${reason}`,
+        { cause: error },
+      );
+    }
+  }
+
+  /** Sends a request without reading an answer (file packets, 1030). */
+  async send(request: OutgoingRequest): Promise<void> {
+    await this.sendBytes(encodeRequest(request));
+  }
+
+  /** Sends bytes already encoded as one or more whole requests. */
+  async sendBytes(bytes: Uint8Array): Promise<void> {
+    if (this.#closed) {
+      throw new ConnectionLostError("Cannot send request: connection closed");
+    }
+    try {
+      await writeAll(this.#conn, bytes);
+    } catch (error) {
+      this.close();
+      throw new ConnectionLostError(
+        `Cannot send request: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  }
+
+  /**
+   * Reads exactly one response. Only one may be pending at a time; it may be
+   * started before the request it answers is fully sent, to notice an early
+   * 1607 (then pass `deferTimeout` and call `armTimeout()` once the last byte
+   * is out). A silent server past the timeout closes the connection.
+   */
+  async receive(
+    options: { timeoutMs?: number; deferTimeout?: boolean } = {},
+  ): Promise<Response> {
+    if (this.#receiving) {
+      throw new Error("Cannot receive: a response is already awaited");
+    }
+    this.#receiving = true;
+    const timeoutMs = options.timeoutMs ?? this.#responseTimeoutMs;
+    let timedOut = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    this.#armTimer = () => {
+      this.#armTimer = undefined;
+      timer = setTimeout(() => {
+        timedOut = true;
+        this.close();
+      }, timeoutMs);
+    };
+    if (!options.deferTimeout) this.#armTimer();
+    try {
+      return await this.#readResponse();
+    } catch (error) {
+      this.close();
+      if (timedOut) {
+        throw new ConnectionLostError(
+          `Cannot read response: no answer within ${timeoutMs} ms`,
+          { cause: error },
+        );
+      }
+      if (
+        error instanceof BadResponseError ||
+        error instanceof ConnectionLostError
+      ) throw error;
+      throw new ConnectionLostError(
+        `Cannot read response: ${(error as Error).message}`,
+        { cause: error },
+      );
+    } finally {
+      clearTimeout(timer);
+      this.#armTimer = undefined;
+      this.#receiving = false;
+    }
+  }
+
+  /** Starts the timeout of a receive begun with `deferTimeout`. */
+  armTimeout(): void {
+    this.#armTimer?.();
+  }
+
+  async #readResponse(): Promise<Response> {
+    const headerBytes = await this.#reader.read(Size.RESPONSE_HEADER);
+    if (!headerBytes) {
+      throw new ConnectionLostError(
+        "Cannot read response: server closed the connection",
+      );
+    }
+    const header = decodeResponseHeader(headerBytes);
+    if (header.version !== PROTOCOL_VERSION) {
+      throw new BadResponseError(
+        `Cannot read response: server speaks version ${header.version}, not ${PROTOCOL_VERSION}`,
+      );
+    }
+    if (header.payloadSize > MAX_RESPONSE_PAYLOAD) {
+      throw new BadResponseError(
+        `Cannot read response ${header.code}: payload of ${header.payloadSize} bytes exceeds ${MAX_RESPONSE_PAYLOAD}`,
+      );
+    }
+    const payload = header.payloadSize === 0
+      ? new Uint8Array(0)
+      : await this.#reader.readRequired(header.payloadSize);
+    try {
+      return decodeResponse(header, payload);
+    } catch (error) {
+      throw new BadResponseError((error as Error).message, { cause: error });
+    }
+  }
+
+  /** Sends a request and reads its one response. */
+  async request(request: OutgoingRequest): Promise<Response> {
+    await this.send(request);
+    return await this.receive();
+  }
+
+  /** True once closed, by us or after a failure. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Closes the connection; a pending receive rejects. Safe to call twice. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#conn.close();
+    } catch { /* already closed */ }
+  }
+}
+
+/** `host:port`, with brackets around an IPv6 address. */
+export function formatAddress(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The server answered 1607 (general server error): worth a retry. */
+export class ServerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ServerError";
+  }
+}

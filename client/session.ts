@@ -1,0 +1,259 @@
+/**
+ * Getting a keyed session with the server: reconnect with `me.info` (1027),
+ * or register (1025), save `me.info` and exchange keys (1026). One step per
+ * message, so a retry resends exactly the message that failed.
+ * @module
+ */
+import {
+  decryptKey,
+  generateKeyPair,
+  publicKeyOf,
+} from "../server/crypto/rsa_oaep.ts";
+import {
+  RequestCode,
+  ResponseCode,
+  Size,
+} from "../server/protocol/constants.ts";
+import type { Response } from "../server/protocol/messages.ts";
+import {
+  deleteMeInfo,
+  type MeInfo,
+  readMeInfo,
+  toHex,
+  writeMeInfo,
+} from "./me_info.ts";
+import type { BackupOutput } from "./progress.ts";
+import {
+  BadResponseError,
+  type ConnectionOptions,
+  formatAddress,
+  ProtocolClient,
+  ServerError,
+} from "./protocol_client.ts";
+
+/** A failure no retry can fix; the run ends with this message. */
+export class FatalError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "FatalError";
+  }
+}
+
+function requireSameId(
+  got: Uint8Array,
+  expected: Uint8Array,
+  code: number,
+): void {
+  if (toHex(got) !== toHex(expected)) {
+    throw new BadResponseError(
+      `Cannot trust response ${code}: it names client ${toHex(got)}, not ${
+        toHex(expected)
+      }`,
+    );
+  }
+}
+
+/**
+ * The error for an answer other than `expected`: 1607 is a ServerError
+ * (worth a retry); anything else breaks the protocol.
+ */
+export function unexpected(
+  response: Response,
+  expected: string,
+  action: string,
+): Error {
+  if (response.code === ResponseCode.SERVER_ERROR) {
+    return new ServerError(`Server refused the ${action} (1607)`);
+  }
+  return new BadResponseError(
+    `Cannot complete the ${action}: expected ${expected}, got ${response.code}`,
+  );
+}
+
+/** A connection on which files can be uploaded. */
+export interface KeyedSession {
+  client: ProtocolClient;
+  clientId: Uint8Array;
+  name: string;
+  aesKey: Uint8Array;
+}
+
+/** What a session needs to know. */
+export interface SessionOptions {
+  host: string;
+  port: number;
+  /** User name from `transfer.info`, used when registering. */
+  name: string;
+  meInfoPath: string;
+  oaepHash: "sha1" | "sha256";
+  out: BackupOutput;
+  connection?: ConnectionOptions;
+}
+
+/**
+ * Keeps one keyed session alive across retries. `open()` may be called
+ * again after any failure: it reuses a live connection, reconnects a dead
+ * one, and resumes where the failed step left off.
+ */
+export class SessionKeeper {
+  #options: SessionOptions;
+  #client: ProtocolClient | undefined;
+  #session: KeyedSession | undefined;
+  /** Registered in this run, but the key exchange has not succeeded yet. */
+  #registered: MeInfo | undefined;
+  #warnedName = false;
+
+  constructor(options: SessionOptions) {
+    this.#options = options;
+  }
+
+  /** The current session, opening (or reopening) one when needed. */
+  async open(): Promise<KeyedSession> {
+    if (this.#session && !this.#session.client.closed) return this.#session;
+    this.#session = undefined;
+    let fresh = false;
+    if (!this.#client || this.#client.closed) {
+      const { host, port, connection } = this.#options;
+      this.#client = await ProtocolClient.connect(host, port, connection);
+      fresh = true;
+    }
+    const client = this.#client;
+    const registered = this.#registered;
+    if (registered) {
+      // Registered in this run, key exchange unfinished. On a new connection
+      // the server may have stored the key before the old one died: ask.
+      if (fresh) {
+        const session = await this.#reconnect(client, registered, {
+          resuming: true,
+        });
+        if (session) return session;
+      }
+      return await this.#exchangeKeys(client, registered);
+    }
+    const me = await readMeInfo(this.#options.meInfoPath);
+    if (me) {
+      const session = await this.#reconnect(client, me);
+      if (session) return session;
+    }
+    return await this.#register(client);
+  }
+
+  /** Closes the connection. */
+  close(): void {
+    this.#client?.close();
+    this.#session = undefined;
+  }
+
+  async #reconnect(
+    client: ProtocolClient,
+    me: MeInfo,
+    options: { resuming?: boolean } = {},
+  ): Promise<KeyedSession | undefined> {
+    const { out } = this.#options;
+    if (
+      !options.resuming && me.name !== this.#options.name && !this.#warnedName
+    ) {
+      this.#warnedName = true;
+      out.warn(
+        `me.info is for "${me.name}", transfer.info names "${this.#options.name}"; continuing as "${me.name}"`,
+      );
+    }
+    const response = await client.request({
+      code: RequestCode.RECONNECT,
+      clientId: me.clientId,
+      name: me.name,
+    });
+    switch (response.code) {
+      case ResponseCode.RECONNECT_OK:
+        requireSameId(response.clientId, me.clientId, 1605);
+        this.#registered = undefined;
+        out.info(`Reconnected as ${me.name} (${toHex(me.clientId)})`);
+        return this.#keyed(client, me, response.encryptedKey);
+      case ResponseCode.RECONNECT_REJECTED:
+        if (options.resuming) return undefined;
+        out.warn(
+          `Server rejected the reconnect of ${me.name} (1606); deleting me.info and registering again`,
+        );
+        await deleteMeInfo(this.#options.meInfoPath);
+        return undefined;
+      default:
+        throw unexpected(response, "1605 or 1606", "reconnect");
+    }
+  }
+
+  async #register(client: ProtocolClient): Promise<KeyedSession> {
+    const { name, out, meInfoPath } = this.#options;
+    const response = await client.request({
+      code: RequestCode.REGISTER,
+      clientId: new Uint8Array(Size.CLIENT_ID),
+      name,
+    });
+    if (response.code === ResponseCode.REGISTER_FAILED) {
+      throw new FatalError(
+        `Cannot register "${name}": name is already registered or refused by the server (1601)`,
+      );
+    }
+    if (response.code !== ResponseCode.REGISTER_OK) {
+      throw unexpected(response, "1600 or 1601", "registration");
+    }
+    const { privateKey } = generateKeyPair();
+    const me = { name, clientId: response.clientId, privateKey };
+    await writeMeInfo(meInfoPath, me);
+    this.#registered = me;
+    out.info(`Registered as ${name} (${toHex(me.clientId)})`);
+    return await this.#exchangeKeys(client, me);
+  }
+
+  async #exchangeKeys(
+    client: ProtocolClient,
+    me: MeInfo,
+  ): Promise<KeyedSession> {
+    const response = await client.request({
+      code: RequestCode.SEND_PUBLIC_KEY,
+      clientId: me.clientId,
+      name: me.name,
+      publicKey: publicKeyOf(me.privateKey),
+    });
+    if (response.code !== ResponseCode.AES_KEY) {
+      throw unexpected(response, "1602", "key exchange");
+    }
+    requireSameId(response.clientId, me.clientId, 1602);
+    const session = this.#keyed(client, me, response.encryptedKey);
+    this.#registered = undefined;
+    return session;
+  }
+
+  #keyed(
+    client: ProtocolClient,
+    me: MeInfo,
+    encryptedKey: Uint8Array,
+  ): KeyedSession {
+    let aesKey: Uint8Array;
+    try {
+      aesKey = decryptKey(me.privateKey, encryptedKey, {
+        hash: this.#options.oaepHash,
+      });
+    } catch (error) {
+      client.close();
+      throw new FatalError(
+        `Cannot decrypt the session key with the key in me.info (OAEP ${this.#options.oaepHash}; does the server use another --oaep-hash?): ${
+          (error as Error).message
+        }`,
+        { cause: error },
+      );
+    }
+    if (aesKey.length !== Size.AES_KEY) {
+      client.close();
+      throw new BadResponseError(
+        `Cannot use the session key: ${aesKey.length} bytes, expected ${Size.AES_KEY}`,
+      );
+    }
+    this.#session = { client, clientId: me.clientId, name: me.name, aesKey };
+    return this.#session;
+  }
+
+  /** `host:port` of the server, for messages. */
+  get address(): string {
+    return formatAddress(this.#options.host, this.#options.port);
+  }
+}

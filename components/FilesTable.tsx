@@ -1,0 +1,98 @@
+/** A table of stored files with download and delete actions. */
+import { Csrf } from "./Layout.tsx";
+import type { Session } from "../server/portal/auth/sessions.ts";
+import type { FileRow } from "../server/storage/admin_queries.ts";
+import { formatBytes, formatTime } from "../islands/format.ts";
+import { Badge, SortHeader, TableBox } from "./Table.tsx";
+
+export interface FilesTableProps {
+  rows: FileRow[];
+  session: Session | undefined;
+  url: URL;
+  showClient: boolean;
+  /** Sortable headers when given. */
+  sort?: { current: string; dir: "asc" | "desc" };
+}
+
+export function FilesTable(props: FilesTableProps) {
+  const back = `${props.url.pathname}${props.url.search}`;
+  const header = (key: string, label: string) =>
+    props.sort
+      ? (
+        <SortHeader
+          url={props.url}
+          sort={key}
+          current={props.sort.current}
+          dir={props.sort.dir}
+        >
+          {label}
+        </SortHeader>
+      )
+      : <th>{label}</th>;
+  return (
+    <TableBox rows={props.rows.length} empty="No stored files.">
+      <thead>
+        <tr>
+          {header("name", "File")}
+          {props.showClient && <th>Client</th>}
+          {header("size", "Size")}
+          <th>Checksum</th>
+          <th>State</th>
+          {header("stored", "Stored")}
+          <th class="actions">Actions</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((f) => {
+          const query = `client=${f.clientId}&name=${
+            encodeURIComponent(f.fileName)
+          }`;
+          return (
+            <tr data-file={f.fileName}>
+              <td class="file-name" title={f.pathName}>{f.fileName}</td>
+              {props.showClient && (
+                <td>
+                  <a href={`/clients/${f.clientId}`}>
+                    {f.clientName ?? f.clientId.slice(0, 12)}
+                  </a>
+                </td>
+              )}
+              <td class="num">{formatBytes(f.size)}</td>
+              <td>
+                <code>{f.checksum ?? "–"}</code>
+              </td>
+              <td>
+                {f.verified
+                  ? <Badge kind="ok">verified</Badge>
+                  : <Badge kind="warn">unverified</Badge>}
+              </td>
+              <td>{formatTime(f.storedAt)}</td>
+              <td class="actions">
+                <a
+                  class="button ghost small"
+                  href={`/files/download?${query}`}
+                  download
+                >
+                  Download
+                </a>
+                <form
+                  method="post"
+                  action="/files/delete"
+                  data-confirm={`Delete ${f.fileName}?`}
+                >
+                  <Csrf session={props.session} />
+                  <input type="hidden" name="client" value={f.clientId} />
+                  <input type="hidden" name="name" value={f.fileName} />
+                  <input type="hidden" name="back" value={back} />
+                  <button type="submit" class="button ghost small danger">
+                    Delete
+                  </button>
+                </form>
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </TableBox>
+  );
+}

@@ -1,0 +1,146 @@
+/**
+ * The page frame: head, navigation, the signed-in user, and the island
+ * scripts at the end of the body. Server-only.
+ */
+import type { ComponentChildren } from "preact";
+import type { Session } from "../server/portal/auth/sessions.ts";
+import { IslandScripts } from "../server/portal/islands.ts";
+import { Icon } from "./Icon.tsx";
+
+const NAV = [
+  { href: "/", label: "Dashboard", icon: "dashboard" },
+  { href: "/clients", label: "Clients", icon: "users" },
+  { href: "/files", label: "Files", icon: "file" },
+  { href: "/transfers", label: "Transfers", icon: "transfer" },
+  { href: "/logs", label: "Logs", icon: "logs" },
+  { href: "/settings", label: "Settings", icon: "settings" },
+] as const;
+
+export interface LayoutProps {
+  title: string;
+  url: URL;
+  session: Session | undefined;
+  /** Shown at the right of the page heading. */
+  actions?: ComponentChildren;
+  /** A one-line message after an action, e.g. "File deleted." */
+  flash?: { kind: "ok" | "bad"; text: string } | undefined;
+  children: ComponentChildren;
+}
+
+export function Layout(props: LayoutProps) {
+  return (
+    <html lang="en">
+      <Head title={props.title} />
+      <body>
+        <div class="shell">
+          <aside class="sidebar">
+            <a class="brand" href="/">
+              <Icon name="shield" />
+              <span>CyberBackup</span>
+            </a>
+            <nav aria-label="Main">
+              {NAV.map((item) => {
+                const current = item.href === "/"
+                  ? props.url.pathname === "/"
+                  : props.url.pathname.startsWith(item.href);
+                return (
+                  <a
+                    href={item.href}
+                    aria-current={current ? "page" : undefined}
+                  >
+                    <Icon name={item.icon} />
+                    <span>{item.label}</span>
+                  </a>
+                );
+              })}
+            </nav>
+            {props.session && (
+              <form class="signout" method="post" action="/logout">
+                <input type="hidden" name="_csrf" value={props.session.csrf} />
+                <span class="user" title="Signed in">
+                  <Icon name="user" />
+                  {props.session.user}
+                </span>
+                <button type="submit" class="button ghost small">
+                  Sign out
+                </button>
+              </form>
+            )}
+          </aside>
+          <main class="content">
+            <header class="page-head">
+              <h1>{props.title}</h1>
+              {props.actions && <div class="page-actions">{props.actions}</div>}
+            </header>
+            {props.flash && (
+              <p class={`flash ${props.flash.kind}`} role="status">
+                {props.flash.text}
+              </p>
+            )}
+            {props.children}
+          </main>
+        </div>
+        <IslandScripts />
+      </body>
+    </html>
+  );
+}
+
+/** The document head shared by every page, including the sign-in page. */
+export function Head(props: { title: string }) {
+  return (
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <meta name="color-scheme" content="light dark" />
+      <title>{`${props.title} · CyberBackup`}</title>
+      <link rel="stylesheet" href="/static/style.css" />
+      <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
+    </head>
+  );
+}
+
+/** The hidden CSRF field every state-changing form carries. */
+export function Csrf(props: { session: Session | undefined }) {
+  return <input type="hidden" name="_csrf" value={props.session?.csrf ?? ""} />;
+}
+
+const FLASHES: Record<string, { kind: "ok" | "bad"; text: string }> = {
+  "file-deleted": { kind: "ok", text: "File deleted." },
+  "client-deleted": { kind: "ok", text: "Client and its files deleted." },
+  "key-revoked": {
+    kind: "ok",
+    text: "Key revoked: the client must register again.",
+  },
+  "settings-saved": {
+    kind: "ok",
+    text: "Settings saved; new limits apply to new connections.",
+  },
+  "not-found": { kind: "bad", text: "That item no longer exists." },
+};
+
+/** The message for `?done=` after a redirect from an action. */
+export function flashOf(url: URL): LayoutProps["flash"] {
+  return FLASHES[url.searchParams.get("done") ?? ""];
+}
+
+/** A page without navigation (sign-in, errors before sign-in). */
+export function BareLayout(
+  props: { title: string; children: ComponentChildren },
+) {
+  return (
+    <html lang="en">
+      <Head title={props.title} />
+      <body class="bare">
+        <main class="bare-main">
+          <a class="brand" href="/">
+            <Icon name="shield" />
+            <span>CyberBackup</span>
+          </a>
+          {props.children}
+        </main>
+        <IslandScripts />
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,42 @@
+/** Sends a stored file as an attachment, streamed from disk. */
+import { define } from "../../server/portal/define.ts";
+import { parseClientId } from "../../server/portal/params.ts";
+import { getFile } from "../../server/storage/admin_queries.ts";
+
+export const handler = define.handlers<never>({
+  async GET(ctx) {
+    const client = parseClientId(ctx.url.searchParams.get("client"));
+    const name = ctx.url.searchParams.get("name") ?? "";
+    const row = client && getFile(ctx.deps.db.handle, client, name);
+    if (!client || !row) return ctx.hono.notFound();
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(ctx.deps.store.pathOf(client, name), {
+        read: true,
+      });
+    } catch (error) {
+      // RangeError: a name the store refuses, so no stored copy can exist.
+      if (
+        error instanceof Deno.errors.NotFound || error instanceof RangeError
+      ) return ctx.hono.notFound();
+      throw error;
+    }
+    const { size } = await file.stat();
+    return new Response(file.readable, {
+      headers: {
+        "content-type": "application/octet-stream",
+        "content-length": String(size),
+        "content-disposition": contentDisposition(name),
+        "cache-control": "no-store",
+      },
+    });
+  },
+});
+
+/** `attachment` with an ASCII fallback and the exact name in RFC 5987 form. */
+export function contentDisposition(name: string): string {
+  const fallback = name.replace(/[^\x20-\x7e]|["\\]/g, "_");
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${
+    encodeURIComponent(name)
+  }`;
+}

@@ -1,0 +1,117 @@
+/** Every stored file; filter by client, verified state and name. */
+import { FilesTable } from "../../components/FilesTable.tsx";
+import { flashOf, Layout } from "../../components/Layout.tsx";
+import { Pagination } from "../../components/Table.tsx";
+import { define, page } from "../../server/portal/define.ts";
+import {
+  direction,
+  oneOf,
+  parseClientId,
+  positiveInt,
+  searchText,
+} from "../../server/portal/params.ts";
+import {
+  FILE_SORTS,
+  type FileRow,
+  listFiles,
+  type Page,
+} from "../../server/storage/admin_queries.ts";
+
+type Sort = keyof typeof FILE_SORTS;
+const SORTS = Object.keys(FILE_SORTS) as Sort[];
+const STATES = ["all", "verified", "unverified"] as const;
+
+interface FilesData {
+  result: Page<FileRow>;
+  client: string;
+  state: (typeof STATES)[number];
+  q: string;
+  sort: Sort;
+  dir: "asc" | "desc";
+  badClient: boolean;
+}
+
+export const handler = define.handlers<FilesData>({
+  GET(ctx) {
+    const params = ctx.url.searchParams;
+    const clientText = (params.get("client") ?? "").trim().toLowerCase();
+    const client = parseClientId(clientText);
+    const state = oneOf(params.get("state"), STATES, "all");
+    const sort = oneOf(params.get("sort"), SORTS, "stored");
+    const dir = direction(params.get("dir"), sort === "name" ? "asc" : "desc");
+    const q = searchText(params.get("q"));
+    const badClient = clientText !== "" && !client;
+    const result = badClient
+      ? { rows: [], total: 0, page: 1, pageSize: 50 }
+      : listFiles(ctx.deps.db.handle, {
+        client,
+        verified: state === "all" ? undefined : state === "verified",
+        q,
+        sort,
+        dir,
+        page: positiveInt(params.get("page"), 1),
+      });
+    return page({
+      result,
+      client: clientText,
+      state,
+      q: q ?? "",
+      sort,
+      dir,
+      badClient,
+    });
+  },
+});
+
+export default define.page<FilesData>(function Files({ data, url, session }) {
+  return (
+    <Layout title="Files" url={url} session={session} flash={flashOf(url)}>
+      <form class="toolbar" method="get" action="/files" role="search">
+        <input
+          type="search"
+          name="q"
+          value={data.q}
+          placeholder="File name contains"
+          aria-label="File name"
+        />
+        <input
+          name="client"
+          value={data.client}
+          placeholder="Client id (32 hex)"
+          aria-label="Client id"
+          pattern="[0-9a-fA-F]{32}"
+          class="mono"
+        />
+        <select name="state" aria-label="Verified state">
+          {(["all", "verified", "unverified"] as const).map((s) => (
+            <option value={s} selected={s === data.state}>
+              {s === "all" ? "All states" : s}
+            </option>
+          ))}
+        </select>
+        <input type="hidden" name="sort" value={data.sort} />
+        <input type="hidden" name="dir" value={data.dir} />
+        <button type="submit" class="button">Filter</button>
+        {(data.q || data.client || data.state !== "all") && (
+          <a class="button ghost" href="/files">Clear</a>
+        )}
+      </form>
+      {data.badClient && (
+        <p class="flash bad">A client id is 32 hexadecimal characters.</p>
+      )}
+      <FilesTable
+        rows={data.result.rows}
+        session={session}
+        url={url}
+        showClient
+        sort={{ current: data.sort, dir: data.dir }}
+      />
+      <Pagination
+        url={url}
+        page={data.result.page}
+        pageSize={data.result.pageSize}
+        total={data.result.total}
+      />
+    </Layout>
+  );
+});

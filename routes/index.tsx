@@ -1,0 +1,72 @@
+/** The dashboard: is the server healthy, and are backups arriving intact? */
+import { Layout } from "../components/Layout.tsx";
+import { type StatusData, StatusPanel } from "../components/StatusPanel.tsx";
+import ActiveTransfers from "../islands/ActiveTransfers.tsx";
+import ActivityFeed from "../islands/ActivityFeed.tsx";
+import LiveBadge from "../islands/LiveBadge.tsx";
+import LiveCards, { cardFigures } from "../islands/LiveCards.tsx";
+import ThroughputChart from "../islands/ThroughputChart.tsx";
+import { define, page } from "../server/portal/define.ts";
+import { diskUsage } from "../server/portal/disk.ts";
+import {
+  countStored,
+  databaseInfo,
+  storedBytes,
+} from "../server/storage/admin_queries.ts";
+import type { StatsSnapshot } from "../server/stats/snapshot.ts";
+
+interface DashboardData {
+  snapshot: StatsSnapshot;
+  status: StatusData;
+}
+
+export const handler = define.handlers<DashboardData>({
+  async GET(ctx) {
+    const { db, stats, config } = ctx.deps;
+    stats.resync(countStored(db.handle));
+    const status: StatusData = {
+      health: ctx.deps.health(),
+      version: ctx.deps.version,
+      protocolAddress: `${config.host}:${config.port}`,
+      portSource: config.portSource,
+      httpAddress: `${config.httpHost}:${config.httpPort}`,
+      dataDir: config.dataDir,
+      database: databaseInfo(db.handle),
+      storedBytes: storedBytes(db.handle),
+      disk: await diskUsage(config.dataDir),
+    };
+    return page({ snapshot: stats.snapshot(), status });
+  },
+});
+
+export default define.page<DashboardData>(
+  function Dashboard({ data, url, session }) {
+    const { snapshot } = data;
+    return (
+      <Layout
+        title="Dashboard"
+        url={url}
+        session={session}
+        actions={<LiveBadge />}
+      >
+        <LiveCards figures={cardFigures(snapshot)} />
+        <div class="grid-2">
+          <section class="panel">
+            <ThroughputChart history={snapshot.throughput} />
+          </section>
+          <StatusPanel status={data.status} uptimeMs={snapshot.uptimeMs} />
+        </div>
+        <div class="grid-2">
+          <section class="panel">
+            <h2>Active transfers</h2>
+            <ActiveTransfers transfers={snapshot.transfers.active} />
+          </section>
+          <section class="panel">
+            <h2>Recent activity</h2>
+            <ActivityFeed items={snapshot.activity.slice(0, 15)} />
+          </section>
+        </div>
+      </Layout>
+    );
+  },
+);

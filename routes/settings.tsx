@@ -1,0 +1,165 @@
+/** The effective configuration, and the limits that can change at run time. */
+import { Csrf, flashOf, Layout } from "../components/Layout.tsx";
+import { formatBytes } from "../islands/format.ts";
+import { getLogger } from "@logtape/logtape";
+import { Fragment } from "preact";
+import type { RuntimeLimitValues, ServerConfig } from "../server/config.ts";
+import { define, page, redirect } from "../server/portal/define.ts";
+import { field } from "../server/portal/params.ts";
+
+const logger = getLogger(["cyberbackup", "portal"]);
+
+/** Accepted ranges of the runtime limits. */
+export const LIMITS = {
+  maxConnections: { min: 1, max: 100_000 },
+  idleTimeoutSeconds: { min: 1, max: 86_400 },
+} as const;
+
+interface SettingsData {
+  config: ServerConfig;
+  limits: RuntimeLimitValues;
+  errors: string[];
+  /** What the administrator typed, shown again after an error. */
+  input?: { maxConnections: string; idleTimeout: string };
+}
+
+export const handler = define.handlers<SettingsData>({
+  GET(ctx) {
+    return page({
+      config: ctx.deps.config,
+      limits: ctx.deps.limits.get(),
+      errors: [],
+    });
+  },
+  async POST(ctx) {
+    const form = await ctx.hono.req.parseBody();
+    const input = {
+      maxConnections: field(form, "maxConnections") ?? "",
+      idleTimeout: field(form, "idleTimeout") ?? "",
+    };
+    const errors: string[] = [];
+    const maxConnections = integerIn(
+      input.maxConnections,
+      LIMITS.maxConnections,
+    );
+    const idleSeconds = integerIn(input.idleTimeout, LIMITS.idleTimeoutSeconds);
+    if (maxConnections === undefined) {
+      errors.push(
+        `Max connections must be a whole number from 1 to ${
+          LIMITS.maxConnections.max.toLocaleString("en-US")
+        }.`,
+      );
+    }
+    if (idleSeconds === undefined) {
+      errors.push(
+        `Idle timeout must be a whole number of seconds from 1 to ${LIMITS.idleTimeoutSeconds.max}.`,
+      );
+    }
+    if (maxConnections === undefined || idleSeconds === undefined) {
+      return page({
+        config: ctx.deps.config,
+        limits: ctx.deps.limits.get(),
+        errors,
+        input,
+      }, { status: 400 });
+    }
+    const values = { maxConnections, idleTimeoutMs: idleSeconds * 1000 };
+    ctx.deps.limits.set(values);
+    logger.info("Runtime limits changed by administrator", {
+      ...values,
+      admin: ctx.session?.user,
+    });
+    return redirect("/settings?done=settings-saved");
+  },
+});
+
+function integerIn(
+  text: string,
+  range: { min: number; max: number },
+): number | undefined {
+  if (!/^\s*\d+\s*$/.test(text)) return undefined;
+  const n = Number(text);
+  return n >= range.min && n <= range.max ? n : undefined;
+}
+
+export default define.page<SettingsData>(
+  function Settings({ data, url, session }) {
+    const c = data.config;
+    const rows: [string, string][] = [
+      ["Data directory", c.dataDir],
+      ["Protocol address", `${c.host}:${c.port} (port from ${c.portSource})`],
+      ["Portal address", `${c.httpHost}:${c.httpPort}`],
+      ["Workers", String(c.workers)],
+      ["Max connections", String(data.limits.maxConnections)],
+      ["Idle timeout", `${data.limits.idleTimeoutMs / 1000} s`],
+      ["Max packet size", formatBytes(c.maxPacketBytes)],
+      ["Max file size", formatBytes(c.maxFileBytes)],
+      ["RSA-OAEP hash", c.oaepHash],
+      ["Log level", c.logLevel],
+      ["Shutdown grace", `${c.shutdownGraceMs / 1000} s`],
+    ];
+    const input = data.input ?? {
+      maxConnections: String(data.limits.maxConnections),
+      idleTimeout: String(Math.round(data.limits.idleTimeoutMs / 1000)),
+    };
+    return (
+      <Layout title="Settings" url={url} session={session} flash={flashOf(url)}>
+        <div class="grid-2">
+          <section class="panel">
+            <h2>Runtime limits</h2>
+            {data.errors.map((e) => (
+              <p class="flash bad" role="alert" key={e}>{e}</p>
+            ))}
+            <form method="post" action="/settings" class="stack">
+              <Csrf session={session} />
+              <label>
+                Max connections
+                <input
+                  name="maxConnections"
+                  type="number"
+                  min={LIMITS.maxConnections.min}
+                  max={LIMITS.maxConnections.max}
+                  value={input.maxConnections}
+                  required
+                />
+              </label>
+              <label>
+                Idle timeout (seconds)
+                <input
+                  name="idleTimeout"
+                  type="number"
+                  min={LIMITS.idleTimeoutSeconds.min}
+                  max={LIMITS.idleTimeoutSeconds.max}
+                  value={input.idleTimeout}
+                  required
+                />
+              </label>
+              <p class="muted">
+                Applied at once, without a restart; open connections keep
+                running.
+              </p>
+              <button type="submit" class="button primary">Save limits</button>
+            </form>
+          </section>
+          <section class="panel">
+            <h2>Effective configuration</h2>
+            <dl class="facts" data-config>
+              {rows.map(([k, v]) => (
+                <Fragment key={k}>
+                  <dt>{k}</dt>
+                  <dd>
+                    <code>{v}</code>
+                  </dd>
+                </Fragment>
+              ))}
+            </dl>
+            <p class="muted">
+              Set at start by flags, environment and port.info; see cyberbackup
+              --help.
+            </p>
+          </section>
+        </div>
+      </Layout>
+    );
+  },
+);

@@ -1,0 +1,54 @@
+/**
+ * The administrator account: made on first start with a random password
+ * that main.ts prints once; changed later with `cyberbackup admin set-password`.
+ * @module
+ */
+import {
+  countAdmins,
+  getAdminHash,
+  setAdminHash,
+} from "../storage/admin_queries.ts";
+import { hashPasswordSync, randomPassword } from "../portal/auth/password.ts";
+import type { PortalDatabase } from "../portal/deps.ts";
+
+/** The account made on first start. */
+export const ADMIN_USER = "admin";
+
+/** Shortest password `set-password` accepts. */
+export const MIN_PASSWORD_LENGTH = 8;
+
+/**
+ * Creates user "admin" with a random password when no administrator exists
+ * yet, and returns that password so the caller can show it once; returns
+ * undefined when an administrator already exists.
+ */
+export function ensureAdminAccount(db: PortalDatabase): string | undefined {
+  if (countAdmins(db.handle) > 0) return undefined;
+  const password = randomPassword();
+  setAdminHash(db.handle, ADMIN_USER, hashPasswordSync(password));
+  return password;
+}
+
+/** Sets (or creates) an administrator's password, after checking its length. */
+export function setAdminPassword(
+  db: PortalDatabase,
+  user: string,
+  password: string,
+): void {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw new RangeError(
+      `Cannot set password: it must have at least ${MIN_PASSWORD_LENGTH} characters`,
+    );
+  }
+  if (!/^[\x21-\x7e]{1,100}$/.test(user)) {
+    throw new TypeError(
+      "Cannot set password: the user name must be 1-100 printable ASCII characters",
+    );
+  }
+  setAdminHash(db.handle, user, hashPasswordSync(password));
+}
+
+/** True when `user` is an administrator. */
+export function adminExists(db: PortalDatabase, user: string): boolean {
+  return getAdminHash(db.handle, user) !== undefined;
+}

@@ -1,0 +1,123 @@
+/**
+ * Sign-in, sign-out and session cookies for the portal. Cookies are
+ * HttpOnly and SameSite=Strict (Secure when served over HTTPS). The sign-in
+ * form has no session yet, so its CSRF token is a double-submit cookie.
+ * @module
+ */
+import type { Context } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { getLogger } from "@logtape/logtape";
+import { getAdminHash } from "../../storage/admin_queries.ts";
+import type { PortalDatabase } from "../deps.ts";
+import {
+  DEFAULT_COST,
+  hashPasswordSync,
+  type ScryptCost,
+  verifyPassword,
+} from "./password.ts";
+import { sameSecret, type Session, SessionStore, token } from "./sessions.ts";
+import { SignInThrottle } from "./throttle.ts";
+
+export const SESSION_COOKIE = "cb_session";
+export const LOGIN_COOKIE = "cb_login";
+
+const logger = getLogger(["cyberbackup", "portal", "auth"]);
+
+/** How a sign-in attempt ended. */
+export type SignInResult =
+  | { ok: true; session: Session }
+  | { ok: false; reason: "throttled"; retryAfterMs: number }
+  | { ok: false; reason: "wrong" };
+
+/** Options for tests and tuning. */
+export interface AuthOptions {
+  sessions?: SessionStore;
+  throttle?: SignInThrottle;
+  /** scrypt cost of the dummy hash checked for unknown users (keeps timing even). */
+  cost?: ScryptCost;
+}
+
+/** Sessions, throttling and cookies, for one portal. */
+export class Auth {
+  readonly sessions: SessionStore;
+  readonly throttle: SignInThrottle;
+  readonly #db: PortalDatabase;
+  readonly #cost: ScryptCost;
+  #dummyHash: string | undefined;
+
+  constructor(db: PortalDatabase, options: AuthOptions = {}) {
+    this.#db = db;
+    this.sessions = options.sessions ?? new SessionStore();
+    this.throttle = options.throttle ?? new SignInThrottle();
+    this.#cost = options.cost ?? DEFAULT_COST;
+  }
+
+  /** The session named by the request's cookie, if it is live. */
+  sessionOf(c: Context): Session | undefined {
+    return this.sessions.get(getCookie(c, SESSION_COOKIE));
+  }
+
+  /** Checks a user name and password, honouring the per-address throttle; sets the cookie on success. */
+  async signIn(
+    c: Context,
+    user: string,
+    password: string,
+  ): Promise<SignInResult> {
+    const address = remoteAddress(c);
+    const wait = this.throttle.retryAfter(address);
+    if (wait > 0) {
+      logger.warn("Sign-in refused: too many failures", { address, user });
+      return { ok: false, reason: "throttled", retryAfterMs: wait };
+    }
+    const stored = getAdminHash(this.#db.handle, user);
+    this.#dummyHash ??= hashPasswordSync(token(), this.#cost);
+    const matches = await verifyPassword(password, stored ?? this.#dummyHash);
+    if (!stored || !matches) {
+      this.throttle.fail(address);
+      logger.warn("Sign-in failed", { address, user });
+      return { ok: false, reason: "wrong" };
+    }
+    this.throttle.succeed(address);
+    const session = this.sessions.create(user);
+    setCookie(c, SESSION_COOKIE, session.id, cookieOptions(c));
+    deleteCookie(c, LOGIN_COOKIE, { path: "/" });
+    logger.info("Signed in", { address, user });
+    return { ok: true, session };
+  }
+
+  /** Ends the request's session and clears its cookie. */
+  signOut(c: Context): void {
+    const id = getCookie(c, SESSION_COOKIE);
+    if (id) this.sessions.delete(id);
+    deleteCookie(c, SESSION_COOKIE, { path: "/" });
+  }
+
+  /** The sign-in form's CSRF token: the one in the cookie, or a new one set now. */
+  loginToken(c: Context): string {
+    const existing = getCookie(c, LOGIN_COOKIE);
+    if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
+    const fresh = token();
+    setCookie(c, LOGIN_COOKIE, fresh, { ...cookieOptions(c), maxAge: 3600 });
+    return fresh;
+  }
+
+  /** True when the sign-in form echoed the token from its cookie. */
+  checkLoginToken(c: Context, submitted: string | undefined): boolean {
+    return sameSecret(getCookie(c, LOGIN_COOKIE), submitted);
+  }
+}
+
+/** The peer's IP address (Deno.serve passes it as the env of `app.fetch`). */
+export function remoteAddress(c: Context): string {
+  const env = c.env as { remoteAddr?: { hostname?: string } } | undefined;
+  return env?.remoteAddr?.hostname ?? "unknown";
+}
+
+function cookieOptions(c: Context) {
+  return {
+    path: "/",
+    httpOnly: true,
+    sameSite: "Strict" as const,
+    secure: new URL(c.req.url).protocol === "https:",
+  };
+}

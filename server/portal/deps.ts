@@ -1,0 +1,43 @@
+/**
+ * What the portal needs from the rest of the server. Structural types for
+ * the database and file store, so the portal depends on the methods it uses
+ * and tests can pass small fakes.
+ * @module
+ */
+import type { DatabaseSync } from "node:sqlite";
+import type { RuntimeLimitValues, ServerConfig } from "../config.ts";
+import type { LogBuffer } from "../stats/log_buffer.ts";
+import type { Stats } from "../stats/stats.ts";
+
+/** The part of `Database` (server/storage/database.ts) the portal uses. */
+export interface PortalDatabase {
+  readonly handle: DatabaseSync;
+}
+
+/** The part of `FileStore` (server/storage/file_store.ts) the portal uses. */
+export interface PortalFileStore {
+  pathOf(clientId: Uint8Array, fileName: string): string;
+  remove(clientId: Uint8Array, fileName: string): Promise<void>;
+  removeClient(clientId: Uint8Array): Promise<void>;
+}
+
+/** Everything `createApp` needs; main.ts builds it. */
+export interface PortalDeps {
+  db: PortalDatabase;
+  store: PortalFileStore;
+  stats: Stats;
+  logs: LogBuffer;
+  config: ServerConfig;
+  /** Current runtime limits and a way to change them (propagated to TCP workers by the caller). */
+  limits: {
+    get(): RuntimeLimitValues;
+    set(values: Partial<RuntimeLimitValues>): void;
+  };
+  health(): { tcp: boolean; database: boolean };
+  version: string;
+  /**
+   * When set, `GET /metrics` requires `Authorization: Bearer <token>`;
+   * when unset it is open, like `/health` (the HTTP side binds 127.0.0.1 by default).
+   */
+  metricsToken?: string;
+}

@@ -1,0 +1,67 @@
+/**
+ * Parsing of untrusted request values (query strings, form fields, path
+ * parameters) into typed values, once, at the edge.
+ * @module
+ */
+
+/** A 16-byte client id from its 32-character hex form; undefined when malformed. */
+export function parseClientId(
+  hex: string | undefined | null,
+): Uint8Array | undefined {
+  if (!hex || !/^[0-9a-fA-F]{32}$/.test(hex)) return undefined;
+  const bytes = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) {
+    bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  }
+  return bytes;
+}
+
+/** 16 bytes as 32 lowercase hex characters. */
+export function toHex(bytes: Uint8Array): string {
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** A positive integer query value, else `fallback`. */
+export function positiveInt(
+  value: string | undefined | null,
+  fallback: number,
+): number {
+  const n = Number(value);
+  return Number.isSafeInteger(n) && n > 0 ? n : fallback;
+}
+
+/** One of `allowed`, else `fallback`. */
+export function oneOf<T extends string>(
+  value: string | undefined | null,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  return (allowed as readonly string[]).includes(value ?? "")
+    ? value as T
+    : fallback;
+}
+
+/** "asc" or "desc", else `fallback`. */
+export function direction(
+  value: string | undefined | null,
+  fallback: "asc" | "desc",
+): "asc" | "desc" {
+  return value === "asc" || value === "desc" ? value : fallback;
+}
+
+/** A trimmed search text of at most 200 characters; undefined when empty. */
+export function searchText(
+  value: string | undefined | null,
+): string | undefined {
+  const text = (value ?? "").trim().slice(0, 200);
+  return text || undefined;
+}
+
+/** A string field of a parsed form body; undefined for files or missing fields. */
+export function field(
+  form: Record<string, unknown>,
+  name: string,
+): string | undefined {
+  const value = form[name];
+  return typeof value === "string" ? value : undefined;
+}

@@ -1,0 +1,18 @@
+/**
+ * Renders a route's page component to a complete HTML document, collecting
+ * the islands it contains.
+ * @module
+ */
+import { h } from "preact";
+import { renderToString } from "preact-render-to-string";
+import type { PageProps, RouteModule } from "./define.ts";
+import { collectIslands } from "./islands.ts";
+
+/** The HTML document for `props`, doctype included. */
+export function renderPage<D>(
+  module: RouteModule<D>,
+  props: PageProps<D>,
+): string {
+  return "<!DOCTYPE html>" +
+    collectIslands(() => renderToString(h(module.default, props)));
+}

@@ -1,0 +1,124 @@
+/**
+ * A LogTape sink that keeps the most recent log records in memory, for the
+ * portal's live log tail. Records are flattened to JSON-ready entries once,
+ * when they arrive.
+ * @module
+ */
+import type { LogRecord, Sink } from "@logtape/logtape";
+
+/** Log levels in increasing severity, as LogTape names them. */
+export const LOG_LEVELS = [
+  "trace",
+  "debug",
+  "info",
+  "warning",
+  "error",
+  "fatal",
+] as const;
+
+/** One of {@link LOG_LEVELS}. */
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
+/** A log record as the portal shows it. */
+export interface LogEntry {
+  /** Increasing number, unique within the buffer's life. */
+  id: number;
+  time: number;
+  level: LogLevelName;
+  category: string;
+  message: string;
+  /** Structured properties, rendered as `key=value` text. */
+  properties: string;
+}
+
+/** How many records a {@link LogBuffer} keeps unless told otherwise. */
+export const DEFAULT_CAPACITY = 500;
+
+/** True when `level` is `min` or more severe. */
+export function atLeast(level: LogLevelName, min: LogLevelName): boolean {
+  return LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(min);
+}
+
+/** Narrows an untrusted string (a query parameter) to a level name. */
+export function parseLevel(
+  value: string | undefined | null,
+): LogLevelName | undefined {
+  return (LOG_LEVELS as readonly string[]).includes(value ?? "")
+    ? value as LogLevelName
+    : undefined;
+}
+
+/**
+ * Keeps the last records and tells subscribers about new ones.
+ *
+ * @example
+ * ```ts
+ * const logs = new LogBuffer();
+ * await configure({ sinks: { portal: logs.sink }, loggers: [...] });
+ * ```
+ */
+export class LogBuffer {
+  readonly #capacity: number;
+  readonly #entries: LogEntry[] = [];
+  readonly #listeners = new Set<(entry: LogEntry) => void>();
+  #nextId = 1;
+
+  /** The LogTape sink to put in the logging configuration. */
+  readonly sink: Sink = (record) => this.push(record);
+
+  constructor(options: { capacity?: number } = {}) {
+    this.#capacity = options.capacity ?? DEFAULT_CAPACITY;
+  }
+
+  /** Stores one record (the sink calls this). */
+  push(record: LogRecord): void {
+    const entry: LogEntry = {
+      id: this.#nextId++,
+      time: record.timestamp,
+      level: record.level,
+      category: record.category.join("."),
+      message: renderMessage(record.message),
+      properties: renderProperties(record.properties),
+    };
+    this.#entries.push(entry);
+    if (this.#entries.length > this.#capacity) this.#entries.shift();
+    for (const listener of this.#listeners) listener(entry);
+  }
+
+  /** Stored entries at `min` level or above, oldest first. */
+  entries(min: LogLevelName = "trace"): LogEntry[] {
+    return this.#entries.filter((entry) => atLeast(entry.level, min));
+  }
+
+  /** Calls `listener` with each new entry; returns the function that stops it. */
+  subscribe(listener: (entry: LogEntry) => void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+}
+
+function renderMessage(parts: readonly unknown[]): string {
+  return parts.map((part, i) => i % 2 === 0 ? String(part) : renderValue(part))
+    .join("");
+}
+
+function renderProperties(properties: Record<string, unknown>): string {
+  return Object.entries(properties).map(([key, value]) =>
+    `${key}=${renderValue(value)}`
+  ).join(" ");
+}
+
+function renderValue(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  if (value instanceof Uint8Array) {
+    return [...value].map((b) => b.toString(16).padStart(2, "0")).join("");
+  }
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * Live statistics of the server: folds the core's {@link ServerEvent}s into
+ * counters that the portal shows and streams. Runs on the main thread; every
+ * method is cheap and synchronous.
+ *
+ * Bytes received come from `received` events; a core that sends none gets
+ * its throughput from the growth of `transfer-progress` (cumulative bytes of
+ * one transfer) instead, so both never count the same bytes twice.
+ * @module
+ */
+import type { ServerEvent } from "./events.ts";
+import type {
+  ActiveTransfer,
+  ActivityItem,
+  StatsSnapshot,
+} from "./snapshot.ts";
+import { ThroughputRing } from "./throughput.ts";
+
+export type {
+  ActiveTransfer,
+  ActivityItem,
+  StatsSnapshot,
+} from "./snapshot.ts";
+
+/** Counts that live in the database; seeded at start and re-read after admin actions. */
+export interface StoredCounts {
+  registeredClients: number;
+  verifiedFiles: number;
+}
+
+/** How to build a {@link Stats}. */
+export interface StatsOptions {
+  /** The current connection limit (it can change at run time). */
+  maxConnections: () => number;
+  /** Counts read from the database at start. */
+  seed?: StoredCounts;
+  /** Clock, for tests. */
+  now?: () => number;
+  /** Seconds of throughput history; 300 by default. */
+  historySeconds?: number;
+  /** Length of the activity feed; 50 by default. */
+  activityLength?: number;
+}
+
+const HISTORY_SECONDS = 300;
+const ACTIVITY_LENGTH = 50;
+
+/**
+ * Live statistics with change notification.
+ *
+ * @example
+ * ```ts
+ * const stats = new Stats({ maxConnections: () => 100 });
+ * stats.apply({ type: "connect", conn: "1", remote: "127.0.0.1:5000" });
+ * stats.snapshot().connections.active; // 1
+ * ```
+ */
+export class Stats {
+  readonly #now: () => number;
+  readonly #maxConnections: () => number;
+  readonly #startedAt: number;
+  readonly #connections = new Set<string>();
+  readonly #transfers = new Map<string, ActiveTransfer>();
+  readonly #throughput: ThroughputRing;
+  readonly #activity: ActivityItem[] = [];
+  readonly #activityLength: number;
+  readonly #errors = new Map<number, number>();
+  readonly #listeners = new Set<() => void>();
+  #activityId = 0;
+  #peak = 0;
+  #connectionsTotal = 0;
+  #refused = 0;
+  #registeredClients: number;
+  #verifiedFiles: number;
+  #bytesReceived = 0;
+  /** Whether the core reports `received` events; until it does, progress deltas stand in for them. */
+  #sawReceived = false;
+  #started = 0;
+  #outcomes = { verified: 0, failed: 0, aborted: 0 };
+
+  constructor(options: StatsOptions) {
+    this.#now = options.now ?? Date.now;
+    this.#maxConnections = options.maxConnections;
+    this.#startedAt = this.#now();
+    this.#throughput = new ThroughputRing(
+      options.historySeconds ?? HISTORY_SECONDS,
+      this.#startedAt,
+    );
+    this.#activityLength = options.activityLength ?? ACTIVITY_LENGTH;
+    this.#registeredClients = options.seed?.registeredClients ?? 0;
+    this.#verifiedFiles = options.seed?.verifiedFiles ?? 0;
+  }
+
+  /** Folds one event from the core into the statistics and notifies subscribers. */
+  apply(event: ServerEvent): void {
+    const now = this.#now();
+    switch (event.type) {
+      case "connect":
+        this.#connections.add(event.conn);
+        this.#connectionsTotal++;
+        this.#peak = Math.max(this.#peak, this.#connections.size);
+        break;
+      case "disconnect":
+        this.#connections.delete(event.conn);
+        break;
+      case "refused":
+        this.#refused++;
+        this.#log(now, "refused", `Refused ${event.remote}: ${event.reason}`);
+        break;
+      case "registered":
+        this.#registeredClients++;
+        this.#log(now, "registered", `${event.name} registered`);
+        break;
+      case "key-exchanged":
+        this.#log(
+          now,
+          event.reconnect ? "reconnected" : "key",
+          event.reconnect
+            ? `${event.name} reconnected`
+            : `${event.name} sent its public key`,
+        );
+        break;
+      case "transfer-start":
+        this.#started++;
+        this.#transfers.set(event.transfer, {
+          transfer: event.transfer,
+          client: event.client,
+          name: event.name,
+          file: event.file,
+          bytes: 0,
+          total: event.total,
+          attempt: event.attempt,
+          startedAt: now,
+        });
+        break;
+      case "transfer-progress": {
+        const active = this.#transfers.get(event.transfer);
+        if (!active) break;
+        const delta = event.bytes - active.bytes;
+        active.bytes = event.bytes;
+        if (!this.#sawReceived && delta > 0) this.#count(delta, now);
+        break;
+      }
+      case "transfer-end":
+        this.#endTransfer(event, now);
+        break;
+      case "received":
+        if (!this.#sawReceived) this.#sawReceived = true;
+        this.#count(event.bytes, now);
+        break;
+      case "error":
+        this.#errors.set(
+          event.response,
+          (this.#errors.get(event.response) ?? 0) + 1,
+        );
+        this.#log(now, "error", `Error ${event.response}: ${event.message}`);
+        break;
+    }
+    this.#notify();
+  }
+
+  /** Replaces the database-backed counts, e.g. after an administrator deleted a client. */
+  resync(counts: StoredCounts): void {
+    if (
+      counts.registeredClients === this.#registeredClients &&
+      counts.verifiedFiles === this.#verifiedFiles
+    ) return;
+    this.#registeredClients = counts.registeredClients;
+    this.#verifiedFiles = counts.verifiedFiles;
+    this.#notify();
+  }
+
+  /** A JSON-ready copy of every live figure. */
+  snapshot(): StatsSnapshot {
+    const now = this.#now();
+    const max = this.#maxConnections();
+    const active = this.#connections.size;
+    return {
+      time: now,
+      startedAt: this.#startedAt,
+      uptimeMs: now - this.#startedAt,
+      connections: {
+        active,
+        max,
+        available: Math.max(0, max - active),
+        peak: this.#peak,
+        total: this.#connectionsTotal,
+        refused: this.#refused,
+      },
+      registeredClients: this.#registeredClients,
+      verifiedFiles: this.#verifiedFiles,
+      bytesReceived: this.#bytesReceived,
+      transfers: {
+        active: [...this.#transfers.values()].map((t) => ({ ...t })),
+        started: this.#started,
+        ...this.#outcomes,
+      },
+      throughput: this.#throughput.history(now),
+      activity: this.#activity.slice(),
+      errors: Object.fromEntries(
+        [...this.#errors].map(([code, n]) => [String(code), n]),
+      ),
+    };
+  }
+
+  /**
+   * Calls `listener` after every change; returns the function that stops it.
+   * Listeners run synchronously inside {@link apply}, so they must be cheap
+   * (schedule work, do not do it).
+   */
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  #endTransfer(
+    event: Extract<ServerEvent, { type: "transfer-end" }>,
+    now: number,
+  ): void {
+    const active = this.#transfers.get(event.transfer);
+    this.#transfers.delete(event.transfer);
+    this.#outcomes[event.outcome]++;
+    if (event.outcome === "verified") this.#verifiedFiles++;
+    const who = active?.name ?? event.client.slice(0, 8);
+    const seconds = active ? (now - active.startedAt) / 1000 : 0;
+    const took = active ? ` in ${seconds.toFixed(1)} s` : "";
+    const text = event.outcome === "verified"
+      ? `${who}: ${event.file} verified (${event.bytes} bytes${took})`
+      : `${who}: ${event.file} ${event.outcome}`;
+    this.#log(now, event.outcome, text);
+  }
+
+  #count(bytes: number, now: number): void {
+    this.#bytesReceived += bytes;
+    this.#throughput.add(bytes, now);
+  }
+
+  #log(time: number, kind: ActivityItem["kind"], text: string): void {
+    this.#activity.unshift({ id: ++this.#activityId, time, kind, text });
+    if (this.#activity.length > this.#activityLength) {
+      this.#activity.length = this.#activityLength;
+    }
+  }
+
+  #notify(): void {
+    for (const listener of this.#listeners) listener();
+  }
+}

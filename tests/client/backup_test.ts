@@ -1,0 +1,537 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { runBackup } from "../../client/backup.ts";
+import { readMeInfo, toHex, writeMeInfo } from "../../client/me_info.ts";
+import { generateKeyPair } from "../../server/crypto/rsa_oaep.ts";
+import { cksum } from "../../server/crypto/cksum.ts";
+import { RequestCode, ResponseCode } from "../../server/protocol/constants.ts";
+import { type FakeOptions, FakeServer } from "./fake_server.ts";
+import { clientDir, collectOutput, pattern } from "./helpers.ts";
+
+const MiB = 1024 * 1024;
+const {
+  REGISTER,
+  SEND_PUBLIC_KEY,
+  RECONNECT,
+  SEND_FILE,
+  CRC_OK,
+  CRC_RETRY,
+  CRC_ABORT,
+} = RequestCode;
+
+/** Runs `body` with a fake server and a client folder, cleaning up after. */
+async function scenario(
+  fakeOptions: FakeOptions,
+  dirOptions: Parameters<typeof clientDir>[1],
+  body: (fake: FakeServer, dir: string) => Promise<void>,
+): Promise<void> {
+  const fake = new FakeServer(fakeOptions);
+  const dir = await clientDir(fake.port, dirOptions);
+  try {
+    await body(fake, dir);
+  } finally {
+    await fake.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function backup(
+  dir: string,
+  extra: Partial<Parameters<typeof runBackup>[0]> = {},
+) {
+  const out = collectOutput();
+  return {
+    out,
+    done: runBackup({ dir, out, retryDelayMs: 5, ...extra }),
+  };
+}
+
+Deno.test("runBackup() registers, saves me.info, and uploads a multi-packet file the server can decrypt", async () => {
+  const data = pattern(2 * MiB + 1000);
+  await scenario({}, { files: { "big.bin": data } }, async (fake, dir) => {
+    const { out, done } = backup(dir);
+    assert.equal(await done, 0, out.errors.join("\n"));
+    assert.deepEqual(fake.codes(), [
+      REGISTER,
+      SEND_PUBLIC_KEY,
+      SEND_FILE,
+      SEND_FILE,
+      SEND_FILE,
+      CRC_OK,
+    ]);
+    const packets = fake.requests.filter((r) => r.packet).map((r) => r.packet!);
+    const contentSize = 2 * MiB + 1008;
+    assert.deepEqual(
+      packets.map((p) => [p.packetNumber, p.totalPackets, p.contentLength]),
+      [[1, 3, MiB], [2, 3, MiB], [3, 3, 1008]],
+    );
+    for (const p of packets) {
+      assert.equal(p.contentSize, contentSize);
+      assert.equal(p.origFileSize, data.length);
+      assert.equal(p.fileName, "big.bin");
+    }
+    const stored = fake.storedFile("alice", "big.bin")!;
+    assert.deepEqual(stored, data);
+    assert.equal(cksum(stored), cksum(data));
+    const me = await readMeInfo(join(dir, "me.info"));
+    assert.equal(me?.name, "alice");
+    assert.equal(toHex(me!.clientId), toHex(fake.clients.get("alice")!.id));
+    assert.ok(
+      out.lines.some((l) => /^Registered as alice \([0-9a-f]{32}\)$/.test(l)),
+    );
+    assert.ok(
+      out.lines.some((l) =>
+        /^Verified big\.bin \(2\.00 MiB, cksum \d+\)$/.test(l)
+      ),
+    );
+    const last = out.progressReports.at(-1)!;
+    assert.equal(last.sent, data.length);
+    assert.equal(last.total, data.length);
+  });
+});
+
+Deno.test("runBackup() uploads an empty file and several files in one session", async () => {
+  const files = {
+    "empty.txt": new Uint8Array(0),
+    "one.txt": pattern(1),
+    "k.bin": pattern(4096),
+  };
+  await scenario({}, { files }, async (fake, dir) => {
+    const { out, done } = backup(dir);
+    assert.equal(await done, 0, out.errors.join("\n"));
+    assert.equal(fake.connections, 1);
+    for (const [name, data] of Object.entries(files)) {
+      assert.deepEqual(fake.storedFile("alice", name), data, name);
+    }
+    assert.ok(out.lines.includes("Backup complete: 3 files verified"));
+  });
+});
+
+Deno.test("runBackup() reconnects with me.info (1027, 1605) on its second run", async () => {
+  await scenario(
+    {},
+    { files: { "a.txt": pattern(100) } },
+    async (fake, dir) => {
+      assert.equal(await backup(dir).done, 0);
+      const firstId = toHex((await readMeInfo(join(dir, "me.info")))!.clientId);
+      await Deno.writeFile(join(dir, "a.txt"), pattern(200, 2));
+      fake.requests.length = 0;
+      const { out, done } = backup(dir);
+      assert.equal(await done, 0, out.errors.join("\n"));
+      assert.deepEqual(fake.codes(), [RECONNECT, SEND_FILE, CRC_OK]);
+      assert.ok(out.lines.includes(`Reconnected as alice (${firstId})`));
+      assert.deepEqual(fake.storedFile("alice", "a.txt"), pattern(200, 2));
+    },
+  );
+});
+
+Deno.test("runBackup() deletes me.info and registers again when the server answers 1606", async () => {
+  await scenario({}, { files: { "a.txt": pattern(10) } }, async (fake, dir) => {
+    const stale = new Uint8Array(16).fill(0xab);
+    await writeMeInfo(join(dir, "me.info"), {
+      name: "alice",
+      clientId: stale,
+      privateKey: generateKeyPair().privateKey,
+    });
+    const { out, done } = backup(dir);
+    assert.equal(await done, 0, out.errors.join("\n"));
+    assert.deepEqual(fake.codes(), [
+      RECONNECT,
+      REGISTER,
+      SEND_PUBLIC_KEY,
+      SEND_FILE,
+      CRC_OK,
+    ]);
+    const me = await readMeInfo(join(dir, "me.info"));
+    assert.notEqual(toHex(me!.clientId), toHex(stale));
+    assert.equal(toHex(me!.clientId), toHex(fake.clients.get("alice")!.id));
+    assert.ok(out.lines.some((l) => /rejected the reconnect.*1606/.test(l)));
+  });
+});
+
+Deno.test("runBackup() fails with a clear error when the name is already registered (1601)", async () => {
+  await scenario({}, { files: { "a.txt": pattern(10) } }, async (fake, dir) => {
+    fake.addClient("alice");
+    const { out, done } = backup(dir);
+    assert.equal(await done, 1);
+    assert.deepEqual(fake.codes(), [REGISTER]);
+    assert.deepEqual(out.errors, [
+      'Backup failed: Cannot register "alice": name is already registered or refused by the server (1601)',
+    ]);
+    assert.equal(await readMeInfo(join(dir, "me.info")), undefined);
+  });
+});
+
+Deno.test("runBackup() resends the file after a checksum mismatch and gives up with 1031 after the third", async () => {
+  const mangle: FakeOptions["mangle"] = (response) =>
+    response.code === ResponseCode.FILE_RECEIVED
+      ? { ...response, checksum: (response.checksum + 1) >>> 0 }
+      : response;
+  await scenario(
+    { mangle },
+    { files: { "a.bin": pattern(1500 * 1024) } },
+    async (fake, dir) => {
+      const { out, done } = backup(dir);
+      assert.equal(await done, 1);
+      const attempt = [SEND_FILE, SEND_FILE];
+      assert.deepEqual(fake.codes(), [
+        REGISTER,
+        SEND_PUBLIC_KEY,
+        ...attempt,
+        CRC_RETRY,
+        ...attempt,
+        CRC_RETRY,
+        ...attempt,
+        CRC_ABORT,
+      ]);
+      assert.equal(fake.attempts.length, 3);
+      for (const a of fake.attempts) {
+        assert.deepEqual(
+          a.plain,
+          pattern(1500 * 1024),
+        );
+      }
+      assert.equal(fake.stored.size, 0);
+      assert.equal(
+        out.lines.filter((l) => /Checksum mismatch on/.test(l)).length,
+        3,
+      );
+      assert.match(
+        out.errors[0],
+        /^Cannot back up .*a\.bin: checksum mismatch 3 times/,
+      );
+      assert.equal(
+        out.errors.at(-1),
+        "Backup failed: 1 of 1 files not verified",
+      );
+    },
+  );
+});
+
+Deno.test("runBackup() succeeds when a mismatch is followed by a good resend", async () => {
+  let lies = 1;
+  const mangle: FakeOptions["mangle"] = (response) =>
+    response.code === ResponseCode.FILE_RECEIVED && lies-- > 0
+      ? { ...response, checksum: (response.checksum ^ 1) >>> 0 }
+      : response;
+  await scenario(
+    { mangle },
+    { files: { "a.txt": pattern(50) } },
+    async (fake, dir) => {
+      assert.equal(await backup(dir).done, 0);
+      assert.deepEqual(fake.codes().slice(2), [
+        SEND_FILE,
+        CRC_RETRY,
+        SEND_FILE,
+        CRC_OK,
+      ]);
+    },
+  );
+});
+
+Deno.test("runBackup() retries an upload the server refused with 1607 and then succeeds", async () => {
+  let refusals = 2;
+  const intercept: FakeOptions["intercept"] = (request) =>
+    request.packet?.packetNumber === 1 && refusals-- > 0
+      ? { code: ResponseCode.SERVER_ERROR }
+      : undefined;
+  const data = pattern(3 * MiB);
+  await scenario(
+    { intercept },
+    { files: { "r.bin": data } },
+    async (fake, dir) => {
+      const { out, done } = backup(dir);
+      assert.equal(await done, 0, out.errors.join("\n"));
+      assert.deepEqual(fake.storedFile("alice", "r.bin"), data);
+      assert.equal(
+        fake.connections,
+        1,
+        "1607 is retried on the same connection",
+      );
+      assert.equal(
+        out.lines.filter((l) => /1607\); retry \d of 3/.test(l)).length,
+        2,
+      );
+    },
+  );
+});
+
+Deno.test("runBackup() stops streaming a file when the server refuses its first packet", async () => {
+  let refusals = 1;
+  const intercept: FakeOptions["intercept"] = (request) =>
+    request.packet?.packetNumber === 1 && refusals-- > 0
+      ? { code: ResponseCode.SERVER_ERROR }
+      : undefined;
+  // The fake reads nothing for a while after its 1607, as a busy server might:
+  // a client that did not listen would fill the socket buffers and block.
+  const afterResponse = (request: { packet?: unknown }) =>
+    request.packet ? new Promise<void>((r) => setTimeout(r, 300)) : undefined;
+  const data = pattern(32 * MiB);
+  await scenario(
+    { intercept, afterResponse },
+    { files: { "huge.bin": data } },
+    async (fake, dir) => {
+      const { out, done } = backup(dir);
+      assert.equal(await done, 0, out.errors.join("\n"));
+      const numbers = fake.requests.filter((r) => r.packet).map((r) =>
+        r.packet!.packetNumber
+      );
+      const restart = numbers.indexOf(1, 1);
+      assert.ok(restart > 0);
+      assert.ok(restart < 24, `first attempt sent ${restart} of 33 packets`);
+      assert.equal(numbers.length - restart, 33);
+      assert.deepEqual(fake.storedFile("alice", "huge.bin"), data);
+    },
+  );
+});
+
+Deno.test("runBackup() gives up after 3 retries of 1607 with a clear fatal error", async () => {
+  const intercept: FakeOptions["intercept"] = (request) =>
+    request.code === SEND_FILE
+      ? { code: ResponseCode.SERVER_ERROR }
+      : undefined;
+  await scenario(
+    { intercept },
+    { files: { "a.txt": pattern(10) } },
+    async (fake, dir) => {
+      const { out, done } = backup(dir);
+      assert.equal(await done, 1);
+      assert.equal(fake.codes().filter((c) => c === SEND_FILE).length, 4);
+      assert.equal(out.errors.length, 1);
+      assert.match(
+        out.errors[0],
+        /^Backup failed: Cannot back up .*a\.txt: Server refused a\.txt \(1607\) \(gave up after 3 retries\)$/,
+      );
+    },
+  );
+});
+
+Deno.test("runBackup() retries 1607 during registration and key exchange", async () => {
+  const seen = new Map<number, number>();
+  const intercept: FakeOptions["intercept"] = (request) => {
+    const n = (seen.get(request.code) ?? 0) + 1;
+    seen.set(request.code, n);
+    if (
+      (request.code === REGISTER || request.code === SEND_PUBLIC_KEY) && n === 1
+    ) {
+      return { code: ResponseCode.SERVER_ERROR };
+    }
+  };
+  await scenario(
+    { intercept },
+    { files: { "a.txt": pattern(10) } },
+    async (fake, dir) => {
+      const { out, done } = backup(dir);
+      assert.equal(await done, 0, out.errors.join("\n"));
+      assert.deepEqual(fake.codes(), [
+        REGISTER,
+        REGISTER,
+        SEND_PUBLIC_KEY,
+        SEND_PUBLIC_KEY,
+        SEND_FILE,
+        CRC_OK,
+      ]);
+    },
+  );
+});
+
+Deno.test("runBackup() reconnects and restarts the file after the connection drops mid-upload", async () => {
+  let drops = 1;
+  const intercept: FakeOptions["intercept"] = (request) =>
+    request.packet?.packetNumber === 2 && drops-- > 0 ? "drop" : undefined;
+  const data = pattern(3 * MiB + 5, 9);
+  await scenario(
+    { intercept },
+    { files: { "d.bin": data } },
+    async (fake, dir) => {
+      const { out, done } = backup(dir);
+      assert.equal(await done, 0, out.errors.join("\n"));
+      assert.equal(fake.connections, 2);
+      const second = fake.requests.filter((r) => r.connection === 2).map((r) =>
+        r.code
+      );
+      assert.deepEqual(second, [
+        RECONNECT,
+        SEND_FILE,
+        SEND_FILE,
+        SEND_FILE,
+        SEND_FILE,
+        CRC_OK,
+      ]);
+      assert.deepEqual(fake.storedFile("alice", "d.bin"), data);
+      assert.ok(
+        out.lines.some((l) => /^warning: Cannot .*retry 1 of 3$/.test(l)),
+      );
+    },
+  );
+});
+
+Deno.test("runBackup() finishes the key exchange on a new connection when it dropped after 1600", async () => {
+  let drops = 1;
+  const intercept: FakeOptions["intercept"] = (request) =>
+    request.code === SEND_PUBLIC_KEY && drops-- > 0 ? "drop" : undefined;
+  await scenario(
+    { intercept },
+    { files: { "a.txt": pattern(10) } },
+    async (fake, dir) => {
+      const { out, done } = backup(dir);
+      assert.equal(await done, 0, out.errors.join("\n"));
+      assert.deepEqual(fake.codes(), [
+        REGISTER,
+        SEND_PUBLIC_KEY,
+        RECONNECT, // 1606: the key never arrived
+        SEND_PUBLIC_KEY,
+        SEND_FILE,
+        CRC_OK,
+      ]);
+      const me = await readMeInfo(join(dir, "me.info"));
+      assert.equal(toHex(me!.clientId), toHex(fake.clients.get("alice")!.id));
+    },
+  );
+});
+
+Deno.test("runBackup() gives up when the server keeps dropping the connection", async () => {
+  await scenario({ intercept: () => "drop" }, {
+    files: { "a.txt": pattern(10) },
+  }, async (fake, dir) => {
+    const { out, done } = backup(dir);
+    assert.equal(await done, 1);
+    assert.equal(fake.connections, 4);
+    assert.match(
+      out.errors[0],
+      /^Backup failed: Cannot open a session with 127\.0\.0\.1:\d+: .*closed the connection \(gave up after 3 retries\)$/,
+    );
+  });
+});
+
+Deno.test("runBackup() treats a silent server as a dropped connection", async () => {
+  let silences = 1;
+  const intercept: FakeOptions["intercept"] = (request) =>
+    request.code === CRC_OK && silences-- > 0 ? "silent" : undefined;
+  await scenario(
+    { intercept },
+    { files: { "a.txt": pattern(10) } },
+    async (fake, dir) => {
+      const { out, done } = backup(dir, {
+        connection: { responseTimeoutMs: 300 },
+      });
+      assert.equal(await done, 0, out.errors.join("\n"));
+      assert.ok(
+        out.lines.some((l) => /no answer within 300 ms; retry 1 of 3/.test(l)),
+      );
+      assert.equal(fake.connections, 2);
+    },
+  );
+});
+
+Deno.test("runBackup() reports an unreachable server clearly", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  const dir = await clientDir(port, { files: { "a.txt": pattern(1) } });
+  try {
+    const { out, done } = backup(dir, { retries: 1 });
+    assert.equal(await done, 1);
+    assert.match(
+      out.errors[0],
+      new RegExp(
+        `^Backup failed: Cannot open a session with 127\\.0\\.0\\.1:${port}: Cannot connect to 127\\.0\\.0\\.1:${port}: .*gave up after 1 retries\\)$`,
+      ),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runBackup() reports a missing file without connecting", async () => {
+  await scenario({}, { paths: ["nope.txt"] }, async (fake, dir) => {
+    const { out, done } = backup(dir);
+    assert.equal(await done, 1);
+    assert.equal(fake.connections, 0);
+    assert.deepEqual(out.errors, [
+      `Cannot back up ${join(dir, "nope.txt")}: file not found`,
+      "Backup failed: no file to back up",
+    ]);
+  });
+});
+
+Deno.test("runBackup() backs up the other files when one is missing, then exits non-zero", async () => {
+  await scenario({}, {
+    files: { "ok.txt": pattern(5) },
+    paths: ["gone.txt", "ok.txt"],
+  }, async (fake, dir) => {
+    const { out, done } = backup(dir);
+    assert.equal(await done, 1);
+    assert.deepEqual(fake.storedFile("alice", "ok.txt"), pattern(5));
+    assert.equal(out.errors.at(-1), "Backup failed: 1 of 2 files not verified");
+  });
+});
+
+Deno.test("runBackup() reports a bad or missing transfer.info with its line", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    let run = backup(dir);
+    assert.equal(await run.done, 1);
+    assert.match(
+      run.out.errors[0],
+      /^Backup failed: Cannot read .*transfer\.info: file not found$/,
+    );
+    await Deno.writeTextFile(
+      join(dir, "transfer.info"),
+      "localhost:99999\nalice\nx\n",
+    );
+    run = backup(dir);
+    assert.equal(await run.done, 1);
+    assert.match(
+      run.out.errors[0],
+      /transfer\.info: line 1: port 99999 is outside 1\.\.65535$/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runBackup() decrypts SHA-256 OAEP keys when told to, and explains a hash mismatch", async () => {
+  await scenario(
+    { oaepHash: "sha256" },
+    { files: { "a.txt": pattern(10) } },
+    async (fake, dir) => {
+      const wrong = backup(dir);
+      assert.equal(await wrong.done, 1);
+      assert.match(
+        wrong.out.errors[0],
+        /Cannot decrypt the session key .*OAEP sha1; does the server use another --oaep-hash\?/,
+      );
+      const right = backup(dir, { oaepHash: "sha256" });
+      assert.equal(await right.done, 0, right.out.errors.join("\n"));
+      assert.deepEqual(fake.storedFile("alice", "a.txt"), pattern(10));
+    },
+  );
+});
+
+Deno.test("runBackup() stops on a response with a wrong protocol version", async () => {
+  const fake = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const serving = (async () => {
+    for await (const conn of fake) {
+      await conn.read(new Uint8Array(300));
+      await conn.write(
+        new Uint8Array([2, 0x40, 0x06, 16, 0, 0, 0, ...new Uint8Array(16)]),
+      );
+      conn.close();
+    }
+  })();
+  const dir = await clientDir((fake.addr as Deno.NetAddr).port, {
+    files: { "a.txt": pattern(1) },
+  });
+  try {
+    const { out, done } = backup(dir);
+    assert.equal(await done, 1);
+    assert.deepEqual(out.errors, [
+      "Backup failed: Cannot read response: server speaks version 2, not 3",
+    ]);
+  } finally {
+    fake.close();
+    await serving.catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,171 @@
+import assert from "node:assert/strict";
+import {
+  BadResponseError,
+  ConnectionLostError,
+  formatAddress,
+  ProtocolClient,
+} from "../../client/protocol_client.ts";
+import { RequestCode, ResponseCode } from "../../server/protocol/constants.ts";
+
+/** A server that answers the first request with `reply` bytes, then does `then`. */
+async function withRawServer(
+  reply: Uint8Array | Uint8Array[],
+  then: "close" | "wait",
+  body: (client: ProtocolClient) => Promise<void>,
+): Promise<void> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const done = Promise.withResolvers<void>();
+  const serving = (async () => {
+    const conn = await listener.accept();
+    await conn.read(new Uint8Array(1024));
+    for (const part of Array.isArray(reply) ? reply : [reply]) {
+      await conn.write(part);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    if (then === "wait") await done.promise;
+    conn.close();
+  })();
+  const client = await ProtocolClient.connect(
+    "127.0.0.1",
+    (listener.addr as Deno.NetAddr).port,
+    { responseTimeoutMs: 300 },
+  );
+  try {
+    await body(client);
+  } finally {
+    client.close();
+    done.resolve();
+    await serving.catch(() => {});
+    listener.close();
+  }
+}
+
+const register = {
+  code: RequestCode.REGISTER,
+  clientId: new Uint8Array(16),
+  name: "alice",
+} as const;
+
+function header(version: number, code: number, size: number): number[] {
+  return [
+    version,
+    code & 0xff,
+    code >> 8,
+    size & 0xff,
+    (size >> 8) & 0xff,
+    size >> 16 & 0xff,
+    size >>> 24,
+  ];
+}
+
+Deno.test("ProtocolClient.request() reads one response split across TCP writes", async () => {
+  const id = crypto.getRandomValues(new Uint8Array(16));
+  const bytes = new Uint8Array([...header(3, ResponseCode.REGISTER_OK, 16), ...id]);
+  await withRawServer(
+    [bytes.subarray(0, 3), bytes.subarray(3, 8), bytes.subarray(8)],
+    "wait",
+    async (client) => {
+      const response = await client.request(register);
+      assert.deepEqual(response, {
+        code: ResponseCode.REGISTER_OK,
+        clientId: id,
+      });
+    },
+  );
+});
+
+Deno.test("ProtocolClient refuses an unknown response code", async () => {
+  await withRawServer(
+    new Uint8Array(header(3, 1700, 0)),
+    "wait",
+    async (client) => {
+      await assert.rejects(
+        client.request(register),
+        (e: Error) =>
+          e instanceof BadResponseError &&
+          /unknown response code 1700/.test(e.message),
+      );
+      assert.ok(client.closed);
+    },
+  );
+});
+
+Deno.test("ProtocolClient refuses a payload larger than any response", async () => {
+  await withRawServer(
+    new Uint8Array(header(3, ResponseCode.ACK, 0x7fff_ffff)),
+    "wait",
+    async (client) => {
+      await assert.rejects(
+        client.request(register),
+        (e: Error) =>
+          e instanceof BadResponseError &&
+          /payload of 2147483647 bytes exceeds 4096/.test(e.message),
+      );
+    },
+  );
+});
+
+Deno.test("ProtocolClient refuses a response with trailing bytes", async () => {
+  await withRawServer(
+    new Uint8Array([...header(3, ResponseCode.SERVER_ERROR, 2), 0, 0]),
+    "wait",
+    async (client) => {
+      await assert.rejects(client.request(register), BadResponseError);
+    },
+  );
+});
+
+Deno.test("ProtocolClient reports a response cut off by a closed connection as a lost connection", async () => {
+  await withRawServer(
+    new Uint8Array([...header(3, ResponseCode.ACK, 16), 1, 2, 3]),
+    "close",
+    async (client) => {
+      await assert.rejects(
+        client.request(register),
+        (e: Error) =>
+          e instanceof ConnectionLostError &&
+          /closed after 3 of 16 bytes/.test(e.message),
+      );
+    },
+  );
+});
+
+Deno.test("ProtocolClient reports a clean close as a lost connection", async () => {
+  await withRawServer(new Uint8Array(0), "close", async (client) => {
+    await assert.rejects(
+      client.request(register),
+      (e: Error) =>
+        e instanceof ConnectionLostError &&
+        /server closed the connection/.test(e.message),
+    );
+  });
+});
+
+Deno.test("ProtocolClient gives up on a silent server after the response timeout", async () => {
+  await withRawServer(new Uint8Array(0), "wait", async (client) => {
+    const started = performance.now();
+    await assert.rejects(
+      client.request(register),
+      (e: Error) =>
+        e instanceof ConnectionLostError &&
+        /no answer within 300 ms/.test(e.message),
+    );
+    assert.ok(performance.now() - started >= 290);
+    assert.ok(client.closed);
+  });
+});
+
+Deno.test("ProtocolClient allows one pending receive at a time", async () => {
+  await withRawServer(new Uint8Array(0), "wait", async (client) => {
+    const first = client.receive({ deferTimeout: true });
+    await assert.rejects(client.receive(), /already awaited/);
+    client.close();
+    await assert.rejects(first, ConnectionLostError);
+    await assert.rejects(client.send(register), /connection closed/);
+  });
+});
+
+Deno.test("formatAddress() brackets IPv6 addresses", () => {
+  assert.equal(formatAddress("::1", 1256), "[::1]:1256");
+  assert.equal(formatAddress("example.org", 80), "example.org:80");
+});

@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { cksumBackend } from "../../server/crypto/cksum.ts";
+import { finish, updateJs } from "../../server/crypto/crc32.ts";
+import { createWasmUpdate } from "../../server/crypto/crc32_wasm.ts";
+
+function randomBytes(size: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(size);
+  for (let at = 0; at < size; at += 65536) {
+    crypto.getRandomValues(bytes.subarray(at, at + 65536));
+  }
+  return bytes;
+}
+
+/** Bit-at-a-time register update, straight from the definition. */
+function referenceUpdate(crc: number, bytes: Uint8Array): number {
+  for (const byte of bytes) {
+    crc ^= byte << 24;
+    for (let k = 0; k < 8; k++) {
+      crc = crc & 0x80000000 ? (crc << 1) ^ 0x04c11db7 : crc << 1;
+    }
+  }
+  return crc | 0;
+}
+
+const wasmUpdate = createWasmUpdate();
+const IMPLEMENTATIONS = [
+  ["TypeScript", updateJs],
+  ["WebAssembly", wasmUpdate!],
+] as const;
+
+Deno.test("the WebAssembly CRC loads and is what cksum uses", () => {
+  assert.ok(wasmUpdate);
+  assert.equal(cksumBackend(), "wasm");
+});
+
+for (const [label, update] of IMPLEMENTATIONS) {
+  Deno.test(`${label} CRC matches the bitwise definition at every size and alignment up to 300 bytes`, () => {
+    const buffer = randomBytes(320);
+    for (let offset = 0; offset < 8; offset++) {
+      for (let size = 0; size <= 300; size++) {
+        const bytes = buffer.subarray(offset, offset + size);
+        for (const start of [0, 0x1234567, -1]) {
+          assert.equal(
+            update(start, bytes),
+            referenceUpdate(start, bytes),
+            `offset ${offset}, size ${size}, start ${start}`,
+          );
+        }
+      }
+    }
+  });
+
+  Deno.test(`${label} CRC matches the definition across 64 KiB window edges`, () => {
+    const buffer = randomBytes(3 * 65536 + 40);
+    for (const size of [65535, 65536, 65537, 2 * 65536 + 17, 3 * 65536 + 33]) {
+      const bytes = buffer.subarray(5, 5 + size);
+      assert.equal(update(7, bytes), referenceUpdate(7, bytes), `size ${size}`);
+    }
+  });
+}
+
+Deno.test("finish() appends the length in the fewest bytes and complements", () => {
+  assert.equal(finish(0, 0), 0xffffffff);
+  // Length bytes are data: finishing after n bytes equals feeding n's bytes.
+  for (const length of [1, 255, 256, 65536, 2 ** 32 + 5, 2 ** 53 - 1]) {
+    const lengthBytes: number[] = [];
+    for (let n = length; n > 0; n = Math.floor(n / 256)) {
+      lengthBytes.push(n % 256);
+    }
+    const crc = 0x0badf00d;
+    const expected = ~referenceUpdate(crc, Uint8Array.from(lengthBytes)) >>> 0;
+    assert.equal(finish(crc, length), expected, `length ${length}`);
+  }
+});

@@ -1,0 +1,100 @@
+/**
+ * Helpers for browser tests of the portal: find Debian's Chromium (never
+ * download one), launch it headless through playwright-core, serve an app on
+ * a free port, sign in. Reusable by other end-to-end tests (e.g. a real TCP
+ * upload watched on the dashboard).
+ * @module
+ */
+import { type Browser, chromium, type Page } from "playwright-core";
+import type { Hono } from "hono";
+
+/** Where Debian installs Chromium. */
+const CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
+
+/** Path of a Chromium executable, or undefined when there is none. */
+export function findChromium(): string | undefined {
+  for (const path of CANDIDATES) {
+    try {
+      if (Deno.statSync(path).isFile) return path;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** Launches headless Chromium with flags that keep it off the network and out of the sandbox. */
+export function launchChromium(executablePath: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+      "--disable-dev-shm-usage",
+    ],
+  });
+}
+
+/** Serves `app` on 127.0.0.1 at a free port; `close()` stops it. */
+export function servePortal(
+  app: Hono,
+  port = 0,
+): { url: string; port: number; close(): Promise<void> } {
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port, onListen: () => {} },
+    (request, info) => app.fetch(request, info),
+  );
+  const address = server.addr as Deno.NetAddr;
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    port: address.port,
+    close: () => server.shutdown(),
+  };
+}
+
+/** Signs in through the sign-in form and waits for the dashboard. */
+export async function signIn(
+  page: Page,
+  baseUrl: string,
+  password: string,
+  user = "admin",
+): Promise<void> {
+  await page.goto(`${baseUrl}/`);
+  await page.waitForURL(/\/login/);
+  await page.fill('input[name="user"]', user);
+  await page.fill('input[name="password"]', password);
+  await Promise.all([
+    page.waitForURL(`${baseUrl}/`),
+    page.click('button[type="submit"]'),
+  ]);
+}
+
+/**
+ * Makes sure static/islands/main.js exists and is newer than every island
+ * source (dev.ts builds it; `deno task test` runs that first).
+ */
+export async function ensureIslandBundle(): Promise<void> {
+  const islands = new URL("../../islands/", import.meta.url);
+  const bundle = new URL("../../static/islands/main.js", import.meta.url);
+  const built = await Deno.stat(bundle).then(
+    (s) => s.mtime?.getTime() ?? 0,
+    () => 0,
+  );
+  let newest = 0;
+  for await (const entry of Deno.readDir(islands)) {
+    const modified =
+      (await Deno.stat(new URL(entry.name, islands))).mtime?.getTime() ?? 0;
+    newest = Math.max(newest, modified);
+  }
+  if (built > newest) return;
+  const { buildIslands } = await import("../../dev.ts");
+  await buildIslands();
+}
+
+/** Where screenshots go (git-ignored). */
+export const SCREENSHOT_DIR =
+  new URL("./screenshots/", import.meta.url).pathname;

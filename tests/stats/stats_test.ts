@@ -1,0 +1,209 @@
+import assert from "node:assert/strict";
+import { Stats } from "../../server/stats/stats.ts";
+
+function clock(start = 1_700_000_000_000) {
+  const c = { now: start, tick: (ms: number) => (c.now += ms) };
+  return c;
+}
+
+Deno.test("Stats counts active connections, their peak and the free slots", () => {
+  const stats = new Stats({ maxConnections: () => 3 });
+  stats.apply({ type: "connect", conn: "a", remote: "1.1.1.1:1" });
+  stats.apply({ type: "connect", conn: "b", remote: "1.1.1.2:1" });
+  stats.apply({ type: "disconnect", conn: "a" });
+  stats.apply({ type: "disconnect", conn: "a" });
+  const c = stats.snapshot().connections;
+  assert.deepEqual(c, {
+    active: 1,
+    max: 3,
+    available: 2,
+    peak: 2,
+    total: 2,
+    refused: 0,
+  });
+});
+
+Deno.test("Stats reads the connection limit each time, so run-time changes show at once", () => {
+  let max = 10;
+  const stats = new Stats({ maxConnections: () => max });
+  max = 2;
+  assert.equal(stats.snapshot().connections.max, 2);
+});
+
+Deno.test("Stats follows a transfer from start through progress to its outcome", () => {
+  const c = clock();
+  const stats = new Stats({
+    maxConnections: () => 10,
+    now: () => c.now,
+    seed: { registeredClients: 4, verifiedFiles: 7 },
+  });
+  stats.apply({
+    type: "transfer-start",
+    transfer: "t",
+    client: "ab",
+    name: "alice",
+    file: "f.bin",
+    total: 1000,
+    attempt: 1,
+  });
+  stats.apply({ type: "transfer-progress", transfer: "t", bytes: 400 });
+  let s = stats.snapshot();
+  assert.equal(s.transfers.active.length, 1);
+  assert.equal(s.transfers.active[0].bytes, 400);
+  assert.equal(s.transfers.active[0].total, 1000);
+  c.tick(2500);
+  stats.apply({
+    type: "transfer-end",
+    transfer: "t",
+    client: "ab",
+    file: "f.bin",
+    outcome: "verified",
+    bytes: 1000,
+  });
+  s = stats.snapshot();
+  assert.equal(s.transfers.active.length, 0);
+  assert.equal(s.transfers.verified, 1);
+  assert.equal(s.verifiedFiles, 8);
+  assert.equal(s.registeredClients, 4);
+  assert.equal(s.activity[0].kind, "verified");
+  assert.equal(
+    s.activity[0].text,
+    "alice: f.bin verified (1000 bytes in 2.5 s)",
+  );
+});
+
+Deno.test("Stats counts failed and aborted transfers without touching verified files", () => {
+  const stats = new Stats({ maxConnections: () => 1 });
+  stats.apply({
+    type: "transfer-end",
+    transfer: "x",
+    client: "ab",
+    file: "a",
+    outcome: "failed",
+    bytes: 0,
+  });
+  stats.apply({
+    type: "transfer-end",
+    transfer: "y",
+    client: "ab",
+    file: "b",
+    outcome: "aborted",
+    bytes: 0,
+  });
+  const s = stats.snapshot();
+  assert.deepEqual([s.transfers.failed, s.transfers.aborted, s.verifiedFiles], [
+    1,
+    1,
+    0,
+  ]);
+});
+
+Deno.test("Stats sums received bytes into per-second throughput over five minutes", () => {
+  const c = clock(1_700_000_000_000);
+  const stats = new Stats({ maxConnections: () => 1, now: () => c.now });
+  stats.apply({ type: "received", bytes: 100 });
+  stats.apply({ type: "received", bytes: 50 });
+  c.tick(1000);
+  stats.apply({ type: "received", bytes: 7 });
+  const s = stats.snapshot();
+  assert.equal(s.throughput.length, 300);
+  assert.deepEqual(s.throughput.slice(-2), [150, 7]);
+  assert.equal(s.bytesReceived, 157);
+  c.tick(299_000);
+  assert.deepEqual(
+    stats.snapshot().throughput.slice(0, 2),
+    [7, 0],
+    "the oldest second shown is the one after the first",
+  );
+  c.tick(1000);
+  assert.ok(stats.snapshot().throughput.every((v) => v === 0));
+});
+
+Deno.test("Stats counts errors by response code and registered clients", () => {
+  const stats = new Stats({ maxConnections: () => 1 });
+  stats.apply({ type: "error", response: 1607, message: "bad packet" });
+  stats.apply({ type: "error", response: 1607, message: "bad packet" });
+  stats.apply({ type: "error", response: 1601, message: "name taken" });
+  stats.apply({ type: "registered", client: "ab", name: "bob" });
+  stats.apply({
+    type: "refused",
+    remote: "9.9.9.9:1",
+    reason: "too many connections",
+  });
+  const s = stats.snapshot();
+  assert.deepEqual(s.errors, { "1607": 2, "1601": 1 });
+  assert.equal(s.registeredClients, 1);
+  assert.equal(s.connections.refused, 1);
+  assert.deepEqual(s.activity.map((a) => a.kind), [
+    "refused",
+    "registered",
+    "error",
+    "error",
+    "error",
+  ]);
+});
+
+Deno.test("Stats keeps only the newest activity items", () => {
+  const stats = new Stats({ maxConnections: () => 1, activityLength: 3 });
+  for (let i = 0; i < 5; i++) {
+    stats.apply({ type: "registered", client: "ab", name: `c${i}` });
+  }
+  assert.deepEqual(stats.snapshot().activity.map((a) => a.text), [
+    "c4 registered",
+    "c3 registered",
+    "c2 registered",
+  ]);
+});
+
+Deno.test("Stats notifies subscribers until they unsubscribe, and on resync only when counts change", () => {
+  const stats = new Stats({ maxConnections: () => 1 });
+  let calls = 0;
+  const stop = stats.subscribe(() => calls++);
+  stats.apply({ type: "received", bytes: 1 });
+  stats.resync({ registeredClients: 0, verifiedFiles: 0 });
+  stats.resync({ registeredClients: 5, verifiedFiles: 2 });
+  stop();
+  stats.apply({ type: "received", bytes: 1 });
+  assert.equal(calls, 2);
+  assert.equal(stats.snapshot().registeredClients, 5);
+});
+
+Deno.test("Stats snapshots are copies that later events do not change", () => {
+  const stats = new Stats({ maxConnections: () => 1 });
+  stats.apply({
+    type: "transfer-start",
+    transfer: "t",
+    client: "ab",
+    name: "a",
+    file: "f",
+    total: 10,
+    attempt: 1,
+  });
+  const before = stats.snapshot();
+  stats.apply({ type: "transfer-progress", transfer: "t", bytes: 9 });
+  assert.equal(before.transfers.active[0].bytes, 0);
+  assert.deepEqual(JSON.parse(JSON.stringify(before)), before);
+});
+
+Deno.test("Stats counts progress growth as received bytes until the core reports received events", () => {
+  const stats = new Stats({ maxConnections: () => 1 });
+  stats.apply({
+    type: "transfer-start",
+    transfer: "t",
+    client: "ab",
+    name: "a",
+    file: "f",
+    total: 100,
+    attempt: 1,
+  });
+  stats.apply({ type: "transfer-progress", transfer: "t", bytes: 30 });
+  stats.apply({ type: "transfer-progress", transfer: "t", bytes: 70 });
+  assert.equal(stats.snapshot().bytesReceived, 70);
+  stats.apply({ type: "received", bytes: 5 });
+  stats.apply({ type: "transfer-progress", transfer: "t", bytes: 100 });
+  assert.equal(
+    stats.snapshot().bytesReceived,
+    75,
+    "progress no longer counts once received events exist",
+  );
+});
