@@ -11,6 +11,7 @@
 import { parseArgs } from "node:util";
 import { encryptedSize } from "../server/crypto/aes_cbc.ts";
 import { startServer, type TestServer } from "../tests/e2e/harness.ts";
+import { line } from "./report.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -21,18 +22,6 @@ const { values } = parseArgs({
 });
 const SIZE = Number(values["size-mib"]) * 1024 * 1024;
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
-
-function line(name: string, value: string, baseline = "", ratio = ""): void {
-  // deno-lint-ignore no-console -- a benchmark's output is its report
-  console.log(
-    [
-      name.padEnd(34),
-      value.padStart(14),
-      baseline.padStart(14),
-      ratio.padStart(8),
-    ].join(" "),
-  );
-}
 
 /** Writes `size` pseudo-random bytes (xorshift, so no entropy bottleneck). */
 async function makeFile(path: string, size: number): Promise<void> {
@@ -118,10 +107,6 @@ try {
     args: [
       "--workers",
       values.workers!,
-      "--log-level",
-      "warning",
-      "--max-file",
-      "4G",
     ],
   });
   const pid = server.child.pid;

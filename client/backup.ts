@@ -150,7 +150,11 @@ export async function runBackup(options: BackupOptions): Promise<number> {
       );
       return 1;
     }
-    out.info(`Backup complete: ${verified} files verified`);
+    out.info(
+      `Backup complete: ${verified} ${
+        verified === 1 ? "file" : "files"
+      } verified`,
+    );
     return 0;
   } catch (error) {
     const known = error instanceof FatalError ||

@@ -535,3 +535,62 @@ Deno.test("runBackup() stops on a response with a wrong protocol version", async
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("runBackup() refuses a file too large for the protocol before connecting", async () => {
+  await scenario({}, { paths: ["huge.img"] }, async (fake, dir) => {
+    const file = await Deno.create(join(dir, "huge.img"));
+    await file.truncate(2 ** 32); // Sparse: takes no disk space.
+    file.close();
+    const { out, done } = backup(dir);
+    assert.equal(await done, 1);
+    assert.equal(fake.connections, 0);
+    assert.equal(
+      out.errors[0],
+      "Cannot upload a file of 4294967296 bytes: the protocol allows at most 4294967295",
+    );
+  });
+});
+
+Deno.test("runBackup() reconnects as the me.info identity when transfer.info names someone else", async () => {
+  await scenario({}, { files: { "a.txt": pattern(10) } }, async (fake, dir) => {
+    assert.equal(await backup(dir).done, 0);
+    const info = join(dir, "transfer.info");
+    await Deno.writeTextFile(
+      info,
+      (await Deno.readTextFile(info)).replace("\nalice\n", "\nbob\n"),
+    );
+    const { out, done } = backup(dir);
+    assert.equal(await done, 0, out.errors.join("\n"));
+    assert.ok(out.lines.includes(
+      'warning: me.info is for "alice", transfer.info names "bob"; continuing as "alice"',
+    ));
+    assert.equal(fake.clients.size, 1);
+  });
+});
+
+Deno.test("runBackup() stops when the server answers 1603 before the last packet", async () => {
+  const intercept: FakeOptions["intercept"] = (request, fake) =>
+    request.packet?.packetNumber === 1
+      ? {
+        code: ResponseCode.FILE_RECEIVED,
+        clientId: fake.clients.get("alice")!.id,
+        contentSize: 0,
+        fileName: request.fileName!,
+        checksum: 0,
+      }
+      : undefined;
+  // The pause keeps the client from pushing every packet before it reads.
+  const afterResponse = () => new Promise<void>((r) => setTimeout(r, 300));
+  await scenario(
+    { intercept, afterResponse },
+    { files: { "a.bin": pattern(32 * MiB) } },
+    async (_fake, dir) => {
+      const { out, done } = backup(dir);
+      assert.equal(await done, 1);
+      assert.match(
+        out.errors[0],
+        /^Backup failed: Cannot upload a\.bin: server answered 1603 after packet \d+ of 33$/,
+      );
+    },
+  );
+});

@@ -20,7 +20,15 @@ async function run(args: string[]) {
 Deno.test("cyberbackup backup --help documents the files and flags", async () => {
   const { code, stdout } = await run(["--help"]);
   assert.equal(code, 0);
-  for (const word of ["transfer.info", "me.info", "--dir", "--oaep-hash", "Exit status"]) {
+  for (
+    const word of [
+      "transfer.info",
+      "me.info",
+      "--dir",
+      "--oaep-hash",
+      "Exit status",
+    ]
+  ) {
     assert.ok(stdout.includes(word), word);
   }
 });

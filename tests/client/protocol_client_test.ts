@@ -60,7 +60,10 @@ function header(version: number, code: number, size: number): number[] {
 
 Deno.test("ProtocolClient.request() reads one response split across TCP writes", async () => {
   const id = crypto.getRandomValues(new Uint8Array(16));
-  const bytes = new Uint8Array([...header(3, ResponseCode.REGISTER_OK, 16), ...id]);
+  const bytes = new Uint8Array([
+    ...header(3, ResponseCode.REGISTER_OK, 16),
+    ...id,
+  ]);
   await withRawServer(
     [bytes.subarray(0, 3), bytes.subarray(3, 8), bytes.subarray(8)],
     "wait",

@@ -79,12 +79,20 @@ export async function startServer(
   };
   const collected = Promise.all([collect(child.stdout), collect(child.stderr)]);
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  let exited: Deno.CommandStatus | undefined;
+  child.status.then((status) => exited = status);
   let port: number | undefined;
   while (port === undefined) {
     port =
       Number(/Protocol server listening on [^\s]+:(\d+)/.exec(text)?.[1]) ||
       undefined;
     if (port) break;
+    if (exited) {
+      await collected;
+      throw new Error(
+        `Server exited (${exited.code}) before listening:\n${text}`,
+      );
+    }
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
       await child.status;
@@ -174,10 +182,14 @@ export interface KeyedClient {
   privateKey: Uint8Array;
 }
 
-/** Registers `name` and exchanges keys (1025 then 1026) on a new connection. */
+/**
+ * Registers `name` and exchanges keys (1025 then 1026) on a new connection,
+ * with a new key pair unless one is given (load tests reuse a few).
+ */
 export async function registerClient(
   port: number,
   name: string,
+  keys: { publicKey: Uint8Array; privateKey: Uint8Array } = generateKeyPair(),
 ): Promise<KeyedClient> {
   const raw = await RawClient.connect(port);
   const registered = await raw.request({
@@ -189,7 +201,7 @@ export async function registerClient(
     raw.close();
     throw new Error(`Registration of ${name} failed: ${registered?.code}`);
   }
-  const { publicKey, privateKey } = generateKeyPair();
+  const { publicKey, privateKey } = keys;
   const keyed = await raw.request({
     code: RequestCode.SEND_PUBLIC_KEY,
     clientId: registered.clientId,
