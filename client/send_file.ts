@@ -71,13 +71,17 @@ export async function sendFile(
     );
   }
   const cipher = createCipher(options.aesKey);
+  let reading: Promise<number | null> = Promise.resolve(null);
   const packet = new Uint8Array(Math.min(plan.packetSize, plan.contentSize));
   let fill = 0;
   let packetNumber = 0;
   let sentCipher = 0;
+  // One packet on the wire while the next is encrypted: send() encodes (copies)
+  // the packet before its first await, so `packet` is free again at once.
+  let inflight: Promise<void> = Promise.resolve();
   const flush = async () => {
     packetNumber++;
-    await client.send({
+    const sending = client.send({
       code: RequestCode.SEND_FILE,
       clientId,
       contentSize: plan.contentSize,
@@ -87,6 +91,9 @@ export async function sendFile(
       fileName,
       content: packet.subarray(0, fill),
     });
+    sending.catch(() => {}); // Awaited below or at the end of the pass.
+    await inflight;
+    inflight = sending;
     sentCipher += fill;
     fill = 0;
     options.onProgress?.({
@@ -114,14 +121,20 @@ export async function sendFile(
       total: plan.origFileSize,
       attempt,
     });
-    const buffer = new Uint8Array(Math.min(READ_CHUNK, plan.origFileSize + 1));
+    // Two read buffers: the next read runs while this chunk is encrypted.
+    const size = Math.min(READ_CHUNK, plan.origFileSize + 1);
+    const buffers = [new Uint8Array(size), new Uint8Array(size)];
+    let current = 0;
+    reading = file.read(buffers[current]);
     let read = 0;
     while (!answered) {
-      const n = await file.read(buffer);
+      const n = await reading;
       if (n === null) break;
       read += n;
       if (read > plan.origFileSize) break;
-      const chunk = buffer.subarray(0, n);
+      const chunk = buffers[current].subarray(0, n);
+      current ^= 1;
+      reading = file.read(buffers[current]);
       cksum.update(chunk);
       await push(cipher.update(chunk));
     }
@@ -135,6 +148,7 @@ export async function sendFile(
       await push(cipher.final());
       if (fill > 0 && !answered) await flush();
     }
+    await inflight;
   } catch (error) {
     // A send that failed because the server hung up may have left a 1607 behind.
     let timer: number | undefined;
@@ -151,6 +165,7 @@ export async function sendFile(
     client.close();
     throw error;
   } finally {
+    await reading.catch(() => null);
     cipher.close();
     file.close();
   }

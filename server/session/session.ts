@@ -31,7 +31,7 @@ const TOUCH_INTERVAL_MS = 1000;
 /** The protocol state machine of one client, whatever the transport. */
 export class Session {
   #ctx: SessionContext;
-  #state: SessionState = { registeredHere: false };
+  #state: SessionState = {};
   #lastTouch = 0;
   #closed = false;
 

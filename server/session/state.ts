@@ -23,8 +23,6 @@ export interface TransferRecord {
 /** Mutable state of one session; owned by `Session`, advanced by handlers. */
 export interface SessionState {
   identity?: Identity;
-  /** True when this session registered its client, so may set its first key. */
-  registeredHere: boolean;
   /** The session AES key, after 1602 or 1605. */
   aesKey?: Uint8Array;
   upload?: Upload;

@@ -168,10 +168,18 @@ export function deleteClientRows(db: DatabaseSync, id: Uint8Array): boolean {
   });
 }
 
-/** Forgets a client's public and session keys, so its next reconnect is rejected. */
+/**
+ * Forgets a client's public and session keys, so its next reconnect is
+ * rejected, and frees its name (the record becomes "name#revoked-<hex>") so
+ * the rightful user can register again with a new key. Nobody can send a key
+ * for the old record: its name no longer matches, and 1026 needs a session
+ * that registered or reconnected the client.
+ */
 export function revokeClientKey(db: DatabaseSync, id: Uint8Array): boolean {
   const result = db.prepare(
-    "UPDATE clients SET PublicKey = NULL, AESKey = NULL WHERE ID = ?",
+    `UPDATE clients SET PublicKey = NULL, AESKey = NULL,
+       Name = Name || '#revoked-' || lower(hex(randomblob(4)))
+     WHERE ID = ? AND PublicKey IS NOT NULL`,
   ).run(id);
   return Number(result.changes) > 0;
 }

@@ -191,6 +191,10 @@ function prepareStatements(db: DatabaseSync) {
       `INSERT INTO clients (ID, Name, CreatedAt, LastSeen) VALUES (?, ?, ?, ?)
        ON CONFLICT (Name) DO NOTHING`,
     ),
+    reclaimName: db.prepare(
+      `DELETE FROM clients WHERE Name = ? AND PublicKey IS NULL
+       AND NOT EXISTS (SELECT 1 FROM files WHERE files.ID = clients.ID)`,
+    ),
     clientById: db.prepare(`SELECT ${clientColumns} FROM clients WHERE ID = ?`),
     clientByName: db.prepare(
       `SELECT ${clientColumns} FROM clients WHERE Name = ?`,
@@ -347,6 +351,9 @@ export class Database {
   /**
    * Inserts a client. Returns false, rather than throwing, when the name is
    * already registered: that is an expected answer (1601), not a failure.
+   * A name whose client never completed a key exchange and stored nothing
+   * is taken over: that registration was abandoned (its connection died
+   * before 1026), and keeping it would lock the name forever.
    */
   createClient(id: Uint8Array, name: string, now: string): boolean {
     if (id.length !== 16) {
@@ -355,7 +362,10 @@ export class Database {
       );
     }
     const action = "Cannot create client";
-    return this.#run(action, "createClient", id, name, now, now).changes > 0;
+    return this.transaction(() => {
+      this.#run(action, "reclaimName", name);
+      return this.#run(action, "createClient", id, name, now, now).changes > 0;
+    });
   }
 
   /** The client with this id, if any. */

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { decryptKey } from "../../server/crypto/rsa_oaep.ts";
+import { decryptKey, generateKeyPair } from "../../server/crypto/rsa_oaep.ts";
 import { cksum } from "../../server/crypto/cksum.ts";
 import { RequestCode, ResponseCode } from "../../server/protocol/constants.ts";
 import {
@@ -340,6 +340,35 @@ Deno.test("20 clients uploading at once all verify, and an idle connection is dr
       "SELECT COUNT(*) AS n FROM files WHERE Verified = 1",
     );
     assert.equal(n, 20);
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("a key cannot be set from another session, and an abandoned registration frees its name", async () => {
+  const server = await startServer();
+  try {
+    const first = await RawClient.connect(server.port);
+    const registered = await first.request({
+      code: RequestCode.REGISTER,
+      clientId: new Uint8Array(16),
+      name: "carol",
+    });
+    assert.equal(registered?.code, ResponseCode.REGISTER_OK);
+    if (registered?.code !== ResponseCode.REGISTER_OK) return;
+    first.close();
+    const intruder = await RawClient.connect(server.port);
+    const refused = await intruder.request({
+      code: RequestCode.SEND_PUBLIC_KEY,
+      clientId: registered.clientId,
+      name: "carol",
+      publicKey: generateKeyPair().publicKey,
+    });
+    assert.equal(refused?.code, ResponseCode.SERVER_ERROR);
+    intruder.close();
+    const again = await registerClient(server.port, "carol");
+    assert.notDeepEqual(again.clientId, registered.clientId);
+    again.raw.close();
   } finally {
     await server.stop();
   }

@@ -220,6 +220,10 @@ Deno.test("createClient() returns false for a taken name and keeps the first cli
   const db = Database.open(await tempDbPath());
   try {
     assert.equal(db.createClient(id(1), "alice", NOW), true);
+    db.setKeys(id(1), {
+      publicKey: new Uint8Array(160),
+      aesKey: new Uint8Array(32),
+    }, NOW);
     assert.equal(db.createClient(id(2), "alice", LATER), false);
     assert.equal(db.clientById(id(2)), undefined);
     assert.deepEqual(db.clientByName("alice")?.id, id(1));
@@ -230,6 +234,28 @@ Deno.test("createClient() returns false for a taken name and keeps the first cli
     );
     const error = thrown(() => db.createClient(id(1), "carol", NOW));
     assert.match(error.message, /^Cannot create client: UNIQUE constraint/);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("createClient() takes over a name whose registration was abandoned before any key or file", async () => {
+  const db = Database.open(await tempDbPath());
+  try {
+    assert.equal(db.createClient(id(1), "abandoned", NOW), true);
+    assert.equal(db.createClient(id(2), "abandoned", LATER), true);
+    assert.equal(db.clientById(id(1)), undefined);
+    assert.deepEqual(db.clientByName("abandoned")?.id, id(2));
+    // A keyless client that stored files (its key was revoked) keeps its name.
+    assert.equal(db.createClient(id(3), "revoked", NOW), true);
+    db.recordVerifiedFile({
+      clientId: id(3),
+      fileName: "a.txt",
+      pathName: "/x/a.txt",
+      size: 1,
+      checksum: 2,
+    }, NOW);
+    assert.equal(db.createClient(id(4), "revoked", LATER), false);
   } finally {
     db.close();
   }

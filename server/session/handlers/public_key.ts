@@ -13,10 +13,10 @@ import { sameBytes, type SessionState, toHex } from "../state.ts";
 const logger = getLogger(["cyberbackup", "session"]);
 
 /**
- * Checks that id and name belong together, stores the key and answers 1602.
- * A client that already has a key on file may only replace it from a session
- * that proved it is that client (registered or reconnected here): otherwise
- * anyone who learnt an id and name could take over its uploads.
+ * Checks that id and name belong together and that this session registered
+ * or reconnected that client, stores the key and answers 1602. Without the
+ * second check anyone who learnt an id and name (both travel in clear) could
+ * set the key of a client and take over its uploads.
  */
 export function sendPublicKey(
   state: SessionState,
@@ -32,13 +32,13 @@ export function sendPublicKey(
   const hex = toHex(client.id);
   const provenHere = state.identity !== undefined &&
     sameBytes(state.identity.clientId, client.id);
-  if (client.publicKey && !provenHere) {
+  if (!provenHere) {
     logger.error(
-      "Security violation: refused to replace the key of client {client} from an unproven session",
+      "Security violation: key for client {client} sent from a session that did not register or reconnect it",
       { client: hex },
     );
     throw new ProtocolError(
-      `Cannot exchange keys: client ${hex} already has a key on file`,
+      `Cannot exchange keys: this session has not registered or reconnected client ${hex}`,
     );
   }
   try {

@@ -28,7 +28,6 @@ export function register(
   }
   const hex = toHex(clientId);
   state.identity = { clientId, hex, name: request.name };
-  state.registeredHere = true;
   state.aesKey = undefined;
   logger.info("Client {name} registered as {client}", {
     name: request.name,
