@@ -120,15 +120,18 @@ export class SessionKeeper {
     const client = this.#client;
     const registered = this.#registered;
     if (registered) {
-      // Registered in this run, key exchange unfinished. On a new connection
-      // the server may have stored the key before the old one died: ask.
-      if (fresh) {
-        const session = await this.#reconnect(client, registered, {
-          resuming: true,
-        });
-        if (session) return session;
-      }
-      return await this.#exchangeKeys(client, registered);
+      // Registered in this run, key exchange unfinished. The same connection
+      // may retry 1026; a new one cannot (the server takes keys only from the
+      // session that registered), so it asks whether the key got stored and
+      // otherwise registers again: the server frees an abandoned name.
+      if (!fresh) return await this.#exchangeKeys(client, registered);
+      const session = await this.#reconnect(client, registered, {
+        resuming: true,
+      });
+      if (session) return session;
+      this.#registered = undefined;
+      await deleteMeInfo(this.#options.meInfoPath);
+      return await this.#register(client);
     }
     const me = await readMeInfo(this.#options.meInfoPath);
     if (me) {

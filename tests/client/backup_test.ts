@@ -151,7 +151,7 @@ Deno.test("runBackup() deletes me.info and registers again when the server answe
 
 Deno.test("runBackup() fails with a clear error when the name is already registered (1601)", async () => {
   await scenario({}, { files: { "a.txt": pattern(10) } }, async (fake, dir) => {
-    fake.addClient("alice");
+    fake.addClient("alice", new Uint8Array(160));
     const { out, done } = backup(dir);
     assert.equal(await done, 1);
     assert.deepEqual(fake.codes(), [REGISTER]);
@@ -366,7 +366,7 @@ Deno.test("runBackup() reconnects and restarts the file after the connection dro
   );
 });
 
-Deno.test("runBackup() finishes the key exchange on a new connection when it dropped after 1600", async () => {
+Deno.test("runBackup() registers again on a new connection when the key exchange dropped after 1600", async () => {
   let drops = 1;
   const intercept: FakeOptions["intercept"] = (request) =>
     request.code === SEND_PUBLIC_KEY && drops-- > 0 ? "drop" : undefined;
@@ -380,6 +380,7 @@ Deno.test("runBackup() finishes the key exchange on a new connection when it dro
         REGISTER,
         SEND_PUBLIC_KEY,
         RECONNECT, // 1606: the key never arrived
+        REGISTER, // the abandoned registration freed the name
         SEND_PUBLIC_KEY,
         SEND_FILE,
         CRC_OK,

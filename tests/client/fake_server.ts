@@ -184,7 +184,9 @@ export class FakeServer {
     const error = { code: ResponseCode.SERVER_ERROR } as const;
     switch (header.code) {
       case RequestCode.REGISTER: {
-        if (this.clients.has(seen.name!)) {
+        // As the real server: a name is taken once its client has a key;
+        // a registration abandoned before its key exchange frees the name.
+        if (this.clients.get(seen.name!)?.publicKey) {
           return { code: ResponseCode.REGISTER_FAILED };
         }
         const id = this.addClient(seen.name!);
@@ -194,7 +196,8 @@ export class FakeServer {
       case RequestCode.SEND_PUBLIC_KEY: {
         const client = this.clients.get(seen.name!);
         if (!client || hex(client.id) !== hex(seen.clientId)) return error;
-        if (client.publicKey && state.client !== client) return error;
+        // Keys only from the session that registered or reconnected the client.
+        if (state.client !== client) return error;
         client.publicKey = payload.slice(Size.NAME, Size.NAME + 160);
         return this.#keyed(state, client, ResponseCode.AES_KEY);
       }
