@@ -9,15 +9,14 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { generateKeyPair } from "../server/crypto/rsa_oaep.ts";
+import { RequestCode, ResponseCode } from "../server/protocol/constants.ts";
 import {
   RawClient,
   registerClient,
   startServer,
-  uploadFile,
 } from "../tests/e2e/harness.ts";
-import { cksum } from "../server/crypto/cksum.ts";
-import { generateKeyPair } from "../server/crypto/rsa_oaep.ts";
-import { RequestCode, ResponseCode } from "../server/protocol/constants.ts";
+import { percentile, randomBytes, uploadMany } from "./load.ts";
 import { line } from "./report.ts";
 
 const { values } = parseArgs({
@@ -32,12 +31,7 @@ const { values } = parseArgs({
 });
 const IDLE = Number(values.idle);
 const UPLOADS = Number(values.uploads);
-const SIZE = Number(values.mib) * 1024 * 1024;
 const REGISTRATIONS = Number(values.registrations);
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
-}
 
 const server = await startServer({
   args: [
@@ -61,61 +55,38 @@ try {
     (idle.length / IDLE).toFixed(2),
   );
 
-  const data = new Uint8Array(SIZE);
-  for (let i = 0; i < SIZE; i += 65536) {
-    crypto.getRandomValues(data.subarray(i, Math.min(SIZE, i + 65536)));
-  }
-  const expected = cksum(data);
-  const clients = await Promise.all(
-    Array.from(
-      { length: UPLOADS },
-      (_, i) => registerClient(server.port, `load-${i}`),
-    ),
-  );
-  const started = performance.now();
-  const times = await Promise.all(clients.map(async (client, i) => {
-    const t = performance.now();
-    const received = await uploadFile(client, `f${i}.bin`, data, 1024 * 1024);
-    const ack = await client.raw.request({
-      code: RequestCode.CRC_OK,
-      clientId: client.clientId,
-      fileName: `f${i}.bin`,
-    });
-    client.raw.close();
-    const ok = received?.code === ResponseCode.FILE_RECEIVED &&
-      received.checksum === expected && ack?.code === ResponseCode.ACK;
-    return ok ? performance.now() - t : NaN;
-  }));
-  const wall = (performance.now() - started) / 1000;
-  const failures = times.filter(Number.isNaN).length;
-  const sorted = times.filter((t) => !Number.isNaN(t)).sort((a, b) => a - b);
+  const load = await uploadMany(server.port, {
+    clients: UPLOADS,
+    data: randomBytes(Number(values.mib) * 1024 * 1024),
+    prefix: "load",
+  });
   line(
     "simultaneous uploads verified",
-    String(UPLOADS - failures),
+    String(load.verified),
     String(UPLOADS),
-    ((UPLOADS - failures) / UPLOADS).toFixed(2),
+    (load.verified / UPLOADS).toFixed(2),
   );
-  line("  total throughput (MB/s)", (UPLOADS * SIZE / 1e6 / wall).toFixed(0));
-  line("  upload time p50 (ms)", percentile(sorted, 0.5).toFixed(0));
-  line("  upload time p99 (ms)", percentile(sorted, 0.99).toFixed(0));
+  line("  total throughput (MB/s)", load.megabytesPerSecond.toFixed(0));
+  line("  upload time p50 (ms)", percentile(load.times, 0.5).toFixed(0));
+  line("  upload time p99 (ms)", percentile(load.times, 0.99).toFixed(0));
 
   // Key pairs are made up front: the figure is the server's, not this process's keygen.
   const keys = Array.from({ length: 50 }, () => generateKeyPair());
-  const regStarted = performance.now();
+  const started = performance.now();
   let registered = 0;
-  await Promise.all(Array.from({ length: 50 }, async (_, lane) => {
-    for (let i = lane; i < REGISTRATIONS; i += 50) {
-      const client = await registerClient(server.port, `reg-${i}`, keys[lane]);
+  await Promise.all(keys.map(async (pair, lane) => {
+    for (let i = lane; i < REGISTRATIONS; i += keys.length) {
+      const client = await registerClient(server.port, `reg-${i}`, pair);
       client.raw.close();
       registered++;
     }
   }));
-  const regSeconds = (performance.now() - regStarted) / 1000;
+  const seconds = (performance.now() - started) / 1000;
   line(
     "registrations + key exchanges /s (50 at once)",
-    (registered / regSeconds).toFixed(0),
+    (registered / seconds).toFixed(0),
   );
-  const stillOpen = await Promise.all(
+  const answered = await Promise.all(
     idle.slice(0, 10).map(async (c) => {
       const probe = await c.request({
         code: RequestCode.RECONNECT,
@@ -127,7 +98,7 @@ try {
   );
   line(
     "idle connections still served afterwards",
-    String(stillOpen.filter(Boolean).length),
+    String(answered.filter(Boolean).length),
     "10",
   );
 } finally {

@@ -221,20 +221,17 @@ export async function registerClient(
   };
 }
 
-/**
- * Sends `data` as an encrypted upload in packets of `packetSize` ciphertext
- * bytes and returns the server's answer to the last packet.
- */
-export async function uploadFile(
+/** The encoded 1028 frames of an encrypted upload of `data`. */
+export function uploadFrames(
   client: KeyedClient,
   fileName: string,
   data: Uint8Array,
   packetSize = 64 * 1024,
-): Promise<Response | null> {
+): Uint8Array[] {
   const cipher = encrypt(client.aesKey, data);
   const totalPackets = Math.max(1, Math.ceil(cipher.length / packetSize));
-  for (let i = 0; i < totalPackets; i++) {
-    await client.raw.send({
+  return Array.from({ length: totalPackets }, (_, i) =>
+    encodeRequest({
       code: RequestCode.SEND_FILE,
       clientId: client.clientId,
       contentSize: cipher.length,
@@ -243,9 +240,29 @@ export async function uploadFile(
       totalPackets,
       fileName,
       content: cipher.subarray(i * packetSize, (i + 1) * packetSize),
-    });
-  }
+    }));
+}
+
+/** Sends encoded frames and returns the server's answer to the last one. */
+export async function sendFrames(
+  client: KeyedClient,
+  frames: Uint8Array[],
+): Promise<Response | null> {
+  for (const frame of frames) await client.raw.write(frame);
   return await client.raw.read();
+}
+
+/**
+ * Sends `data` as an encrypted upload in packets of `packetSize` ciphertext
+ * bytes and returns the server's answer to the last packet.
+ */
+export function uploadFile(
+  client: KeyedClient,
+  fileName: string,
+  data: Uint8Array,
+  packetSize = 64 * 1024,
+): Promise<Response | null> {
+  return sendFrames(client, uploadFrames(client, fileName, data, packetSize));
 }
 
 /** Folder of a client's stored files. */
