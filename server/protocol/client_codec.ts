@@ -10,34 +10,26 @@ import {
   ResponseCode,
   Size,
 } from "./constants.ts";
-import type { FilePacketHeader, Response } from "./messages.ts";
+import type {
+  ChecksumVerdictRequest,
+  FilePacketHeader,
+  PublicKeyRequest,
+  ReconnectRequest,
+  RegisterRequest,
+  Response,
+} from "./messages.ts";
 
 /** A request as a client sends it; a file packet carries its content whole. */
 export type OutgoingRequest =
-  | {
-    code: typeof RequestCode.REGISTER | typeof RequestCode.RECONNECT;
-    clientId: Uint8Array;
-    name: string;
-  }
-  | {
-    code: typeof RequestCode.SEND_PUBLIC_KEY;
-    clientId: Uint8Array;
-    name: string;
-    publicKey: Uint8Array;
-  }
+  | RegisterRequest
+  | ReconnectRequest
+  | PublicKeyRequest
   | (FilePacketHeader & {
     code: typeof RequestCode.SEND_FILE;
     clientId: Uint8Array;
     content: Uint8Array;
   })
-  | {
-    code:
-      | typeof RequestCode.CRC_OK
-      | typeof RequestCode.CRC_RETRY
-      | typeof RequestCode.CRC_ABORT;
-    clientId: Uint8Array;
-    fileName: string;
-  };
+  | ChecksumVerdictRequest;
 
 function requestHeader(
   clientId: Uint8Array,

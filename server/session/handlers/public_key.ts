@@ -1,13 +1,14 @@
 /** 1026 send public key: store it and answer with a fresh AES key. @module */
 import { getLogger } from "@logtape/logtape";
-import { encryptKey, parsePublicKey } from "../../crypto/rsa_oaep.ts";
-import { ResponseCode, Size } from "../../protocol/constants.ts";
+import { parsePublicKey } from "../../crypto/rsa_oaep.ts";
+import { ResponseCode } from "../../protocol/constants.ts";
 import {
   ProtocolError,
   type PublicKeyRequest,
   type Response,
 } from "../../protocol/messages.ts";
-import { nowOf, type SessionContext } from "../context.ts";
+import type { SessionContext } from "../context.ts";
+import { issueSessionKey } from "../session_key.ts";
 import { sameBytes, type SessionState, toHex } from "../state.ts";
 
 const logger = getLogger(["cyberbackup", "session"]);
@@ -48,26 +49,10 @@ export function sendPublicKey(
       `Cannot exchange keys: ${(error as Error).message}`,
     );
   }
-  const aesKey = crypto.getRandomValues(new Uint8Array(Size.AES_KEY));
-  const encryptedKey = encryptKey(request.publicKey, aesKey, {
-    hash: ctx.oaepHash,
-  });
-  ctx.db.setKeys(
-    client.id,
-    { publicKey: request.publicKey, aesKey },
-    nowOf(ctx),
-  );
-  state.identity = { clientId: client.id, hex, name: client.name };
-  state.aesKey = aesKey;
-  logger.info("Keys exchanged with client {name} ({client})", {
-    name: client.name,
-    client: hex,
-  });
-  ctx.events({
-    type: "key-exchanged",
-    client: hex,
-    name: client.name,
-    reconnect: false,
+  const encryptedKey = issueSessionKey(state, ctx, {
+    client,
+    publicKey: request.publicKey,
+    newKey: true,
   });
   return { code: ResponseCode.AES_KEY, clientId: client.id, encryptedKey };
 }

@@ -1,9 +1,10 @@
 /** 1027 reconnect: a returning client gets a new AES key. @module */
 import { getLogger } from "@logtape/logtape";
-import { encryptKey } from "../../crypto/rsa_oaep.ts";
-import { ResponseCode, Size } from "../../protocol/constants.ts";
+import { parsePublicKey } from "../../crypto/rsa_oaep.ts";
+import { ResponseCode } from "../../protocol/constants.ts";
 import type { ReconnectRequest, Response } from "../../protocol/messages.ts";
-import { nowOf, type SessionContext } from "../context.ts";
+import type { SessionContext } from "../context.ts";
+import { issueSessionKey } from "../session_key.ts";
 import { sameBytes, type SessionState, toHex } from "../state.ts";
 
 const logger = getLogger(["cyberbackup", "session"]);
@@ -41,32 +42,19 @@ export function reconnect(
     );
     return rejected;
   }
-  const aesKey = crypto.getRandomValues(new Uint8Array(Size.AES_KEY));
-  let encryptedKey: Uint8Array;
   try {
-    encryptedKey = encryptKey(client.publicKey, aesKey, { hash: ctx.oaepHash });
+    parsePublicKey(client.publicKey);
   } catch (error) {
     logger.error(
       "Reconnect rejected: stored key of {client} is unusable: {error}",
-      {
-        client: hex,
-        error: (error as Error).message,
-      },
+      { client: hex, error: (error as Error).message },
     );
     return rejected;
   }
-  ctx.db.setKeys(client.id, { aesKey }, nowOf(ctx));
-  state.identity = { clientId: client.id, hex, name: client.name };
-  state.aesKey = aesKey;
-  logger.info("Client {name} ({client}) reconnected", {
-    name: client.name,
-    client: hex,
-  });
-  ctx.events({
-    type: "key-exchanged",
-    client: hex,
-    name: client.name,
-    reconnect: true,
+  const encryptedKey = issueSessionKey(state, ctx, {
+    client,
+    publicKey: client.publicKey,
+    newKey: false,
   });
   return { code: ResponseCode.RECONNECT_OK, clientId: client.id, encryptedKey };
 }
