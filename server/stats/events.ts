@@ -35,7 +35,6 @@ export type ServerEvent =
     outcome: TransferOutcome;
     bytes: number;
   }
-  | { type: "received"; bytes: number }
   | { type: "error"; response: number; message: string };
 
 /** Where the core sends its events; the transport decides where they go. */

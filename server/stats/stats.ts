@@ -3,9 +3,8 @@
  * counters that the portal shows and streams. Runs on the main thread; every
  * method is cheap and synchronous.
  *
- * Bytes received come from `received` events; a core that sends none gets
- * its throughput from the growth of `transfer-progress` (cumulative bytes of
- * one transfer) instead, so both never count the same bytes twice.
+ * Bytes received are the growth of `transfer-progress` (cumulative bytes of
+ * one transfer), so throughput needs no event of its own.
  * @module
  */
 import type { ServerEvent } from "./events.ts";
@@ -73,8 +72,6 @@ export class Stats {
   #registeredClients: number;
   #verifiedFiles: number;
   #bytesReceived = 0;
-  /** Whether the core reports `received` events; until it does, progress deltas stand in for them. */
-  #sawReceived = false;
   #started = 0;
   #outcomes = { verified: 0, failed: 0, aborted: 0 };
 
@@ -138,15 +135,11 @@ export class Stats {
         if (!active) break;
         const delta = event.bytes - active.bytes;
         active.bytes = event.bytes;
-        if (!this.#sawReceived && delta > 0) this.#count(delta, now);
+        if (delta > 0) this.#count(delta, now);
         break;
       }
       case "transfer-end":
         this.#endTransfer(event, now);
-        break;
-      case "received":
-        if (!this.#sawReceived) this.#sawReceived = true;
-        this.#count(event.bytes, now);
         break;
       case "error":
         this.#errors.set(

@@ -45,13 +45,30 @@ Deno.test({
       seed: seedData,
     });
     // Five minutes of traffic in the chart, fed with a clock running from the past.
+    lag = 301_000;
+    f.stats.apply({
+      type: "transfer-start",
+      transfer: "chart",
+      client: "aa",
+      name: "alice",
+      file: "chart.bin",
+      total: 2e9,
+      attempt: 1,
+    });
+    let bytes = 0;
     for (let s = 0; s < 300; s++) {
       lag = (300 - s) * 1000;
-      f.stats.apply({
-        type: "received",
-        bytes: Math.round(3e6 + 2e6 * Math.sin(s / 25) + ((s * 7919) % 1e6)),
-      });
+      bytes += Math.round(3e6 + 2e6 * Math.sin(s / 25) + ((s * 7919) % 1e6));
+      f.stats.apply({ type: "transfer-progress", transfer: "chart", bytes });
     }
+    f.stats.apply({
+      type: "transfer-end",
+      transfer: "chart",
+      client: "aa",
+      file: "chart.bin",
+      outcome: "verified",
+      bytes,
+    });
     lag = 0;
     f.stats.apply({ type: "connect", conn: "seed", remote: "10.0.0.9:5000" });
     f.stats.apply({ type: "registered", client: "aa", name: "alice" });

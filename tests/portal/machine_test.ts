@@ -33,7 +33,16 @@ Deno.test("/metrics is Prometheus text with connections, transfers, bytes, error
   const f = await makeFixture();
   try {
     f.stats.apply({ type: "connect", conn: "a", remote: "1.1.1.1:1" });
-    f.stats.apply({ type: "received", bytes: 4096 });
+    f.stats.apply({
+      type: "transfer-start",
+      transfer: "r",
+      client: "ab",
+      name: "a",
+      file: "r",
+      total: 8192,
+      attempt: 1,
+    });
+    f.stats.apply({ type: "transfer-progress", transfer: "r", bytes: 4096 });
     f.stats.apply({
       type: "transfer-end",
       transfer: "t",
@@ -111,7 +120,7 @@ Deno.test("/api/v1/status gives connection statistics to a signed-in administrat
       total: 9,
       attempt: 1,
     });
-    f.stats.apply({ type: "received", bytes: 300 });
+    f.stats.apply({ type: "transfer-progress", transfer: "t", bytes: 300 });
     f.limits.maxConnections = 5;
     const browser = new TestBrowser(f.app);
     await browser.signIn();
