@@ -101,12 +101,14 @@ export async function startServer(
     },
   );
   const stopping = new AbortController();
+  // The ports as bound: the configuration may have asked for port 0.
+  const effective = { ...config, port: pool.port };
   const app: Hono = createApp({
     db,
     store,
     stats,
     logs: options.logs,
-    config: { ...config, port: pool.port },
+    config: effective,
     limits: {
       get: () => pool.limits.get(),
       set: (values) => pool.limits.set(values),
@@ -120,6 +122,7 @@ export async function startServer(
     onListen: () => {},
   }, app.fetch);
   const httpPort = http.addr.port;
+  effective.httpPort = httpPort;
   logger.info("Portal listening on http://{host}:{port}", {
     host: config.httpHost,
     port: httpPort,

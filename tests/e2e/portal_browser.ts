@@ -5,7 +5,12 @@
  * upload watched on the dashboard).
  * @module
  */
-import { type Browser, chromium, type Page } from "playwright-core";
+import {
+  type Browser,
+  chromium,
+  type Locator,
+  type Page,
+} from "playwright-core";
 import type { Hono } from "hono";
 
 /** Where Debian installs Chromium. */
@@ -98,3 +103,25 @@ export async function ensureIslandBundle(): Promise<void> {
 /** Where screenshots go (git-ignored). */
 export const SCREENSHOT_DIR =
   new URL("./screenshots/", import.meta.url).pathname;
+
+/** Polls `check` until it holds, failing after `timeoutMs`. */
+export async function waitFor(
+  check: () => Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) {
+      throw new Error("Timed out waiting for the page to change");
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Waits until the locator's trimmed text is `text`. */
+export async function waitForText(
+  locator: Locator,
+  text: string,
+): Promise<void> {
+  await waitFor(async () => (await locator.textContent())?.trim() === text);
+}

@@ -18,6 +18,8 @@ import {
   SCREENSHOT_DIR,
   servePortal,
   signIn,
+  waitFor,
+  waitForText,
 } from "./portal_browser.ts";
 
 const chromiumPath = findChromium();
@@ -396,24 +398,4 @@ function seedData(db: import("node:sqlite").DatabaseSync): void {
       1 + (i % 3),
     );
   });
-}
-
-async function waitFor(
-  check: () => Promise<boolean>,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      throw new Error("Timed out waiting for the page to change");
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function waitForText(
-  locator: import("playwright-core").Locator,
-  text: string,
-): Promise<void> {
-  await waitFor(async () => (await locator.textContent())?.trim() === text);
 }
