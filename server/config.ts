@@ -34,6 +34,8 @@ export interface ServerConfig extends RuntimeLimitValues {
   logLevel: LogLevel;
   /** Seconds that in-flight transfers get to finish on SIGINT / SIGTERM. */
   shutdownGraceMs: number;
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
+  metricsToken?: string;
 }
 
 /** Default TCP port when neither a flag, the environment nor port.info says. */
@@ -134,6 +136,13 @@ const OPTIONS = {
     kind: "ms",
     help:
       "time transfers in flight get to finish on SIGINT/SIGTERM (default 10s)",
+  },
+  metricsToken: {
+    flag: "metrics-token",
+    env: "CYBERBACKUP_METRICS_TOKEN",
+    kind: "string",
+    help:
+      "require Authorization: Bearer <token> on GET /metrics (default: open, like /health)",
   },
 } as const satisfies Record<string, OptionSpec>;
 

@@ -115,6 +115,7 @@ export async function startServer(
     },
     health: () => ({ tcp: pool.listening, database: databaseUp(db) }),
     version: options.version,
+    metricsToken: config.metricsToken,
   }, { signal: stopping.signal });
   const http = Deno.serve({
     hostname: config.httpHost,
