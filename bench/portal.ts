@@ -100,8 +100,18 @@ await browser.signIn();
 const someClient =
   (f.db.prepare("SELECT lower(hex(ID)) AS id FROM clients LIMIT 1 OFFSET 5000")
     .get() as { id: string }).id;
-for (let i = 0; i < 300; i++) {
-  f.stats.apply({ type: "received", bytes: 1000 * i });
+f.stats.apply({
+  type: "transfer-start",
+  transfer: "bench",
+  client: someClient,
+  name: "bench",
+  file: "bench.bin",
+  total: 1e9,
+  attempt: 1,
+});
+for (let i = 0, bytes = 0; i < 300; i++) {
+  bytes += 1000 * i;
+  f.stats.apply({ type: "transfer-progress", transfer: "bench", bytes });
 }
 
 const PAGES = [

@@ -38,9 +38,12 @@ function checkPrivateKey(der: Uint8Array): string | undefined {
     }
     const bits = key.asymmetricKeyDetails?.modulusLength;
     if (bits !== 1024) return `key has ${bits} bits, not 1024`;
+    // 17 is what this client and Crypto++ make; 65537 is all Web Crypto can
+    // make, so identities exported by the browser client carry it. Either
+    // works for reconnecting, which never sends the public key.
     const exponent = key.asymmetricKeyDetails?.publicExponent;
-    if (exponent !== 17n) {
-      return `key has public exponent ${exponent}, not 17 (its public key would not fit the 160-byte field)`;
+    if (exponent !== 17n && exponent !== 65537n) {
+      return `key has public exponent ${exponent}, not 17 or 65537`;
     }
     return undefined;
   } catch {

@@ -6,6 +6,7 @@
  */
 import ActiveTransfers from "./ActiveTransfers.tsx";
 import ActivityFeed from "./ActivityFeed.tsx";
+import BackupApp from "./BackupApp.tsx";
 import LiveBadge from "./LiveBadge.tsx";
 import LiveCards from "./LiveCards.tsx";
 import LogTail from "./LogTail.tsx";
@@ -15,6 +16,7 @@ import Uptime from "./Uptime.tsx";
 export const ISLANDS = {
   ActiveTransfers,
   ActivityFeed,
+  BackupApp,
   LiveBadge,
   LiveCards,
   LogTail,

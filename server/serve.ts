@@ -8,6 +8,7 @@ import { getLogger } from "@logtape/logtape";
 import type { Hono } from "hono";
 import { join } from "node:path";
 import { ensureAdminAccount } from "./admin/account.ts";
+import { type BackupApi, mountBackupApi } from "./api/mod.ts";
 import type { ServerConfig } from "./config.ts";
 import { createApp } from "./portal/app.ts";
 import type { LogBuffer } from "./stats/log_buffer.ts";
@@ -103,6 +104,7 @@ export async function startServer(
   const stopping = new AbortController();
   // The ports as bound: the configuration may have asked for port 0.
   const effective = { ...config, port: pool.port };
+  let backupApi: BackupApi | undefined;
   const app: Hono = createApp({
     db,
     store,
@@ -116,7 +118,24 @@ export async function startServer(
     health: () => ({ tcp: pool.listening, database: databaseUp(db) }),
     version: options.version,
     metricsToken: config.metricsToken,
-  }, { signal: stopping.signal });
+  }, {
+    signal: stopping.signal,
+    // The browser client's JSON API drives the same session core over HTTP.
+    extend: (app) => {
+      backupApi = mountBackupApi(app, {
+        ctx: {
+          db,
+          store,
+          events: (event) => stats.apply(event),
+          oaepHash: config.oaepHash,
+          maxFileBytes: config.maxFileBytes,
+          transport: "http",
+        },
+        maxPacketBytes: config.maxPacketBytes,
+        bodyIdleMs: config.idleTimeoutMs,
+      });
+    },
+  });
   const http = Deno.serve({
     hostname: config.httpHost,
     port: config.httpPort,
@@ -138,6 +157,8 @@ export async function startServer(
       });
       stopping.abort();
       await Promise.all([http.shutdown(), pool.stop(config.shutdownGraceMs)]);
+      // Browser sessions still open: their uploads are recorded as aborted.
+      await backupApi?.close();
       db.close();
       logger.info("Server stopped");
     },

@@ -42,9 +42,20 @@ Deno.test("formatMeInfo() output parses back to the same identity", () => {
   assert.deepEqual(parseMeInfo(text), me);
 });
 
-Deno.test("parseMeInfo() names the line of each kind of bad input", () => {
-  const rsa65537 = generateKeyPairSync("rsa", {
+Deno.test("parseMeInfo() accepts an identity made in a browser (exponent 65537)", () => {
+  const der = generateKeyPairSync("rsa", {
     modulusLength: 1024,
+    privateKeyEncoding: { type: "pkcs8", format: "der" },
+    publicKeyEncoding: { type: "spki", format: "der" },
+  }).privateKey;
+  const me = parseMeInfo(`alice\n${ID}\n${der.toString("base64")}`);
+  assert.deepEqual(me.privateKey, new Uint8Array(der));
+});
+
+Deno.test("parseMeInfo() names the line of each kind of bad input", () => {
+  const rsa3 = generateKeyPairSync("rsa", {
+    modulusLength: 1024,
+    publicExponent: 3,
     privateKeyEncoding: { type: "pkcs8", format: "der" },
     publicKeyEncoding: { type: "spki", format: "der" },
   }).privateKey.toString("base64");
@@ -76,8 +87,8 @@ Deno.test("parseMeInfo() names the line of each kind of bad input", () => {
     [`alice\n${ID}\nnot base64!`, /line 3: private key is not valid Base64/],
     [`alice\n${ID}\nAAAA`, /line 3: key is not a PKCS#8 DER private key/],
     [
-      `alice\n${ID}\n${rsa65537}`,
-      /line 3: key has public exponent 65537, not 17/,
+      `alice\n${ID}\n${rsa3}`,
+      /line 3: key has public exponent 3, not 17 or 65537/,
     ],
     [`alice\n${ID}\n${rsa2048}`, /line 3: key has 2048 bits, not 1024/],
     [`alice\n${ID}\n${ec}`, /line 3: key is ec, not RSA/],

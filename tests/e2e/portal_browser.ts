@@ -12,6 +12,7 @@ import {
   type Page,
 } from "playwright-core";
 import type { Hono } from "hono";
+import { join } from "node:path";
 
 /** Where Debian installs Chromium. */
 const CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
@@ -79,23 +80,30 @@ export async function signIn(
 }
 
 /**
- * Makes sure static/islands/main.js exists and is newer than every island
- * source (dev.ts builds it; `deno task test` runs that first).
+ * Builds static/islands/main.js unless it is newer than every file under
+ * islands/ (subfolders included, where the browser client lives).
  */
 export async function ensureIslandBundle(): Promise<void> {
-  const islands = new URL("../../islands/", import.meta.url);
+  const islands = new URL("../../islands/", import.meta.url).pathname;
   const bundle = new URL("../../static/islands/main.js", import.meta.url);
   const built = await Deno.stat(bundle).then(
     (s) => s.mtime?.getTime() ?? 0,
     () => 0,
   );
-  let newest = 0;
-  for await (const entry of Deno.readDir(islands)) {
-    const modified =
-      (await Deno.stat(new URL(entry.name, islands))).mtime?.getTime() ?? 0;
-    newest = Math.max(newest, modified);
-  }
-  if (built > newest) return;
+  const newest = async (dir: string): Promise<number> => {
+    let time = 0;
+    for await (const entry of Deno.readDir(dir)) {
+      const path = join(dir, entry.name);
+      time = Math.max(
+        time,
+        entry.isDirectory
+          ? await newest(path)
+          : (await Deno.stat(path)).mtime?.getTime() ?? 0,
+      );
+    }
+    return time;
+  };
+  if (built > await newest(islands)) return;
   const { buildIslands } = await import("../../dev.ts");
   await buildIslands();
 }

@@ -1,0 +1,54 @@
+/** The browser's identity file is the command-line client's me.info. */
+import assert from "node:assert/strict";
+import { generateKeyPair } from "../../../server/crypto/rsa_oaep.ts";
+import { parseMeInfo as parseCli } from "../../../client/me_info.ts";
+import {
+  checkName,
+  formatMeInfo,
+  fromBase64,
+  parseMeInfo,
+  toBase64,
+} from "../../../islands/backup/me_info.ts";
+
+Deno.test("formatMeInfo() writes what the command-line client reads", () => {
+  const { privateKey } = generateKeyPair();
+  const identity = {
+    name: "Ann Lee",
+    clientId: "0123456789abcdef0123456789abcdef",
+    privateKey: privateKey as Uint8Array<ArrayBuffer>,
+  };
+  const text = formatMeInfo(identity);
+  const cli = parseCli(text);
+  assert.equal(cli.name, "Ann Lee");
+  assert.equal(
+    Array.from(cli.clientId, (b) => b.toString(16).padStart(2, "0")).join(""),
+    identity.clientId,
+  );
+  assert.deepEqual(cli.privateKey, privateKey);
+  assert.deepEqual(parseMeInfo(text), identity);
+});
+
+Deno.test("parseMeInfo() joins a wrapped key and names the line at fault", () => {
+  const key = toBase64(new Uint8Array(100).fill(9));
+  const wrapped = `bob\r\nABCDEF0123456789ABCDEF0123456789\r\n${
+    key.slice(0, 64)
+  }\r\n${key.slice(64)}\r\n`;
+  const identity = parseMeInfo(wrapped);
+  assert.equal(identity.clientId, "abcdef0123456789abcdef0123456789");
+  assert.deepEqual(identity.privateKey, new Uint8Array(100).fill(9));
+  assert.throws(() => parseMeInfo(""), /Line 1/);
+  assert.throws(() => parseMeInfo("bob\n1234\nAAAA"), /Line 2/);
+  assert.throws(() => parseMeInfo(`bob\n${"a".repeat(32)}\n`), /Line 3/);
+  assert.throws(() => parseMeInfo(`bob\n${"a".repeat(32)}\n!!!`), /Line 3/);
+});
+
+Deno.test("checkName() follows the command-line client's rule for names", () => {
+  assert.equal(checkName("alice"), undefined);
+  assert.match(checkName("x".repeat(101)) ?? "", /100/);
+  assert.match(checkName("caf\u00e9") ?? "", /ASCII/);
+  assert.match(checkName(" a") ?? "", /space/);
+  assert.deepEqual(
+    fromBase64(toBase64(new Uint8Array([1, 2, 3]))),
+    new Uint8Array([1, 2, 3]),
+  );
+});
