@@ -25,8 +25,8 @@ const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 /** A server process under test. */
 export interface TestServer {
   port: number;
-  /** Port of the HTTP side, when the log announced one. */
-  httpPort?: number;
+  /** Port of the HTTP side (portal, JSON API). */
+  httpPort: number;
   dataDir: string;
   child: Deno.ChildProcess;
   /** Everything the process printed so far. */
@@ -82,11 +82,16 @@ export async function startServer(
   let exited: Deno.CommandStatus | undefined;
   child.status.then((status) => exited = status);
   let port: number | undefined;
-  while (port === undefined) {
+  let httpPort: number | undefined;
+  // Both sides announce themselves; the HTTP side a moment after the TCP one.
+  while (port === undefined || httpPort === undefined) {
     port =
       Number(/Protocol server listening on [^\s]+:(\d+)/.exec(text)?.[1]) ||
       undefined;
-    if (port) break;
+    httpPort =
+      Number(/Portal listening on http:\/\/[^\s]+:(\d+)/.exec(text)?.[1]) ||
+      undefined;
+    if (port && httpPort) break;
     if (exited) {
       await collected;
       throw new Error(
@@ -100,9 +105,6 @@ export async function startServer(
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const httpPort =
-    Number(/Portal listening on http:\/\/[^\s]+:(\d+)/.exec(text)?.[1]) ||
-    undefined;
   const wait = async (signal: Deno.Signal) => {
     try {
       child.kill(signal);
