@@ -154,8 +154,8 @@ function refusal(
       `Cannot start "${params.fileName}": "${previous}" was still being uploaded; both were dropped, start again with packet 1`,
     );
   }
-  // The core's refusals of the upload itself (sizes, padding) name the file.
-  if (/^Cannot (accept|decrypt) file/.test(session.lastError)) {
+  // The core refused the upload itself (sizes, padding, name, sequence).
+  if (session.lastRefused) {
     return new ApiError(
       "upload_rejected",
       `${session.lastError}; the upload was dropped, start again with packet 1`,

@@ -48,7 +48,7 @@ export class ApiSession {
   awaiting?: string;
   lastUsed: number;
   #busy = false;
-  #lastError: string | undefined;
+  #lastError: Extract<ServerEvent, { type: "error" }> | undefined;
 
   constructor(
     options: { token: string; conn: string; ctx: SessionContext; now: number },
@@ -60,7 +60,7 @@ export class ApiSession {
     this.core = new Session({
       ...ctx,
       events: (event: ServerEvent) => {
-        if (event.type === "error") this.#lastError = event.message;
+        if (event.type === "error") this.#lastError = event;
         ctx.events(event);
       },
     });
@@ -73,7 +73,12 @@ export class ApiSession {
 
   /** Why the core last refused a request (its log message). */
   get lastError(): string {
-    return this.#lastError ?? "the server refused the request";
+    return this.#lastError?.message ?? "the server refused the request";
+  }
+
+  /** True when the core's last 1607 was the request's fault, not the server's. */
+  get lastRefused(): boolean {
+    return this.#lastError?.cause === "refused";
   }
 
   /**

@@ -89,6 +89,7 @@ export class Session {
         type: "error",
         response: ResponseCode.SERVER_ERROR,
         message,
+        cause: error instanceof ProtocolError ? "refused" : "failed",
       });
       return { code: ResponseCode.SERVER_ERROR };
     }

@@ -35,7 +35,13 @@ export type ServerEvent =
     outcome: TransferOutcome;
     bytes: number;
   }
-  | { type: "error"; response: number; message: string };
+  | {
+    type: "error";
+    response: number;
+    message: string;
+    /** "refused": the request was at fault; "failed": the server was (storage, database). */
+    cause: "refused" | "failed";
+  };
 
 /** Where the core sends its events; the transport decides where they go. */
 export type EventSink = (event: ServerEvent) => void;

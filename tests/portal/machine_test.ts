@@ -51,7 +51,12 @@ Deno.test("/metrics is Prometheus text with connections, transfers, bytes, error
       outcome: "failed",
       bytes: 1,
     });
-    f.stats.apply({ type: "error", response: 1607, message: "bad" });
+    f.stats.apply({
+      type: "error",
+      response: 1607,
+      message: "bad",
+      cause: "refused",
+    });
     await f.app.request("/health");
     const response = await f.app.request("/metrics");
     assert.equal(response.status, 200);

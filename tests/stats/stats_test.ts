@@ -140,9 +140,10 @@ Deno.test("Stats sums received bytes into per-second throughput over five minute
 
 Deno.test("Stats counts errors by response code and registered clients", () => {
   const stats = new Stats({ maxConnections: () => 1 });
-  stats.apply({ type: "error", response: 1607, message: "bad packet" });
-  stats.apply({ type: "error", response: 1607, message: "bad packet" });
-  stats.apply({ type: "error", response: 1601, message: "name taken" });
+  const refused = { type: "error", cause: "refused" } as const;
+  stats.apply({ ...refused, response: 1607, message: "bad packet" });
+  stats.apply({ ...refused, response: 1607, message: "bad packet" });
+  stats.apply({ ...refused, response: 1601, message: "name taken" });
   stats.apply({ type: "registered", client: "ab", name: "bob" });
   stats.apply({
     type: "refused",
