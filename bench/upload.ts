@@ -12,6 +12,7 @@
  */
 import { parseArgs } from "node:util";
 import { encryptedSize } from "../server/crypto/aes_cbc.ts";
+import { writeRandomFile } from "../tests/e2e/backup_server.ts";
 import { startServer, type TestServer } from "../tests/e2e/harness.ts";
 import { line } from "./report.ts";
 
@@ -24,33 +25,6 @@ const { values } = parseArgs({
 });
 const SIZE = Number(values["size-mib"]) * 1024 * 1024;
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
-
-/** Writes `size` pseudo-random bytes (xorshift, so no entropy bottleneck). */
-async function makeFile(path: string, size: number): Promise<void> {
-  const file = await Deno.open(path, {
-    write: true,
-    create: true,
-    truncate: true,
-  });
-  const block = new Uint32Array(4 * 1024 * 1024 / 4);
-  let x = 0x9e3779b9;
-  for (let written = 0; written < size; written += block.byteLength) {
-    for (let i = 0; i < block.length; i++) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      block[i] = x;
-    }
-    const bytes = new Uint8Array(
-      block.buffer,
-      0,
-      Math.min(block.byteLength, size - written),
-    );
-    let off = 0;
-    while (off < bytes.length) off += await file.write(bytes.subarray(off));
-  }
-  file.close();
-}
 
 async function run(
   cmd: string,
@@ -81,7 +55,7 @@ const work = await Deno.makeTempDir({ prefix: "cb-bench-" });
 let server: TestServer | undefined;
 try {
   const plain = `${work}/payload.bin`;
-  await makeFile(plain, SIZE);
+  await writeRandomFile(plain, SIZE);
   const keyHex = "0123456789abcdef".repeat(4);
   const iv = "0".repeat(32);
   const cipherPath = `${work}/payload.enc`;

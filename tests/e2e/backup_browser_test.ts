@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import {
+  chromiumFor,
   ensureIslandBundle,
-  findChromium,
   launchChromium,
   SCREENSHOT_DIR,
   signIn,
@@ -23,13 +23,7 @@ import {
 
 const MiB = 1024 * 1024;
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-const chromiumPath = findChromium();
-if (!chromiumPath) {
-  // deno-lint-ignore no-console
-  console.log(
-    "Skipping the browser backup client test: no Chromium at /usr/bin/chromium (apt-get install chromium).",
-  );
-}
+const chromiumPath = chromiumFor("the browser backup client test");
 
 const FILES = [
   { name: "empty.bin", size: 0 },

@@ -29,6 +29,21 @@ export function findChromium(): string | undefined {
   return undefined;
 }
 
+/**
+ * Chromium's path for a browser test file, or undefined after printing why
+ * `what` is skipped (a skip with a reason, never a silent pass).
+ */
+export function chromiumFor(what: string): string | undefined {
+  const path = findChromium();
+  if (!path) {
+    // deno-lint-ignore no-console
+    console.log(
+      `Skipping ${what}: no Chromium at /usr/bin/chromium (apt-get install chromium).`,
+    );
+  }
+  return path;
+}
+
 /** Launches headless Chromium with flags that keep it off the network and out of the sandbox. */
 export function launchChromium(executablePath: string): Promise<Browser> {
   return chromium.launch({

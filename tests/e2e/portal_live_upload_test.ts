@@ -11,8 +11,8 @@ import {
   uploadFrames,
 } from "./harness.ts";
 import {
+  chromiumFor,
   ensureIslandBundle,
-  findChromium,
   launchChromium,
   SCREENSHOT_DIR,
   signIn,
@@ -20,13 +20,7 @@ import {
   waitForText,
 } from "./portal_browser.ts";
 
-const chromiumPath = findChromium();
-if (!chromiumPath) {
-  // deno-lint-ignore no-console
-  console.log(
-    "Skipping the live upload browser test: no Chromium at /usr/bin/chromium (apt-get install chromium).",
-  );
-}
+const chromiumPath = chromiumFor("the live upload browser test");
 
 Deno.test({
   name:

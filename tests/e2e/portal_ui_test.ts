@@ -12,8 +12,8 @@ import {
   PASSWORD,
 } from "../portal/fixture.ts";
 import {
+  chromiumFor,
   ensureIslandBundle,
-  findChromium,
   launchChromium,
   SCREENSHOT_DIR,
   servePortal,
@@ -22,13 +22,7 @@ import {
   waitForText,
 } from "./portal_browser.ts";
 
-const chromiumPath = findChromium();
-if (!chromiumPath) {
-  // deno-lint-ignore no-console
-  console.log(
-    "Skipping portal browser tests: no Chromium at /usr/bin/chromium (apt-get install chromium).",
-  );
-}
+const chromiumPath = chromiumFor("portal browser tests");
 
 Deno.test({
   name:
