@@ -102,7 +102,7 @@ const OPTIONS = {
     env: "CYBERBACKUP_IDLE_TIMEOUT",
     kind: "ms",
     help:
-      "drop a connection that sends nothing for this long, e.g. 60s or 500ms (default 60s)",
+      "drop a connection when one read (a request header, a payload, or 64 KiB of file content) takes longer than this, e.g. 60s or 500ms (default 60s)",
   },
   maxPacketBytes: {
     flag: "max-packet",

@@ -11,11 +11,10 @@ export const handler = define.handlers<never>({
     if (!client || !row) return ctx.hono.notFound();
     let file: Deno.FsFile;
     try {
-      file = await Deno.open(ctx.deps.store.pathOf(client, name), {
-        read: true,
-      });
+      file = await ctx.deps.store.openStored(client, name);
     } catch (error) {
-      // RangeError: a name the store refuses, so no stored copy can exist.
+      // RangeError: a name the store refuses, so no stored copy can exist;
+      // NotFound also covers a symlink planted at the name, never followed.
       if (
         error instanceof Deno.errors.NotFound || error instanceof RangeError
       ) return ctx.hono.notFound();

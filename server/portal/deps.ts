@@ -16,7 +16,7 @@ export interface PortalDatabase {
 
 /** The part of `FileStore` (server/storage/file_store.ts) the portal uses. */
 export interface PortalFileStore {
-  pathOf(clientId: Uint8Array, fileName: string): string;
+  openStored(clientId: Uint8Array, fileName: string): Promise<Deno.FsFile>;
   remove(clientId: Uint8Array, fileName: string): Promise<void>;
   removeClient(clientId: Uint8Array): Promise<void>;
 }

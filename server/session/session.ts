@@ -122,7 +122,16 @@ export class Session {
     const now = Date.now();
     if (now - this.#lastTouch < TOUCH_INTERVAL_MS) return;
     this.#lastTouch = now;
-    this.#ctx.db.touch(identity.clientId, nowOf(this.#ctx));
+    try {
+      this.#ctx.db.touch(identity.clientId, nowOf(this.#ctx));
+    } catch (error) {
+      // LastSeen is bookkeeping: a locked or read-only database must not
+      // fail the request itself (which fails on its own if it must write).
+      logger.warn("Cannot update last-seen time of {client}: {message}", {
+        client: identity.hex,
+        message: (error as Error).message,
+      });
+    }
   }
 
   /**

@@ -31,6 +31,18 @@ export interface SessionState {
   transfer?: TransferRecord;
   /** Remaining packets of an upload that failed are dropped without answers. */
   discarding?: { fileName: string; totalPackets: number };
+  /**
+   * The client this session registered (hex): only that session may set its
+   * public key once one is stored; a reconnect proves nothing (id and name
+   * travel in clear), so it may not replace the key.
+   */
+  registered?: string;
+  /**
+   * An upload of this session failed to decrypt: whoever holds the
+   * connection does not hold the key, so it may upload nothing more, even
+   * after a new 1025 / 1027 on the same connection (key_failures.ts).
+   */
+  keyRejected?: boolean;
 }
 
 /** Lowercase hex of a byte array. */
@@ -53,6 +65,11 @@ export function requireKeyed(
   action: string,
 ): { identity: Identity; aesKey: Uint8Array } {
   const { identity, aesKey } = state;
+  if (state.keyRejected) {
+    throw new ProtocolError(
+      `Cannot ${action}: an upload of this session did not decrypt with its key`,
+    );
+  }
   if (!identity || !aesKey) {
     throw new ProtocolError(
       `Cannot ${action}: no key exchange in this session`,

@@ -41,21 +41,30 @@ export function beginAttempt(
   });
 }
 
-/** Closes the current transfers row with its outcome and reports it. */
+/** How a transfer ended. */
+export interface TransferEnd {
+  outcome: TransferOutcome;
+  bytes: number;
+  checksum?: number;
+  error?: string;
+}
+
+/**
+ * Closes the current transfers row with its outcome and reports it.
+ * `recorded`: the row was already closed inside a caller's transaction.
+ */
 export function endTransfer(
   state: SessionState,
   ctx: SessionContext,
-  result: {
-    outcome: TransferOutcome;
-    bytes: number;
-    checksum?: number;
-    error?: string;
-  },
+  result: TransferEnd,
+  options: { recorded?: boolean } = {},
 ): void {
   const transfer = state.transfer;
   if (!transfer) return;
   state.transfer = undefined;
-  ctx.db.finishTransfer(transfer.id, result, nowOf(ctx));
+  if (!options.recorded) {
+    ctx.db.finishTransfer(transfer.id, result, nowOf(ctx));
+  }
   ctx.events({
     type: "transfer-end",
     transfer: String(transfer.id),

@@ -11,6 +11,7 @@ import {
   ProtocolError,
 } from "../protocol/messages.ts";
 import type { FileStore, PendingFile } from "../storage/file_store.ts";
+import { UndecryptableError } from "./key_failures.ts";
 
 /** A completely received, decrypted file waiting for the client's verdict. */
 export interface ReceivedFile {
@@ -133,7 +134,7 @@ export class Upload {
     try {
       last = this.#decipher.final();
     } catch (error) {
-      throw new ProtocolError(
+      throw new UndecryptableError(
         `Cannot decrypt file: ${(error as Error).message}`,
       );
     } finally {
@@ -141,8 +142,8 @@ export class Upload {
     }
     await this.#consume(last);
     if (this.#cksum.length !== this.header.origFileSize) {
-      throw new ProtocolError(
-        `Cannot accept file: decrypted ${this.#cksum.length} bytes, announced ${this.header.origFileSize}`,
+      throw new UndecryptableError(
+        `Cannot decrypt file: decrypted ${this.#cksum.length} bytes, announced ${this.header.origFileSize}`,
       );
     }
     return {

@@ -12,6 +12,7 @@ import {
   type SQLOutputValue,
   type StatementSync,
 } from "node:sqlite";
+import { undoInterruptedCommit } from "./recovery.ts";
 import { MIGRATIONS } from "./schema.ts";
 
 const logger = getLogger(["cyberbackup", "storage"]);
@@ -83,6 +84,9 @@ export interface DatabaseOptions {
 }
 
 type Row = Record<string, SQLOutputValue>;
+
+/** How long `touch()` waits for the write lock. */
+const TOUCH_BUSY_MS = 100;
 
 /** An Error naming the failed action, keeping SQLite's error as `cause`. */
 function failure(action: string, error: unknown): Error {
@@ -229,6 +233,22 @@ function prepareStatements(db: DatabaseSync) {
       `UPDATE transfers SET Outcome = ?, Bytes = ?, Checksum = ?, Error = ?,
        FinishedAt = ? WHERE TransferID = ? AND Outcome = 'in_progress'`,
     ),
+    recordKeyFailure: db.prepare(
+      "INSERT INTO key_failures (ClientID, At) VALUES (?, ?)",
+    ),
+    keyFailuresSince: db.prepare(
+      "SELECT COUNT(*) AS n FROM key_failures WHERE ClientID = ? AND At > ?",
+    ),
+    noteCommit: db.prepare(
+      `UPDATE transfers SET CommitTemp = ?, CommitFinal = ?
+       WHERE TransferID = ? AND Outcome = 'in_progress'`,
+    ),
+    unfinishedCommits: db.prepare(
+      `SELECT t.CommitTemp, t.CommitFinal, f.ID IS NOT NULL AS Recorded
+       FROM transfers t LEFT JOIN files f
+         ON f.ID = t.ClientID AND f.FileName = t.FileName
+       WHERE t.Outcome = 'in_progress' AND t.CommitTemp IS NOT NULL`,
+    ),
     interruptUnfinished: db.prepare(
       `UPDATE transfers SET Outcome = 'interrupted', FinishedAt = ?,
        Error = coalesce(Error, 'the server stopped during the transfer')
@@ -293,9 +313,11 @@ export class Database {
   #sql: Statements;
   #open = true;
   #depth = 0;
+  #busyTimeoutMs: number;
 
-  private constructor(handle: DatabaseSync) {
+  private constructor(handle: DatabaseSync, busyTimeoutMs: number) {
     this.handle = handle;
+    this.#busyTimeoutMs = busyTimeoutMs;
     this.#sql = prepareStatements(handle);
   }
 
@@ -334,7 +356,7 @@ export class Database {
       } else {
         migrate(handle, path);
       }
-      return new Database(handle);
+      return new Database(handle, settings.busyTimeoutMs);
     } catch (error) {
       handle.close();
       throw failure(`Cannot open database ${path}`, error);
@@ -405,9 +427,20 @@ export class Database {
     }
   }
 
-  /** Updates LastSeen; a client deleted meanwhile is silently skipped. */
+  /**
+   * Updates LastSeen; a client deleted meanwhile is silently skipped. Waits
+   * at most 100 ms for another connection's write lock, then throws.
+   */
   touch(id: Uint8Array, now: string): void {
-    this.#run("Cannot update last-seen time", "touch", now, id);
+    // Bookkeeping must not hold a worker (every connection on it) for the
+    // whole busy timeout while another process holds the write lock.
+    const busy = this.#busyTimeoutMs;
+    this.handle.exec(`PRAGMA busy_timeout = ${Math.min(busy, TOUCH_BUSY_MS)}`);
+    try {
+      this.#run("Cannot update last-seen time", "touch", now, id);
+    } finally {
+      this.handle.exec(`PRAGMA busy_timeout = ${busy}`);
+    }
   }
 
   /** Inserts or replaces the files row as verified, keeping other tools' columns. */
@@ -469,11 +502,61 @@ export class Database {
   }
 
   /**
+   * Remembers that an upload of this client did not decrypt under its
+   * session key, which a client holding the key never causes.
+   */
+  recordKeyFailure(clientId: Uint8Array, now: string): void {
+    this.#run("Cannot record key failure", "recordKeyFailure", clientId, now);
+  }
+
+  /** How many uploads of this client failed to decrypt after `since` (ISO-8601). */
+  keyFailuresSince(clientId: Uint8Array, since: string): number {
+    const action = "Cannot count key failures";
+    const row = this.#get(action, "keyFailuresSince", clientId, since);
+    return Number(row?.n ?? 0);
+  }
+
+  /**
+   * Notes, before a verified upload is renamed into place, where it goes:
+   * if the process dies before the transaction recording it commits, the
+   * next start undoes the rename (see `interruptUnfinishedTransfers`).
+   */
+  noteCommit(
+    transferId: number,
+    paths: { tempPath: string; finalPath: string },
+  ): void {
+    const { tempPath, finalPath } = paths;
+    const action = "Cannot note commit";
+    this.#run(action, "noteCommit", tempPath, finalPath, transferId);
+  }
+
+  /**
    * At start-up, marks every transfer still 'in_progress' (the process died
-   * under it) as 'interrupted'. Returns how many.
+   * under it) as 'interrupted'. Returns how many. First undoes the rename of
+   * any of them that died between putting its file in place and recording
+   * it (recovery.ts), so the file under each name is the one recorded; call
+   * it before `FileStore.removeLeftovers()`, which deletes what that needs.
    */
   interruptUnfinishedTransfers(now: string): number {
     const action = "Cannot mark unfinished transfers interrupted";
+    const commits = attempt(
+      action,
+      () => this.#sql.unfinishedCommits.all(),
+    );
+    for (const row of commits) {
+      try {
+        undoInterruptedCommit({
+          tempPath: String(row.CommitTemp),
+          finalPath: String(row.CommitFinal),
+          recorded: Number(row.Recorded) === 1,
+        });
+      } catch (error) {
+        logger.error("Cannot undo interrupted commit of {path}: {error}", {
+          path: row.CommitFinal,
+          error,
+        });
+      }
+    }
     return Number(this.#run(action, "interruptUnfinished", now).changes);
   }
 

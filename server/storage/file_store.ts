@@ -7,37 +7,19 @@
  * for a stored one, and `removeLeftovers()` can empty it without guessing.
  * @module
  */
-import { getLogger } from "@logtape/logtape";
 import { dirname, join, resolve } from "node:path";
 import { checkFileName } from "./file_name.ts";
+import {
+  checkFolder,
+  failure,
+  type PendingFile,
+  PendingUpload,
+} from "./pending_file.ts";
 
-const logger = getLogger(["cyberbackup", "storage"]);
+export type { PendingFile, PendingState } from "./pending_file.ts";
 
 /** The folder of unfinished uploads, inside the store's root. */
 const TEMP_FOLDER = ".tmp";
-
-/** Writes smaller than this are gathered into one buffer of this size. */
-const BUFFER_BYTES = 256 * 1024;
-
-/** An upload being written; nothing is visible under its final name until `commit()`. */
-export interface PendingFile {
-  /** Where the bytes go until the upload is committed. */
-  readonly tempPath: string;
-  /** Bytes accepted by `write()` so far. */
-  readonly bytesWritten: number;
-  /** Appends; small chunks are buffered, large ones written straight through. Await each call before the next. */
-  write(chunk: Uint8Array): Promise<void>;
-  /** Makes the upload durable and atomically the stored copy; returns the final path. */
-  commit(): Promise<string>;
-  /** Closes and deletes the temporary file; safe to call twice and after commit (no-op then). */
-  abort(): Promise<void>;
-}
-
-/** An Error naming the failed action, keeping the original as `cause`. */
-function failure(action: string, error: unknown): Error {
-  const reason = error instanceof Error ? error.message : String(error);
-  return new Error(`${action}: ${reason}`, { cause: error });
-}
 
 function toHex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -64,32 +46,6 @@ async function ensureFolder(path: string): Promise<void> {
     if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
   }
   await checkFolder(path);
-}
-
-/** Throws unless `path` is a directory and not a symbolic link. */
-async function checkFolder(path: string): Promise<void> {
-  const info = await Deno.lstat(path);
-  if (info.isSymlink) throw new Error(`${path} is a symbolic link`);
-  if (!info.isDirectory) throw new Error(`${path} is not a directory`);
-}
-
-/** Makes a rename in `path` durable (POSIX only: Windows cannot open folders). */
-async function syncFolder(path: string): Promise<void> {
-  if (Deno.build.os === "windows") return;
-  const folder = await Deno.open(path, { read: true });
-  try {
-    await folder.sync();
-  } finally {
-    folder.close();
-  }
-}
-
-/** Writes every byte of `data`; `FsFile.write` may write fewer. */
-async function writeAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < data.length) {
-    offset += await file.write(data.subarray(offset));
-  }
 }
 
 /** Files under `<root>/<client id hex>/`, written atomically. */
@@ -170,6 +126,38 @@ export class FileStore {
     }
   }
 
+  /**
+   * Opens a stored file for reading (the portal's download). Only a regular
+   * file directly in the client's real folder opens: a symbolic link at the
+   * name or as the folder is never followed, so a link planted inside
+   * received_files cannot serve a file from elsewhere. Throws NotFound for
+   * those (and for a missing file), RangeError for a name `pathOf` refuses.
+   */
+  async openStored(
+    clientId: Uint8Array,
+    fileName: string,
+  ): Promise<Deno.FsFile> {
+    const path = this.pathOf(clientId, fileName);
+    const refuse = (why: string) =>
+      new Deno.errors.NotFound(`Cannot open stored file "${fileName}": ${why}`);
+    try {
+      await checkFolder(dirname(path));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) throw error;
+      throw refuse((error as Error).message);
+    }
+    const seen = await Deno.lstat(path);
+    if (!seen.isFile) throw refuse("it is not a regular file");
+    const file = await Deno.open(path, { read: true });
+    const opened = await file.stat();
+    // Swapped for a link between the check and the open: refuse that too.
+    if (opened.ino !== seen.ino || opened.dev !== seen.dev) {
+      file.close();
+      throw refuse("it changed while being opened");
+    }
+    return file;
+  }
+
   /** Deletes a stored file; no error if it is missing. */
   async remove(clientId: Uint8Array, fileName: string): Promise<void> {
     const path = this.pathOf(clientId, fileName);
@@ -192,119 +180,5 @@ export class FileStore {
       if (error instanceof Deno.errors.NotFound) return;
       throw failure("Cannot delete client folder", error);
     }
-  }
-}
-
-/** The one implementation of PendingFile. */
-class PendingUpload implements PendingFile {
-  readonly tempPath: string;
-  #finalPath: string;
-  #file: Deno.FsFile | undefined;
-  #buffer = new Uint8Array(BUFFER_BYTES);
-  #buffered = 0;
-  #bytes = 0;
-  /** "failed" after a write error: the file may have lost bytes, so it can only be aborted. */
-  #state: "open" | "failed" | "committed" | "aborted" = "open";
-
-  constructor(
-    file: Deno.FsFile,
-    paths: { tempPath: string; finalPath: string },
-  ) {
-    this.#file = file;
-    this.tempPath = paths.tempPath;
-    this.#finalPath = paths.finalPath;
-  }
-
-  get bytesWritten(): number {
-    return this.#bytes;
-  }
-
-  async write(chunk: Uint8Array): Promise<void> {
-    const file = this.#openFile("Cannot write upload");
-    try {
-      if (this.#buffered + chunk.length > BUFFER_BYTES) {
-        await this.#flush(file);
-      }
-      if (chunk.length >= BUFFER_BYTES) {
-        await writeAll(file, chunk);
-      } else {
-        this.#buffer.set(chunk, this.#buffered);
-        this.#buffered += chunk.length;
-      }
-    } catch (error) {
-      this.#state = "failed";
-      throw failure("Cannot write upload", error);
-    }
-    this.#bytes += chunk.length;
-  }
-
-  async commit(): Promise<string> {
-    const file = this.#openFile("Cannot store upload");
-    try {
-      await this.#flush(file);
-      await file.syncData();
-    } catch (error) {
-      await this.abort();
-      throw failure("Cannot write upload", error);
-    }
-    const folder = dirname(this.#finalPath);
-    try {
-      file.close();
-      this.#file = undefined;
-      await checkFolder(folder);
-      // rename() replaces a symlink at the final name; it never writes through it.
-      await Deno.rename(this.tempPath, this.#finalPath);
-    } catch (error) {
-      await this.abort();
-      throw failure("Cannot store upload", error);
-    }
-    this.#state = "committed";
-    try {
-      await syncFolder(folder);
-    } catch (error) {
-      // The file is in place; only its durability across a power cut is unsure.
-      logger.warn("Cannot sync folder {folder}: {error}", { folder, error });
-    }
-    return this.#finalPath;
-  }
-
-  async abort(): Promise<void> {
-    if (this.#state === "committed" || this.#state === "aborted") return;
-    this.#state = "aborted";
-    this.#buffered = 0;
-    try {
-      this.#file?.close();
-    } catch {
-      // Already closed by a failed write; the temporary file still goes.
-    }
-    this.#file = undefined;
-    try {
-      await Deno.remove(this.tempPath);
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) {
-        logger.warn("Cannot delete temporary upload {path}: {error}", {
-          path: this.tempPath,
-          error,
-        });
-      }
-    }
-  }
-
-  /** The open file, or an Error when the upload is already finished. */
-  #openFile(action: string): Deno.FsFile {
-    if (this.#state !== "open" || !this.#file) {
-      const reason = this.#state === "failed"
-        ? "an earlier write failed"
-        : `it is already ${this.#state}`;
-      throw new Error(`${action}: ${reason}`);
-    }
-    return this.#file;
-  }
-
-  async #flush(file: Deno.FsFile): Promise<void> {
-    if (this.#buffered === 0) return;
-    const size = this.#buffered;
-    this.#buffered = 0;
-    await writeAll(file, this.#buffer.subarray(0, size));
   }
 }

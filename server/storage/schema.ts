@@ -42,4 +42,12 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX files_verified_stored ON files (Verified, StoredAt);
    CREATE INDEX files_size ON files (Size);
    CREATE INDEX transfers_outcome_started ON transfers (Outcome, StartedAt);`,
+  // key_failures: uploads that did not decrypt under their session's key,
+  // the mark of a session that does not hold the key (SECURITY.md).
+  // CommitTemp / CommitFinal: where a verified upload is being put in place,
+  // so that a start after a crash can undo a rename whose record was lost.
+  `CREATE TABLE key_failures (ClientID BLOB(16) NOT NULL, At TEXT NOT NULL);
+   CREATE INDEX key_failures_client ON key_failures (ClientID, At);
+   ALTER TABLE transfers ADD COLUMN CommitTemp TEXT;
+   ALTER TABLE transfers ADD COLUMN CommitFinal TEXT;`,
 ];

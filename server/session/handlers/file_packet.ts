@@ -9,6 +9,11 @@ import {
 } from "../../protocol/messages.ts";
 import { checkFileName } from "../../storage/file_name.ts";
 import type { SessionContext } from "../context.ts";
+import {
+  checkKeyFailures,
+  distrustSession,
+  UndecryptableError,
+} from "../key_failures.ts";
 import { requireKeyed, type SessionState } from "../state.ts";
 import { beginAttempt, endTransfer } from "../transfers.ts";
 import { Upload } from "../upload.ts";
@@ -65,6 +70,7 @@ export async function receiveFilePacket(
       );
     }
     checkFirstPacket(ctx, packet);
+    checkKeyFailures(ctx, identity);
     await state.upload?.abort();
     state.upload = undefined;
     // A packet 1 while a file waits for its verdict means the client moved on.
@@ -95,8 +101,18 @@ export async function receiveFilePacket(
     ctx.events({ type: "transfer-progress", transfer, bytes });
   });
   if (!upload.complete) return undefined;
+  // Still in state while it finishes: if decryption fails, abandonUpload()
+  // must find it to delete its temporary file (and close that file).
+  let received;
+  try {
+    received = await upload.finish();
+  } catch (error) {
+    if (error instanceof UndecryptableError) {
+      distrustSession(state, ctx, { identity, fileName: packet.fileName });
+    }
+    throw error;
+  }
   state.upload = undefined;
-  const received = await upload.finish();
   state.received = received;
   ctx.events({ type: "transfer-progress", transfer, bytes: upload.received });
   logger.info("Received {file} from {client}: {size} bytes, cksum {checksum}", {

@@ -15,9 +15,10 @@ const logger = getLogger(["cyberbackup", "session"]);
 
 /**
  * Checks that id and name belong together and that this session registered
- * or reconnected that client, stores the key and answers 1602. Without the
- * second check anyone who learnt an id and name (both travel in clear) could
- * set the key of a client and take over its uploads.
+ * or reconnected that client, stores the key and answers 1602. A key on
+ * file may only be replaced by the session that registered the client:
+ * anyone who learnt an id and name (both travel in clear) can reconnect,
+ * and could otherwise set the key of a client and take over its uploads.
  */
 export function sendPublicKey(
   state: SessionState,
@@ -40,6 +41,15 @@ export function sendPublicKey(
     );
     throw new ProtocolError(
       `Cannot exchange keys: this session has not registered or reconnected client ${hex}`,
+    );
+  }
+  if (client.publicKey && state.registered !== hex) {
+    logger.error(
+      "Security violation: replacement of the public key of client {client} from a session that did not register it",
+      { client: hex },
+    );
+    throw new ProtocolError(
+      `Cannot exchange keys: client ${hex} already has a public key; only the session that registered it may set one`,
     );
   }
   try {

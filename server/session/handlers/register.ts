@@ -28,6 +28,7 @@ export function register(
   }
   const hex = toHex(clientId);
   state.identity = { clientId, hex, name: request.name };
+  state.registered = hex;
   state.aesKey = undefined;
   logger.info("Client {name} registered as {client}", {
     name: request.name,

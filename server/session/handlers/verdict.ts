@@ -7,8 +7,10 @@ import {
   type Response,
 } from "../../protocol/messages.ts";
 import { nowOf, type SessionContext } from "../context.ts";
-import { requireKeyed, type SessionState } from "../state.ts";
-import { endTransfer } from "../transfers.ts";
+import { type Identity, requireKeyed, type SessionState } from "../state.ts";
+import { endTransfer, type TransferEnd } from "../transfers.ts";
+import type { ReceivedFile } from "../upload.ts";
+import type { PendingFile } from "../../storage/file_store.ts";
 
 const logger = getLogger(["cyberbackup", "session"]);
 
@@ -34,27 +36,15 @@ export async function checksumVerdict(
       `Cannot accept checksum verdict: no file "${request.fileName}" awaits one`,
     );
   }
-  state.received = undefined;
   const ack = { code: ResponseCode.ACK, clientId: identity.clientId } as const;
   const log = { file: received.fileName, client: identity.hex };
+  if (request.code === RequestCode.CRC_OK) {
+    await storeVerified(state, ctx, { identity, received });
+    logger.info("Stored verified {file} of {client}", log);
+    return ack;
+  }
+  state.received = undefined;
   switch (request.code) {
-    case RequestCode.CRC_OK: {
-      const pathName = await received.pending.commit();
-      ctx.db.recordVerifiedFile({
-        clientId: identity.clientId,
-        fileName: received.fileName,
-        pathName,
-        size: received.size,
-        checksum: received.checksum,
-      }, nowOf(ctx));
-      endTransfer(state, ctx, {
-        outcome: "verified",
-        bytes: received.size,
-        checksum: received.checksum,
-      });
-      logger.info("Stored verified {file} of {client}", log);
-      return ack;
-    }
     case RequestCode.CRC_RETRY:
       await received.pending.abort();
       logger.warn(
@@ -72,5 +62,74 @@ export async function checksumVerdict(
       });
       logger.warn("Client {client} gave up on {file}; upload discarded", log);
       return ack;
+  }
+}
+
+/**
+ * Makes the received file the stored copy and records it in one step: the
+ * rename runs inside the transaction that writes the files and transfers
+ * rows and is undone when that transaction fails, so a database that is
+ * locked, read-only or failing leaves the old copy in place. A crash
+ * between the rename and the commit is undone at the next start, from the
+ * paths noted on the transfer first. When only the database failed, the
+ * file stays ready and the client's retry of 1029 can still store it.
+ */
+async function storeVerified(
+  state: SessionState,
+  ctx: SessionContext,
+  options: { identity: Identity; received: ReceivedFile },
+): Promise<void> {
+  const { identity, received } = options;
+  const { pending } = received;
+  const result: TransferEnd = {
+    outcome: "verified",
+    bytes: received.size,
+    checksum: received.checksum,
+  };
+  const transfer = state.transfer;
+  try {
+    await pending.prepare();
+    if (transfer) ctx.db.noteCommit(transfer.id, pending);
+    const now = nowOf(ctx);
+    ctx.db.transaction(() => {
+      ctx.db.recordVerifiedFile({
+        clientId: identity.clientId,
+        fileName: received.fileName,
+        pathName: pending.finalPath,
+        size: received.size,
+        checksum: received.checksum,
+      }, now);
+      if (transfer) ctx.db.finishTransfer(transfer.id, result, now);
+      pending.publish(); // last: when it fails, the rows roll back
+    });
+  } catch (error) {
+    // The commit itself failed (an I/O error writing the log): the rows
+    // rolled back, so the previous copy goes back in place too.
+    if (pending.state === "published") takeBack(pending);
+    if (pending.state !== "prepared") {
+      // The file is gone (a write or the rename failed): nothing to retry.
+      state.received = undefined;
+      endTransfer(state, ctx, {
+        outcome: "aborted",
+        bytes: received.size,
+        checksum: received.checksum,
+        error: (error as Error).message,
+      });
+    }
+    throw error;
+  }
+  state.received = undefined;
+  endTransfer(state, ctx, result, { recorded: true });
+  await pending.finalize();
+}
+
+function takeBack(pending: PendingFile): void {
+  try {
+    pending.unpublish();
+  } catch (error) {
+    logger.error(
+      "Cannot put back the previous copy of {path} after a failed commit: {message}",
+      { path: pending.finalPath, message: (error as Error).message },
+    );
   }
 }

@@ -1,0 +1,302 @@
+/**
+ * One upload on its way into the store: written to a temporary file, made
+ * durable, then renamed over its final name (see file_store.ts).
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import { dirname } from "node:path";
+
+const logger = getLogger(["cyberbackup", "storage"]);
+
+/**
+ * Where `publish()` keeps the copy it replaced (a hard link) until
+ * `finalize()`; recovery after a crash looks for it there.
+ */
+export function previousPathOf(tempPath: string): string {
+  return `${tempPath}.previous`;
+}
+
+/** Writes smaller than this are gathered into one buffer of this size. */
+const BUFFER_BYTES = 256 * 1024;
+
+/**
+ * Where a pending upload stands: "open" takes writes; "prepared" is durable
+ * and closed and waits for `publish()`; "published" is in place but can
+ * still be taken back until `finalize()`; "failed" (a write failed) can only
+ * be aborted; "committed" and "aborted" are final.
+ */
+export type PendingState =
+  | "open"
+  | "prepared"
+  | "published"
+  | "failed"
+  | "committed"
+  | "aborted";
+
+/**
+ * An upload being written; nothing is visible under its final name until
+ * `publish()`. Storing it with a database record takes four steps so that
+ * the record and the file change together: `prepare()`, then inside the
+ * transaction `publish()`, then `unpublish()` if the transaction fails or
+ * `finalize()` once it committed. `commit()` does it all without a record.
+ */
+export interface PendingFile {
+  /** Where the bytes go until the upload is committed. */
+  readonly tempPath: string;
+  /** Where `publish()` puts them. */
+  readonly finalPath: string;
+  /** Bytes accepted by `write()` so far. */
+  readonly bytesWritten: number;
+  readonly state: PendingState;
+  /** Appends; small chunks are buffered, large ones written straight through. Await each call before the next. */
+  write(chunk: Uint8Array): Promise<void>;
+  /**
+   * Flushes, syncs and closes the temporary file; a failure deletes it.
+   * Calling it again once prepared does nothing.
+   */
+  prepare(): Promise<void>;
+  /**
+   * Renames the prepared file over its final name, keeping the previous
+   * copy aside (a hard link in the temporary folder) so that `unpublish()`
+   * can put it back. Synchronous, so it can run inside a database
+   * transaction; a failure deletes the upload and leaves the previous copy.
+   */
+  publish(): string;
+  /** Undoes `publish()`: the previous copy returns, the upload is prepared again. */
+  unpublish(): void;
+  /** Drops the previous copy for good and makes the rename durable (folder sync failures are only logged). */
+  finalize(): Promise<void>;
+  /** `prepare()`, `publish()` and `finalize()`: the upload becomes the stored copy. */
+  commit(): Promise<string>;
+  /** Closes and deletes the temporary file; safe to call twice, and a no-op once published. */
+  abort(): Promise<void>;
+}
+
+/** An Error naming the failed action, keeping the original as `cause`. */
+export function failure(action: string, error: unknown): Error {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new Error(`${action}: ${reason}`, { cause: error });
+}
+
+/** Throws unless `path` is a directory and not a symbolic link. */
+export async function checkFolder(path: string): Promise<void> {
+  folderOnly(path, await Deno.lstat(path));
+}
+
+function folderOnly(path: string, info: Deno.FileInfo): void {
+  if (info.isSymlink) throw new Error(`${path} is a symbolic link`);
+  if (!info.isDirectory) throw new Error(`${path} is not a directory`);
+}
+
+/** Makes a rename in `path` durable (POSIX only: Windows cannot open folders). */
+async function syncFolder(path: string): Promise<void> {
+  if (Deno.build.os === "windows") return;
+  const folder = await Deno.open(path, { read: true });
+  try {
+    await folder.sync();
+  } finally {
+    folder.close();
+  }
+}
+
+/** Writes every byte of `data`; `FsFile.write` may write fewer. */
+async function writeAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < data.length) {
+    offset += await file.write(data.subarray(offset));
+  }
+}
+
+/** The one implementation of PendingFile. */
+export class PendingUpload implements PendingFile {
+  readonly tempPath: string;
+  readonly finalPath: string;
+  #file: Deno.FsFile | undefined;
+  #buffer = new Uint8Array(BUFFER_BYTES);
+  #buffered = 0;
+  #bytes = 0;
+  #state: PendingState = "open";
+  #hasPrevious = false;
+
+  constructor(
+    file: Deno.FsFile,
+    paths: { tempPath: string; finalPath: string },
+  ) {
+    this.#file = file;
+    this.tempPath = paths.tempPath;
+    this.finalPath = paths.finalPath;
+  }
+
+  get bytesWritten(): number {
+    return this.#bytes;
+  }
+
+  get state(): PendingState {
+    return this.#state;
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    const file = this.#openFile("Cannot write upload");
+    try {
+      if (this.#buffered + chunk.length > BUFFER_BYTES) {
+        await this.#flush(file);
+      }
+      if (chunk.length >= BUFFER_BYTES) {
+        await writeAll(file, chunk);
+      } else {
+        this.#buffer.set(chunk, this.#buffered);
+        this.#buffered += chunk.length;
+      }
+    } catch (error) {
+      this.#state = "failed";
+      throw failure("Cannot write upload", error);
+    }
+    this.#bytes += chunk.length;
+  }
+
+  async prepare(): Promise<void> {
+    if (this.#state === "prepared") return;
+    const file = this.#openFile("Cannot store upload");
+    try {
+      await this.#flush(file);
+      await file.syncData();
+      file.close();
+      this.#file = undefined;
+    } catch (error) {
+      await this.abort();
+      throw failure("Cannot write upload", error);
+    }
+    this.#state = "prepared";
+  }
+
+  publish(): string {
+    if (this.#state !== "prepared") {
+      throw new Error(
+        `Cannot store upload: it is ${this.#state}, not prepared`,
+      );
+    }
+    const folder = dirname(this.finalPath);
+    let kept = false;
+    try {
+      folderOnly(folder, Deno.lstatSync(folder));
+      kept = this.#keepPrevious();
+      // rename() replaces a symlink at the final name; it never writes through it.
+      Deno.renameSync(this.tempPath, this.finalPath);
+    } catch (error) {
+      if (kept) this.#remove(this.#previousPath);
+      this.#state = "aborted";
+      this.#remove(this.tempPath);
+      throw failure("Cannot store upload", error);
+    }
+    this.#hasPrevious = kept;
+    this.#state = "published";
+    return this.finalPath;
+  }
+
+  unpublish(): void {
+    if (this.#state !== "published") {
+      throw new Error(`Cannot take back upload: it is ${this.#state}`);
+    }
+    try {
+      Deno.renameSync(this.finalPath, this.tempPath);
+      if (this.#hasPrevious) {
+        Deno.renameSync(this.#previousPath, this.finalPath);
+      }
+    } catch (error) {
+      this.#state = "failed";
+      throw failure("Cannot take back upload", error);
+    }
+    this.#hasPrevious = false;
+    this.#state = "prepared";
+  }
+
+  async finalize(): Promise<void> {
+    if (this.#state !== "published") {
+      throw new Error(`Cannot finalize upload: it is ${this.#state}`);
+    }
+    this.#state = "committed";
+    if (this.#hasPrevious) this.#remove(this.#previousPath);
+    this.#hasPrevious = false;
+    const folder = dirname(this.finalPath);
+    try {
+      await syncFolder(folder);
+    } catch (error) {
+      // The file is in place; only its durability across a power cut is unsure.
+      logger.warn("Cannot sync folder {folder}: {error}", { folder, error });
+    }
+  }
+
+  async commit(): Promise<string> {
+    await this.prepare();
+    const path = this.publish();
+    await this.finalize();
+    return path;
+  }
+
+  /** Where the previous copy waits while published; in the temporary folder. */
+  get #previousPath(): string {
+    return previousPathOf(this.tempPath);
+  }
+
+  /** Hard-links the current final file aside; false when there is none. */
+  #keepPrevious(): boolean {
+    try {
+      Deno.linkSync(this.finalPath, this.#previousPath);
+      return true;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return false;
+      throw error;
+    }
+  }
+
+  async abort(): Promise<void> {
+    if (["committed", "aborted", "published"].includes(this.#state)) return;
+    this.#state = "aborted";
+    this.#buffered = 0;
+    try {
+      this.#file?.close();
+    } catch {
+      // Already closed by a failed write; the temporary file still goes.
+    }
+    this.#file = undefined;
+    try {
+      await Deno.remove(this.tempPath);
+    } catch (error) {
+      this.#logRemoveFailure(this.tempPath, error);
+    }
+  }
+
+  #remove(path: string): void {
+    try {
+      Deno.removeSync(path);
+    } catch (error) {
+      this.#logRemoveFailure(path, error);
+    }
+  }
+
+  #logRemoveFailure(path: string, error: unknown): void {
+    if (error instanceof Deno.errors.NotFound) return;
+    logger.warn("Cannot delete temporary upload {path}: {error}", {
+      path,
+      error,
+    });
+  }
+
+  /** The open file, or an Error when the upload is already finished. */
+  #openFile(action: string): Deno.FsFile {
+    if (this.#state !== "open" || !this.#file) {
+      const reason = this.#state === "failed"
+        ? "an earlier write failed"
+        : `it is already ${this.#state}`;
+      throw new Error(`${action}: ${reason}`);
+    }
+    return this.#file;
+  }
+
+  async #flush(file: Deno.FsFile): Promise<void> {
+    if (this.#buffered === 0) return;
+    const size = this.#buffered;
+    this.#buffered = 0;
+    await writeAll(file, this.#buffer.subarray(0, size));
+  }
+}

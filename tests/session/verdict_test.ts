@@ -1,0 +1,139 @@
+/**
+ * 1029 stores the file and its record together: when the database refuses
+ * the record, the previous copy stays and the client's retry succeeds.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { encrypt } from "../../server/crypto/aes_cbc.ts";
+import { RequestCode, ResponseCode } from "../../server/protocol/constants.ts";
+import { fixture, keyed, packet } from "./fixture.ts";
+
+const encoder = new TextEncoder();
+
+Deno.test("a 1029 while another process holds the write lock gets 1607, keeps the old copy, and its retry stores the file", async () => {
+  const f = await fixture({ busyTimeoutMs: 50 });
+  try {
+    const { session, clientId, key } = await keyed(f.ctx, "alice");
+    const send = async (text: string) => {
+      const data = encoder.encode(text);
+      const received = await session.handle(
+        packet(clientId, "a.txt", encrypt(key, data), data.length),
+      );
+      assert.equal(received?.code, ResponseCode.FILE_RECEIVED);
+    };
+    const verdict = () =>
+      session.handle({ code: RequestCode.CRC_OK, clientId, fileName: "a.txt" });
+    await send("old copy");
+    assert.equal((await verdict())?.code, ResponseCode.ACK);
+    const path = f.ctx.store.pathOf(clientId, "a.txt");
+
+    await send("new copy");
+    const other = new DatabaseSync(join(f.dir, "defensive.db"));
+    other.exec("BEGIN IMMEDIATE");
+    try {
+      assert.equal((await verdict())?.code, ResponseCode.SERVER_ERROR);
+      assert.equal(await Deno.readTextFile(path), "old copy");
+    } finally {
+      other.exec("ROLLBACK");
+      other.close();
+    }
+    const temps = [...Deno.readDirSync(join(f.dir, "received_files", ".tmp"))];
+    assert.equal(temps.length, 1, "the new copy waits, ready");
+
+    assert.equal((await verdict())?.code, ResponseCode.ACK);
+    assert.equal(await Deno.readTextFile(path), "new copy");
+    const row = f.ctx.db.fileOf(clientId, "a.txt");
+    assert.equal(row?.size, 8);
+    assert.equal(row?.verified, true);
+    const transfers = f.ctx.db.handle.prepare(
+      "SELECT Outcome FROM transfers ORDER BY TransferID",
+    ).all().map((r) => r.Outcome);
+    assert.deepEqual(transfers, ["verified", "verified"]);
+    assert.deepEqual([
+      ...Deno.readDirSync(join(f.dir, "received_files", ".tmp")),
+    ], []);
+    await session.close();
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("a 1029 whose rename fails rolls the record back and leaves no temporary file", async () => {
+  const f = await fixture();
+  try {
+    const { session, clientId, key } = await keyed(f.ctx, "bob");
+    const data = encoder.encode("content");
+    await session.handle(
+      packet(clientId, "d.txt", encrypt(key, data), data.length),
+    );
+    // A directory where the file should go makes the rename fail.
+    const path = f.ctx.store.pathOf(clientId, "d.txt");
+    await Deno.mkdir(join(path, "inner"), { recursive: true });
+    const answer = await session.handle({
+      code: RequestCode.CRC_OK,
+      clientId,
+      fileName: "d.txt",
+    });
+    assert.equal(answer?.code, ResponseCode.SERVER_ERROR);
+    assert.equal(f.ctx.db.fileOf(clientId, "d.txt"), undefined);
+    assert.deepEqual([
+      ...Deno.readDirSync(join(f.dir, "received_files", ".tmp")),
+    ], []);
+    // Nothing waits any more: a retry is refused.
+    const retry = await session.handle({
+      code: RequestCode.CRC_OK,
+      clientId,
+      fileName: "d.txt",
+    });
+    assert.equal(retry?.code, ResponseCode.SERVER_ERROR);
+    await session.close();
+    const [row] = f.ctx.db.handle.prepare(
+      "SELECT Outcome FROM transfers",
+    ).all();
+    assert.equal(row.Outcome, "aborted");
+  } finally {
+    await f.close();
+  }
+});
+
+Deno.test("a 1029 whose commit fails after the rename puts the previous copy back, and its retry stores the file", async () => {
+  const f = await fixture();
+  try {
+    const { session, clientId, key } = await keyed(f.ctx, "carol");
+    const send = async (text: string) => {
+      const data = encoder.encode(text);
+      await session.handle(
+        packet(clientId, "c.txt", encrypt(key, data), data.length),
+      );
+    };
+    const verdict = () =>
+      session.handle({ code: RequestCode.CRC_OK, clientId, fileName: "c.txt" });
+    await send("previous");
+    assert.equal((await verdict())?.code, ResponseCode.ACK);
+    await send("replacement");
+    // The commit fails once, as when the log cannot be written (EIO, EPERM).
+    const db = f.ctx.db;
+    const real = db.transaction.bind(db);
+    db.transaction = <T>(fn: () => T): T => {
+      db.transaction = real;
+      db.handle.exec("BEGIN IMMEDIATE");
+      fn();
+      db.handle.exec("ROLLBACK");
+      throw new Error("Cannot commit transaction: disk I/O error");
+    };
+    assert.equal((await verdict())?.code, ResponseCode.SERVER_ERROR);
+    const path = f.ctx.store.pathOf(clientId, "c.txt");
+    assert.equal(await Deno.readTextFile(path), "previous");
+    assert.equal(db.fileOf(clientId, "c.txt")?.size, 8);
+    assert.equal((await verdict())?.code, ResponseCode.ACK);
+    assert.equal(await Deno.readTextFile(path), "replacement");
+    assert.equal(db.fileOf(clientId, "c.txt")?.size, 11);
+    assert.deepEqual([
+      ...Deno.readDirSync(join(f.dir, "received_files", ".tmp")),
+    ], []);
+    await session.close();
+  } finally {
+    await f.close();
+  }
+});

@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { FileStore } from "../../server/storage/file_store.ts";
+
+const CLIENT = new Uint8Array(16).fill(0xab);
+const encoder = new TextEncoder();
+
+async function setup() {
+  const dir = await Deno.makeTempDir({ prefix: "cyberbackup-pending-" });
+  const store = new FileStore(join(dir, "received_files"));
+  const first = await store.begin(CLIENT, "a.txt");
+  await first.write(encoder.encode("old"));
+  await first.commit();
+  const pending = await store.begin(CLIENT, "a.txt");
+  await pending.write(encoder.encode("new content"));
+  return { dir, store, pending };
+}
+
+Deno.test("prepare() makes the file durable without showing it; publish() then swaps it in", async () => {
+  const { dir, store, pending } = await setup();
+  try {
+    await pending.prepare();
+    await pending.prepare(); // once prepared, again does nothing
+    assert.equal(pending.state, "prepared");
+    assert.equal(await Deno.readTextFile(pending.finalPath), "old");
+    assert.equal(await Deno.readTextFile(pending.tempPath), "new content");
+    await assert.rejects(() => pending.write(encoder.encode("x")));
+    assert.equal(pending.publish(), store.pathOf(CLIENT, "a.txt"));
+    assert.equal(pending.state, "published");
+    assert.equal(await Deno.readTextFile(pending.finalPath), "new content");
+    await pending.abort(); // once published: a no-op
+    await pending.finalize();
+    assert.equal(pending.state, "committed");
+    assert.equal(await Deno.readTextFile(pending.finalPath), "new content");
+    assert.deepEqual([...Deno.readDirSync(join(store.root, ".tmp"))], []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a prepared file can still be aborted, and publish() refuses one that is not prepared", async () => {
+  const { dir, pending } = await setup();
+  try {
+    assert.throws(() => pending.publish(), /it is open, not prepared/);
+    await pending.prepare();
+    await pending.abort();
+    assert.equal(pending.state, "aborted");
+    await assert.rejects(
+      () => Deno.stat(pending.tempPath),
+      Deno.errors.NotFound,
+    );
+    assert.equal(await Deno.readTextFile(pending.finalPath), "old");
+    assert.throws(() => pending.publish(), /it is aborted/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("publish() that fails (client folder replaced by a symlink) deletes the file and touches nothing outside", async () => {
+  const { dir, pending } = await setup();
+  const outside = await Deno.makeTempDir({ prefix: "cyberbackup-outside-" });
+  try {
+    await pending.prepare();
+    const folder = join(pending.finalPath, "..");
+    await Deno.rename(folder, `${folder}.moved`);
+    await Deno.symlink(outside, folder);
+    assert.throws(
+      () => pending.publish(),
+      /^Error: Cannot store upload: .* symbolic link/,
+    );
+    assert.equal(pending.state, "aborted");
+    assert.deepEqual([...Deno.readDirSync(outside)], []);
+    await assert.rejects(
+      () => Deno.stat(pending.tempPath),
+      Deno.errors.NotFound,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(outside, { recursive: true });
+  }
+});
+
+Deno.test("unpublish() puts the previous copy back and makes the upload prepared again", async () => {
+  const { dir, store, pending } = await setup();
+  try {
+    await pending.prepare();
+    pending.publish();
+    assert.equal(await Deno.readTextFile(pending.finalPath), "new content");
+    pending.unpublish();
+    assert.equal(pending.state, "prepared");
+    assert.equal(await Deno.readTextFile(pending.finalPath), "old");
+    assert.equal(await Deno.readTextFile(pending.tempPath), "new content");
+    // Published again and kept this time.
+    pending.publish();
+    await pending.finalize();
+    assert.equal(await Deno.readTextFile(pending.finalPath), "new content");
+    assert.deepEqual([...Deno.readDirSync(join(store.root, ".tmp"))], []);
+
+    // With no previous copy, taking it back leaves no file under the name.
+    const fresh = await store.begin(CLIENT, "fresh.txt");
+    await fresh.write(encoder.encode("first"));
+    await fresh.prepare();
+    fresh.publish();
+    fresh.unpublish();
+    await assert.rejects(
+      () => Deno.stat(fresh.finalPath),
+      Deno.errors.NotFound,
+    );
+    await fresh.abort();
+    assert.deepEqual([...Deno.readDirSync(join(store.root, ".tmp"))], []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
