@@ -28,6 +28,7 @@ import {
 import { Rng } from "../soak/rng.ts";
 import {
   clientDir,
+  confirmChecksum,
   type KeyedClient,
   registerClient,
   sendFrames,
@@ -80,11 +81,7 @@ Deno.test("SIGKILL at six points of uploads loses no verified copy, leaves nothi
     const v1 = seededBytes(SEED, 600 * KiB);
     const first = await sendFrames(alice, uploadFrames(alice, "db.bak", v1));
     assert.equal(first?.code, ResponseCode.FILE_RECEIVED);
-    const acked = await alice.raw.request({
-      code: RequestCode.CRC_OK,
-      clientId: alice.clientId,
-      fileName: "db.bak",
-    });
+    const acked = await confirmChecksum(alice, "db.bak");
     assert.equal(acked?.code, ResponseCode.ACK);
     alice.raw.close();
     const stored = () =>

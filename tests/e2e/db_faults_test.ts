@@ -17,6 +17,7 @@ import {
 } from "../soak/helpers.ts";
 import {
   clientDir,
+  confirmChecksum,
   type KeyedClient,
   RawClient,
   registerClient,
@@ -73,11 +74,7 @@ async function holdWriteLock(dbPath: string, ms?: number) {
 }
 
 async function verify(client: KeyedClient, fileName: string) {
-  return (await client.raw.request({
-    code: RequestCode.CRC_OK,
-    clientId: client.clientId,
-    fileName,
-  }))?.code;
+  return (await confirmChecksum(client, fileName))?.code;
 }
 
 Deno.test("a write lock held by another process for 2 s only delays clients; held past the busy timeout it gets 1607s that a retry repairs", async () => {

@@ -10,11 +10,12 @@ import { join } from "node:path";
 import { runBackup } from "../../client/backup.ts";
 import { readMeInfo, toHex } from "../../client/me_info.ts";
 import { cksum } from "../../server/crypto/cksum.ts";
-import { RequestCode, ResponseCode } from "../../server/protocol/constants.ts";
+import { ResponseCode } from "../../server/protocol/constants.ts";
 import { clientDir, collectOutput } from "../client/helpers.ts";
 import { note, readDb, seededBytes } from "../soak/helpers.ts";
 import { startSoakServer } from "../soak/server.ts";
 import {
+  confirmChecksum,
   type KeyedClient,
   registerClient,
   sendFrames,
@@ -116,11 +117,7 @@ Deno.test({
       return blocks * size;
     };
     const verify = async (client: KeyedClient, fileName: string) =>
-      (await client.raw.request({
-        code: RequestCode.CRC_OK,
-        clientId: client.clientId,
-        fileName,
-      }))?.code;
+      (await confirmChecksum(client, fileName))?.code;
     try {
       note(
         `received_files/ on a tmpfs of 8 MiB, ${

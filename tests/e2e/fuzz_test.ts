@@ -22,6 +22,7 @@ import { hasProc, mib, settle } from "../soak/proc.ts";
 import { Rng } from "../soak/rng.ts";
 import {
   clientDir,
+  confirmChecksum,
   type KeyedClient,
   RawClient,
   registerClient,
@@ -41,11 +42,7 @@ async function storeVerified(
 ): Promise<void> {
   const received = await uploadFile(client, fileName, data);
   assert.equal(received?.code, ResponseCode.FILE_RECEIVED);
-  const ack = await client.raw.request({
-    code: RequestCode.CRC_OK,
-    clientId: client.clientId,
-    fileName,
-  });
+  const ack = await confirmChecksum(client, fileName);
   assert.equal(ack?.code, ResponseCode.ACK);
 }
 

@@ -267,6 +267,18 @@ export function uploadFile(
   return sendFrames(client, uploadFrames(client, fileName, data, packetSize));
 }
 
+/** Sends 1029 (checksum matches) for `fileName`; the answer should be 1604. */
+export function confirmChecksum(
+  client: KeyedClient,
+  fileName: string,
+): Promise<Response | null> {
+  return client.raw.request({
+    code: RequestCode.CRC_OK,
+    clientId: client.clientId,
+    fileName,
+  });
+}
+
 /** Folder of a client's stored files. */
 export function clientDir(server: TestServer, clientId: Uint8Array): string {
   const hex = Array.from(clientId, (b) => b.toString(16).padStart(2, "0")).join(

@@ -8,12 +8,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { encrypt } from "../../server/crypto/aes_cbc.ts";
-import { RequestCode, ResponseCode } from "../../server/protocol/constants.ts";
+import { ResponseCode } from "../../server/protocol/constants.ts";
 import { nameField, packetFrame } from "../soak/fuzz_frames.ts";
 import { HOSTILE_NAMES } from "../soak/fuzz_scenarios.ts";
 import { note, tree } from "../soak/helpers.ts";
 import {
   clientDir,
+  confirmChecksum,
   type KeyedClient,
   registerClient,
   startServer,
@@ -42,11 +43,7 @@ async function uploadAs(
 }
 
 async function verify(client: KeyedClient, fileName: string) {
-  return (await client.raw.request({
-    code: RequestCode.CRC_OK,
-    clientId: client.clientId,
-    fileName,
-  }))?.code;
+  return (await confirmChecksum(client, fileName))?.code;
 }
 
 async function store(client: KeyedClient, fileName: string, text: string) {

@@ -3,8 +3,9 @@
  * the TCP port: live cards and a progress bar change in the browser.
  */
 import assert from "node:assert/strict";
-import { RequestCode, ResponseCode } from "../../server/protocol/constants.ts";
+import { ResponseCode } from "../../server/protocol/constants.ts";
 import {
+  confirmChecksum,
   registerClient,
   sendFrames,
   startServer,
@@ -73,11 +74,7 @@ Deno.test({
 
       const received = await sendFrames(client, frames.slice(half));
       assert.equal(received?.code, ResponseCode.FILE_RECEIVED);
-      const ack = await client.raw.request({
-        code: RequestCode.CRC_OK,
-        clientId: client.clientId,
-        fileName: "live.bin",
-      });
+      const ack = await confirmChecksum(client, "live.bin");
       assert.equal(ack?.code, ResponseCode.ACK);
       await waitForText(card("transfers"), "0");
       await waitForText(card("files"), "1");

@@ -7,12 +7,13 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { RequestCode, ResponseCode } from "../../server/protocol/constants.ts";
+import { ResponseCode } from "../../server/protocol/constants.ts";
 import { ROUTES } from "../../server/portal/routes.ts";
 import { toHex } from "../../server/session/state.ts";
 import { note } from "../soak/helpers.ts";
 import {
   clientDir,
+  confirmChecksum,
   registerClient,
   startServer,
   type TestServer,
@@ -102,11 +103,7 @@ async function seed(server: TestServer) {
     new TextEncoder().encode("the report"),
   );
   assert.equal(received?.code, ResponseCode.FILE_RECEIVED);
-  const ack = await client.raw.request({
-    code: RequestCode.CRC_OK,
-    clientId: client.clientId,
-    fileName: "report.txt",
-  });
+  const ack = await confirmChecksum(client, "report.txt");
   assert.equal(ack?.code, ResponseCode.ACK);
   client.raw.close();
   return { hex: toHex(client.clientId), client };

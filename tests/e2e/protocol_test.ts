@@ -9,6 +9,7 @@ import { cksum } from "../../server/crypto/cksum.ts";
 import { RequestCode, ResponseCode } from "../../server/protocol/constants.ts";
 import {
   clientDir,
+  confirmChecksum,
   RawClient,
   registerClient,
   startServer,
@@ -47,11 +48,7 @@ Deno.test("a client registers, uploads 5 MiB in many packets, verifies, and reco
     assert.equal(received.checksum, cksum(data));
     assert.equal(received.contentSize, data.length);
     assert.equal(received.fileName, "photo.raw");
-    const ack = await client.raw.request({
-      code: RequestCode.CRC_OK,
-      clientId: client.clientId,
-      fileName: "photo.raw",
-    });
+    const ack = await confirmChecksum(client, "photo.raw");
     assert.equal(ack?.code, ResponseCode.ACK);
     client.raw.close();
 
@@ -154,11 +151,7 @@ Deno.test("three bad checksums end with 1031 and leave the earlier verified copy
     const client = await registerClient(server.port, "bob");
     const v1 = randomBytes(300_000);
     await uploadFile(client, "db.bak", v1);
-    await client.raw.request({
-      code: RequestCode.CRC_OK,
-      clientId: client.clientId,
-      fileName: "db.bak",
-    });
+    await confirmChecksum(client, "db.bak");
     const v2 = randomBytes(250_000);
     for (let attempt = 1; attempt <= 3; attempt++) {
       const received = await uploadFile(client, "db.bak", v2);
@@ -317,11 +310,7 @@ Deno.test("20 clients uploading at once all verify, and an idle connection is dr
           data,
           32 * 1024,
         );
-        const ack = await client.raw.request({
-          code: RequestCode.CRC_OK,
-          clientId: client.clientId,
-          fileName: `file-${i}.bin`,
-        });
+        const ack = await confirmChecksum(client, `file-${i}.bin`);
         client.raw.close();
         return received?.code === ResponseCode.FILE_RECEIVED &&
           received.checksum === cksum(data) && ack?.code === ResponseCode.ACK;

@@ -4,9 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { RequestCode, ResponseCode } from "../../server/protocol/constants.ts";
+import { ResponseCode } from "../../server/protocol/constants.ts";
 import {
   clientDir,
+  confirmChecksum,
   registerClient,
   sendFrames,
   startServer,
@@ -32,11 +33,7 @@ Deno.test("SIGTERM lets the transfer in flight finish, refuses new clients and e
     );
     const received = await sendFrames(client, frames.slice(half));
     assert.equal(received?.code, ResponseCode.FILE_RECEIVED);
-    const ack = await client.raw.request({
-      code: RequestCode.CRC_OK,
-      clientId: client.clientId,
-      fileName: "late.bin",
-    });
+    const ack = await confirmChecksum(client, "late.bin");
     assert.equal(ack?.code, ResponseCode.ACK);
     assert.equal(await client.raw.read(), null, "then the server hangs up");
     client.raw.close();

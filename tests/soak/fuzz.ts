@@ -14,9 +14,14 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { cksum } from "../../server/crypto/cksum.ts";
-import { RequestCode, ResponseCode } from "../../server/protocol/constants.ts";
+import { ResponseCode } from "../../server/protocol/constants.ts";
 import { toHex } from "../../server/session/state.ts";
-import { registerClient, sendFrames, uploadFrames } from "../e2e/harness.ts";
+import {
+  confirmChecksum,
+  registerClient,
+  sendFrames,
+  uploadFrames,
+} from "../e2e/harness.ts";
 import { runFuzz, summarize } from "./fuzzer.ts";
 import { backUpWithClient, readDb, seededBytes } from "./helpers.ts";
 import { mib, procStats, settle } from "./proc.ts";
@@ -56,11 +61,7 @@ try {
     victim,
     uploadFrames(victim, "jewels.bin", jewels),
   );
-  const ack = await victim.raw.request({
-    code: RequestCode.CRC_OK,
-    clientId: victim.clientId,
-    fileName: "jewels.bin",
-  });
+  const ack = await confirmChecksum(victim, "jewels.bin");
   check(
     received?.code === ResponseCode.FILE_RECEIVED &&
       ack?.code === ResponseCode.ACK,
