@@ -1,11 +1,10 @@
 /**
- * One pass of an upload: read the file, encrypt and send it packet by
- * packet while a second reader checksums the plaintext, and return the
- * server's answer.
+ * One pass of an upload: read the file, checksum the plaintext, encrypt and
+ * send it packet by packet, and return the server's answer.
  * @module
  */
 import { createCipher } from "../server/crypto/aes_cbc.ts";
-import { type FileChecksum, startChecksum } from "./file_checksum.ts";
+import { Cksum } from "../server/crypto/cksum.ts";
 import { RequestCode, ResponseCode } from "../server/protocol/constants.ts";
 import type { Response } from "../server/protocol/messages.ts";
 import type { PacketPlan } from "./packet_plan.ts";
@@ -44,21 +43,15 @@ export interface SendOptions {
   onProgress?: (progress: UploadProgress) => void;
 }
 
-/** How a pass ended: refused with 1607, or answered with our checksum. */
-export type PassResult =
-  | { refused: true }
-  | { refused: false; response: Response; checksum: number };
-
 /**
- * One pass over the file: read, encrypt, send packet by packet, with the
- * checksum computed alongside. The answer is awaited from the start, so a
- * 1607 that arrives early stops the pass instead of pushing the rest of the
- * file into a dead upload.
+ * One pass over the file: read, checksum, encrypt, send packet by packet.
+ * The answer is awaited from the start, so a 1607 that arrives early stops
+ * the pass instead of pushing the rest of the file into a dead upload.
  */
 export async function sendFile(
   path: string,
   options: SendOptions,
-): Promise<PassResult> {
+): Promise<{ response: Response; checksum: number }> {
   const { client, clientId, fileName, plan, attempt } = options;
   let answered = false;
   const answer = client.receive({ deferTimeout: true }).finally(() => {
@@ -66,6 +59,7 @@ export async function sendFile(
   });
   answer.catch(() => {}); // Awaited below; this only avoids an unhandled rejection.
 
+  const cksum = new Cksum();
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });
@@ -76,7 +70,6 @@ export async function sendFile(
       { cause: error },
     );
   }
-  const checksum = startChecksum(path, plan.origFileSize);
   const cipher = createCipher(options.aesKey);
   let reading: Promise<number | null> = Promise.resolve(null);
   const packet = new Uint8Array(Math.min(plan.packetSize, plan.contentSize));
@@ -142,6 +135,7 @@ export async function sendFile(
       const chunk = buffers[current].subarray(0, n);
       current ^= 1;
       reading = file.read(buffers[current]);
+      cksum.update(chunk);
       await push(cipher.update(chunk));
     }
     if (!answered) {
@@ -165,8 +159,9 @@ export async function sendFile(
       }),
     ]);
     clearTimeout(timer);
-    checksum.cancel();
-    if (early?.code === ResponseCode.SERVER_ERROR) return { refused: true };
+    if (early?.code === ResponseCode.SERVER_ERROR) {
+      return { response: early, checksum: cksum.digest() };
+    }
     client.close();
     throw error;
   } finally {
@@ -175,7 +170,6 @@ export async function sendFile(
     file.close();
   }
   if (!answered && packetNumber !== plan.totalPackets) {
-    checksum.cancel();
     client.close();
     throw new Error(
       `Cannot upload ${fileName}: sent ${packetNumber} of ${plan.totalPackets} packets`,
@@ -187,42 +181,10 @@ export async function sendFile(
     packetNumber < plan.totalPackets &&
     response.code !== ResponseCode.SERVER_ERROR
   ) {
-    checksum.cancel();
     client.close();
     throw new BadResponseError(
       `Cannot upload ${fileName}: server answered ${response.code} after packet ${packetNumber} of ${plan.totalPackets}`,
     );
   }
-  if (response.code === ResponseCode.SERVER_ERROR) {
-    checksum.cancel();
-    return { refused: true };
-  }
-  return {
-    refused: false,
-    response,
-    checksum: await ourChecksum(path, checksum.result, plan),
-  };
-}
-
-/** Our checksum, once the second reader has seen the size we planned for. */
-async function ourChecksum(
-  path: string,
-  result: Promise<FileChecksum>,
-  plan: PacketPlan,
-): Promise<number> {
-  let read: FileChecksum;
-  try {
-    read = await result;
-  } catch (error) {
-    throw new FileError(
-      `Cannot back up ${path}: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
-  if (read.size !== plan.origFileSize) {
-    throw new FileError(
-      `Cannot back up ${path}: file changed size while being read (${plan.origFileSize} bytes expected)`,
-    );
-  }
-  return read.checksum;
+  return { response, checksum: cksum.digest() };
 }

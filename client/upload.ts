@@ -74,16 +74,15 @@ export async function uploadFile(
   const { fileName, plan } = await inspectFile(path);
   const { client, clientId } = options;
   for (let attempt = 1;; attempt++) {
-    const pass = await sendFile(path, {
+    const { response, checksum } = await sendFile(path, {
       ...options,
       fileName,
       plan,
       attempt,
     });
-    if (pass.refused) {
+    if (response.code === ResponseCode.SERVER_ERROR) {
       throw new ServerError(`Server refused ${fileName} (1607)`);
     }
-    const { response, checksum } = pass;
     if (response.code !== ResponseCode.FILE_RECEIVED) {
       throw new BadResponseError(
         `Cannot upload ${fileName}: expected 1603 after the last packet, got ${response.code}`,

@@ -9,6 +9,7 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
+import { openOptionalLibrary } from "./ffi.ts";
 
 const logger = getLogger(["cyberbackup", "crypto"]);
 
@@ -55,15 +56,6 @@ export type Libcrypto = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 /** undefined: not tried yet; null: tried and unavailable. */
 let cached: Libcrypto | null | undefined;
 
-/** Asks without prompting: an unattended server must never block on a prompt. */
-function ffiGranted(): boolean {
-  try {
-    return Deno.permissions.querySync({ name: "ffi" }).state === "granted";
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The libcrypto bindings, opened on first use and kept for the life of the
  * isolate (each worker opens its own). Returns null, without throwing, when
@@ -71,23 +63,9 @@ function ffiGranted(): boolean {
  */
 export function openLibcrypto(): Libcrypto | null {
   if (cached !== undefined) return cached;
-  cached = null;
-  if (typeof Deno?.dlopen !== "function" || !ffiGranted()) {
-    logger.debug("libcrypto not used: FFI permission not granted");
-    return cached;
+  cached = openOptionalLibrary(LIBCRYPTO_NAMES, SYMBOLS, "AES");
+  if (!cached) {
+    logger.info("libcrypto not found; AES falls back to node:crypto");
   }
-  for (const name of LIBCRYPTO_NAMES) {
-    try {
-      cached = Deno.dlopen(name, SYMBOLS).symbols;
-      logger.debug("Opened {name} for AES", { name });
-      return cached;
-    } catch (error) {
-      logger.debug("Cannot open {name}: {error}", {
-        name,
-        error: (error as Error).message,
-      });
-    }
-  }
-  logger.info("libcrypto not found; AES falls back to node:crypto");
   return cached;
 }

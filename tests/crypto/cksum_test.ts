@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Cksum, cksum } from "../../server/crypto/cksum.ts";
-import { coreutilsCksum } from "./coreutils.ts";
 
 const MiB = 1024 * 1024;
 
@@ -25,6 +24,17 @@ function referenceCksum(bytes: Uint8Array): number {
   bytes.forEach(step);
   for (let n = bytes.length; n > 0; n = Math.floor(n / 256)) step(n % 256);
   return ~crc >>> 0;
+}
+
+/** What `/usr/bin/cksum FILE` prints: checksum and size. */
+async function coreutilsCksum(path: string): Promise<[number, number]> {
+  const { code, stdout } = await new Deno.Command("/usr/bin/cksum", {
+    args: [path],
+    stdout: "piped",
+  }).output();
+  assert.equal(code, 0);
+  const [sum, size] = new TextDecoder().decode(stdout).split(" ");
+  return [Number(sum), Number(size)];
 }
 
 async function withTempFile<T>(

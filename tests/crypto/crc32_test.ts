@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { cksumBackend } from "../../server/crypto/cksum.ts";
 import { finish, updateJs } from "../../server/crypto/crc32.ts";
+import { createIsalUpdate } from "../../server/crypto/crc32_isal.ts";
 import { createWasmUpdate } from "../../server/crypto/crc32_wasm.ts";
 
 function randomBytes(size: number): Uint8Array<ArrayBuffer> {
@@ -23,14 +24,36 @@ function referenceUpdate(crc: number, bytes: Uint8Array): number {
 }
 
 const wasmUpdate = createWasmUpdate();
+// Optional: .ci/run installs libisal2, a bare machine may not have it.
+const isalUpdate = createIsalUpdate();
 const IMPLEMENTATIONS = [
   ["TypeScript", updateJs],
   ["WebAssembly", wasmUpdate!],
+  ...(isalUpdate ? [["ISA-L", isalUpdate] as const] : []),
 ] as const;
 
-Deno.test("the WebAssembly CRC loads and is what cksum uses", () => {
+Deno.test("cksum uses ISA-L where it loads, else the WebAssembly CRC", () => {
   assert.ok(wasmUpdate);
-  assert.equal(cksumBackend(), "wasm");
+  assert.equal(cksumBackend(), isalUpdate ? "isa-l" : "wasm");
+});
+
+Deno.test({
+  name:
+    "ISA-L CRC agrees with WebAssembly on a 20 MiB buffer fed in odd pieces",
+  ignore: !isalUpdate,
+  fn() {
+    const bytes = randomBytes(20 * 1024 * 1024 + 7);
+    let a = 0;
+    let b = 0;
+    let step = 1;
+    for (let at = 0; at < bytes.length; at += step) {
+      step = Math.min(step * 3 + 1, 3_000_017);
+      const part = bytes.subarray(at, at + step);
+      a = isalUpdate!(a, part);
+      b = wasmUpdate!(b, part);
+    }
+    assert.equal(a, b);
+  },
 });
 
 for (const [label, update] of IMPLEMENTATIONS) {

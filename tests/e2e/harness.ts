@@ -66,6 +66,9 @@ export async function startServer(
       "2",
       ...(options.args ?? []),
     ],
+    // Run where the data is, not in the repository: assets must be found
+    // beside the modules, as in the compiled executable.
+    cwd: dataDir,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
