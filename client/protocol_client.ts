@@ -49,6 +49,8 @@ export class ProtocolClient {
   #receiving = false;
   #armTimer: (() => void) | undefined;
   #closed = false;
+  /** The last write queued: writes run one after another, never interleaved. */
+  #writing: Promise<void> = Promise.resolve();
 
   private constructor(conn: Deno.Conn, responseTimeoutMs: number) {
     this.#conn = conn;
@@ -88,20 +90,31 @@ export class ProtocolClient {
     await this.sendBytes(encodeRequest(request));
   }
 
-  /** Sends bytes already encoded as one or more whole requests. */
-  async sendBytes(bytes: Uint8Array): Promise<void> {
-    if (this.#closed) {
-      throw new ConnectionLostError("Cannot send request: connection closed");
-    }
-    try {
-      await writeAll(this.#conn, bytes);
-    } catch (error) {
-      this.close();
-      throw new ConnectionLostError(
-        `Cannot send request: ${(error as Error).message}`,
-        { cause: error },
-      );
-    }
+  /**
+   * Sends bytes already encoded as one or more whole requests. Sends may be
+   * started before earlier ones finish (a streaming upload encrypts the
+   * next packet meanwhile); they go out whole and in order, because a
+   * socket write can be partial and two write loops at once would
+   * interleave their bytes. `bytes` must stay unchanged until this resolves.
+   */
+  sendBytes(bytes: Uint8Array): Promise<void> {
+    const write = async () => {
+      if (this.#closed) {
+        throw new ConnectionLostError("Cannot send request: connection closed");
+      }
+      try {
+        await writeAll(this.#conn, bytes);
+      } catch (error) {
+        this.close();
+        throw new ConnectionLostError(
+          `Cannot send request: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+    };
+    const sending = this.#writing.then(write);
+    this.#writing = sending.catch(() => {});
+    return sending;
   }
 
   /**

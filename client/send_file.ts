@@ -5,6 +5,10 @@
  */
 import { createCipher } from "../server/crypto/aes_cbc.ts";
 import { Cksum } from "../server/crypto/cksum.ts";
+import {
+  FILE_PACKET_HEAD_SIZE,
+  writeFilePacketHead,
+} from "../server/protocol/client_codec.ts";
 import { RequestCode, ResponseCode } from "../server/protocol/constants.ts";
 import type { Response } from "../server/protocol/messages.ts";
 import type { PacketPlan } from "./packet_plan.ts";
@@ -72,16 +76,21 @@ export async function sendFile(
   }
   const cipher = createCipher(options.aesKey);
   let reading: Promise<number | null> = Promise.resolve(null);
-  const packet = new Uint8Array(Math.min(plan.packetSize, plan.contentSize));
+  // Two frames, each a whole 1028 packet with room for a full packet's
+  // content: one is on the wire while the next is filled, and neither is
+  // copied or reallocated to be sent.
+  const capacity = Math.min(plan.packetSize, plan.contentSize);
+  const frames = [0, 1].map(() =>
+    new Uint8Array(FILE_PACKET_HEAD_SIZE + capacity)
+  );
+  let frame = frames[0];
   let fill = 0;
   let packetNumber = 0;
   let sentCipher = 0;
-  // One packet on the wire while the next is encrypted: send() encodes (copies)
-  // the packet before its first await, so `packet` is free again at once.
   let inflight: Promise<void> = Promise.resolve();
   const flush = async () => {
     packetNumber++;
-    const sending = client.send({
+    writeFilePacketHead(frame, {
       code: RequestCode.SEND_FILE,
       clientId,
       contentSize: plan.contentSize,
@@ -89,11 +98,15 @@ export async function sendFile(
       packetNumber,
       totalPackets: plan.totalPackets,
       fileName,
-      content: packet.subarray(0, fill),
+      contentLength: fill,
     });
+    const sending = client.sendBytes(
+      frame.subarray(0, FILE_PACKET_HEAD_SIZE + fill),
+    );
     sending.catch(() => {}); // Awaited below or at the end of the pass.
-    await inflight;
+    await inflight; // The other frame is free once its packet is sent.
     inflight = sending;
+    frame = frame === frames[0] ? frames[1] : frames[0];
     sentCipher += fill;
     fill = 0;
     options.onProgress?.({
@@ -107,11 +120,14 @@ export async function sendFile(
   const push = async (bytes: Uint8Array) => {
     let offset = 0;
     while (offset < bytes.length && !answered) {
-      const n = Math.min(bytes.length - offset, packet.length - fill);
-      packet.set(bytes.subarray(offset, offset + n), fill);
+      const n = Math.min(bytes.length - offset, capacity - fill);
+      frame.set(
+        bytes.subarray(offset, offset + n),
+        FILE_PACKET_HEAD_SIZE + fill,
+      );
       fill += n;
       offset += n;
-      if (fill === packet.length) await flush();
+      if (fill === capacity) await flush();
     }
   };
   try {

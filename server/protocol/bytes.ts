@@ -81,9 +81,14 @@ export class ByteWriter {
   #view: DataView;
   #offset = 0;
 
-  constructor(size: number) {
-    this.bytes = new Uint8Array(size);
-    this.#view = new DataView(this.bytes.buffer);
+  /** A new zeroed buffer of `target` bytes, or the start of `target` itself. */
+  constructor(target: number | Uint8Array) {
+    this.bytes = typeof target === "number" ? new Uint8Array(target) : target;
+    this.#view = new DataView(
+      this.bytes.buffer,
+      this.bytes.byteOffset,
+      this.bytes.byteLength,
+    );
   }
 
   #take(n: number): number {
@@ -129,6 +134,8 @@ export class ByteWriter {
     }
     const at = this.#take(size);
     this.bytes.set(encoded, at);
+    // The padding is written too: the target may be a reused buffer.
+    this.bytes.fill(0, at + encoded.length, at + size);
     return this;
   }
 }

@@ -31,18 +31,52 @@ export type OutgoingRequest =
   })
   | ChecksumVerdictRequest;
 
+/** A 1028 packet's fields, without its content. */
+export type FilePacketHead = FilePacketHeader & {
+  code: typeof RequestCode.SEND_FILE;
+  clientId: Uint8Array;
+  contentLength: number;
+};
+
+/** Bytes before a 1028 packet's content: request header and fixed fields. */
+export const FILE_PACKET_HEAD_SIZE = Size.REQUEST_HEADER +
+  Size.FILE_PACKET_FIXED;
+
 function requestHeader(
   clientId: Uint8Array,
   code: number,
   payloadSize: number,
+  target: number | Uint8Array = Size.REQUEST_HEADER + payloadSize,
 ): ByteWriter {
   if (clientId.length !== Size.CLIENT_ID) {
     throw new RangeError(
       `Cannot encode request: client id must be ${Size.CLIENT_ID} bytes`,
     );
   }
-  return new ByteWriter(Size.REQUEST_HEADER + payloadSize)
+  return new ByteWriter(target)
     .raw(clientId).u8(PROTOCOL_VERSION).u16(code).u32(payloadSize);
+}
+
+/**
+ * Writes the first FILE_PACKET_HEAD_SIZE bytes of a 1028 packet into
+ * `frame`, whose content the caller places right after: a client streaming
+ * a large file reuses its frames instead of building one per packet.
+ */
+export function writeFilePacketHead(
+  frame: Uint8Array,
+  head: FilePacketHead,
+): void {
+  requestHeader(
+    head.clientId,
+    head.code,
+    Size.FILE_PACKET_FIXED + head.contentLength,
+    frame,
+  )
+    .u32(head.contentSize)
+    .u32(head.origFileSize)
+    .u16(head.packetNumber)
+    .u16(head.totalPackets)
+    .fixedString(head.fileName, Size.NAME);
 }
 
 /** Builds the bytes of a request, header included. */
@@ -63,18 +97,13 @@ export function encodeRequest(request: OutgoingRequest): Uint8Array {
         request.code,
         Size.NAME + Size.PUBLIC_KEY,
       ).fixedString(request.name, Size.NAME).raw(request.publicKey).bytes;
-    case RequestCode.SEND_FILE:
-      return requestHeader(
-        request.clientId,
-        request.code,
-        Size.FILE_PACKET_FIXED + request.content.length,
-      )
-        .u32(request.contentSize)
-        .u32(request.origFileSize)
-        .u16(request.packetNumber)
-        .u16(request.totalPackets)
-        .fixedString(request.fileName, Size.NAME)
-        .raw(request.content).bytes;
+    case RequestCode.SEND_FILE: {
+      const { content, ...fields } = request;
+      const frame = new Uint8Array(FILE_PACKET_HEAD_SIZE + content.length);
+      writeFilePacketHead(frame, { ...fields, contentLength: content.length });
+      frame.set(content, FILE_PACKET_HEAD_SIZE);
+      return frame;
+    }
     case RequestCode.CRC_OK:
     case RequestCode.CRC_RETRY:
     case RequestCode.CRC_ABORT:

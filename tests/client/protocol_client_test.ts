@@ -172,3 +172,39 @@ Deno.test("formatAddress() brackets IPv6 addresses", () => {
   assert.equal(formatAddress("::1", 1256), "[::1]:1256");
   assert.equal(formatAddress("example.org", 80), "example.org:80");
 });
+
+Deno.test("ProtocolClient.sendBytes() started back to back sends each buffer whole and in order", async () => {
+  // Larger than the socket buffers, so writes are partial and two write
+  // loops at once would interleave (they did, every time, before the queue).
+  const size = 8 * 1024 * 1024;
+  const buffers = [0xaa, 0xbb, 0xcc].map((b) => new Uint8Array(size).fill(b));
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const receiving = (async () => {
+    const conn = await listener.accept();
+    const all = new Uint8Array(3 * size);
+    let got = 0;
+    while (got < all.length) {
+      const n = await conn.read(all.subarray(got));
+      if (n === null) break;
+      got += n;
+    }
+    conn.close();
+    return all.subarray(0, got);
+  })();
+  const client = await ProtocolClient.connect(
+    "127.0.0.1",
+    (listener.addr as Deno.NetAddr).port,
+  );
+  try {
+    await Promise.all(buffers.map((bytes) => client.sendBytes(bytes)));
+    const received = await receiving;
+    assert.equal(received.length, 3 * size);
+    buffers.forEach((bytes, i) => {
+      const part = received.subarray(i * size, (i + 1) * size);
+      assert.ok(part.every((b) => b === bytes[0]), `buffer ${i} arrived whole`);
+    });
+  } finally {
+    client.close();
+    listener.close();
+  }
+});
