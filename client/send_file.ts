@@ -1,29 +1,17 @@
 /**
- * One pass of an upload: read the file, checksum the plaintext, encrypt and
- * send it packet by packet, and return the server's answer.
+ * One pass of an upload: send the file's 1028 frames (read, checksummed,
+ * encrypted and framed by a packet source) and return the server's answer.
  * @module
  */
-import { createCipher } from "../server/crypto/aes_cbc.ts";
-import { Cksum } from "../server/crypto/cksum.ts";
-import {
-  FILE_PACKET_HEAD_SIZE,
-  writeFilePacketHead,
-} from "../server/protocol/client_codec.ts";
-import { RequestCode, ResponseCode } from "../server/protocol/constants.ts";
+import { ResponseCode } from "../server/protocol/constants.ts";
 import type { Response } from "../server/protocol/messages.ts";
+import { FILE_PACKET_HEAD_SIZE } from "../server/protocol/client_codec.ts";
+import { FileError } from "./packet_frames.ts";
 import type { PacketPlan } from "./packet_plan.ts";
+import { openPacketSource } from "./packet_source.ts";
 import { BadResponseError, type ProtocolClient } from "./protocol_client.ts";
 
-/** Bytes read from disk per call. */
-const READ_CHUNK = 1024 * 1024;
-
-/** The file on disk cannot be uploaded (missing, too large, changed). */
-export class FileError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "FileError";
-  }
-}
+export { FileError };
 
 /** Where an upload is, for a progress display. */
 export interface UploadProgress {
@@ -48,9 +36,10 @@ export interface SendOptions {
 }
 
 /**
- * One pass over the file: read, checksum, encrypt, send packet by packet.
- * The answer is awaited from the start, so a 1607 that arrives early stops
- * the pass instead of pushing the rest of the file into a dead upload.
+ * One pass over the file: its frames go out as fast as the packet source
+ * makes them, with one on the wire while the next is made. The answer is
+ * awaited from the start, so a 1607 that arrives early stops the pass
+ * instead of pushing the rest of the file into a dead upload.
  */
 export async function sendFile(
   path: string,
@@ -63,108 +52,46 @@ export async function sendFile(
   });
   answer.catch(() => {}); // Awaited below; this only avoids an unhandled rejection.
 
-  const cksum = new Cksum();
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { read: true });
-  } catch (error) {
-    client.close();
-    throw new FileError(
-      `Cannot back up ${path}: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
-  const cipher = createCipher(options.aesKey);
-  let reading: Promise<number | null> = Promise.resolve(null);
-  // Two frames, each a whole 1028 packet with room for a full packet's
-  // content: one is on the wire while the next is filled, and neither is
-  // copied or reallocated to be sent.
-  const capacity = Math.min(plan.packetSize, plan.contentSize);
-  const frames = [0, 1].map(() =>
-    new Uint8Array(FILE_PACKET_HEAD_SIZE + capacity)
-  );
-  let frame = frames[0];
-  let fill = 0;
+  const source = openPacketSource({
+    path,
+    aesKey: options.aesKey,
+    clientId,
+    fileName,
+    plan,
+  });
+  const report = (sent: number) =>
+    options.onProgress?.({
+      fileName,
+      sent: Math.min(sent, plan.origFileSize),
+      total: plan.origFileSize,
+      attempt,
+    });
   let packetNumber = 0;
   let sentCipher = 0;
-  let inflight: Promise<void> = Promise.resolve();
-  const flush = async () => {
-    packetNumber++;
-    writeFilePacketHead(frame, {
-      code: RequestCode.SEND_FILE,
-      clientId,
-      contentSize: plan.contentSize,
-      origFileSize: plan.origFileSize,
-      packetNumber,
-      totalPackets: plan.totalPackets,
-      fileName,
-      contentLength: fill,
-    });
-    const sending = client.sendBytes(
-      frame.subarray(0, FILE_PACKET_HEAD_SIZE + fill),
-    );
-    sending.catch(() => {}); // Awaited below or at the end of the pass.
-    await inflight; // The other frame is free once its packet is sent.
-    inflight = sending;
-    frame = frame === frames[0] ? frames[1] : frames[0];
-    sentCipher += fill;
-    fill = 0;
-    options.onProgress?.({
-      fileName,
-      sent: Math.min(sentCipher, plan.origFileSize),
-      total: plan.origFileSize,
-      attempt,
-    });
-  };
-  // Copies `bytes` (valid only until the next cipher call) into packets.
-  const push = async (bytes: Uint8Array) => {
-    let offset = 0;
-    while (offset < bytes.length && !answered) {
-      const n = Math.min(bytes.length - offset, capacity - fill);
-      frame.set(
-        bytes.subarray(offset, offset + n),
-        FILE_PACKET_HEAD_SIZE + fill,
-      );
-      fill += n;
-      offset += n;
-      if (fill === capacity) await flush();
-    }
-  };
+  let checksum = 0;
+  // Sends queue on the connection; the source lends few frames, so at most
+  // those are queued, and a failed send stops the pass at the next frame.
+  let sending: Promise<void> = Promise.resolve();
+  let sendFailure: unknown;
   try {
-    options.onProgress?.({
-      fileName,
-      sent: 0,
-      total: plan.origFileSize,
-      attempt,
-    });
-    // Two read buffers: the next read runs while this chunk is encrypted.
-    const size = Math.min(READ_CHUNK, plan.origFileSize + 1);
-    const buffers = [new Uint8Array(size), new Uint8Array(size)];
-    let current = 0;
-    reading = file.read(buffers[current]);
-    let read = 0;
-    while (!answered) {
-      const n = await reading;
-      if (n === null) break;
-      read += n;
-      if (read > plan.origFileSize) break;
-      const chunk = buffers[current].subarray(0, n);
-      current ^= 1;
-      reading = file.read(buffers[current]);
-      cksum.update(chunk);
-      await push(cipher.update(chunk));
-    }
-    if (!answered) {
-      if (read !== plan.origFileSize) {
-        client.close();
-        throw new FileError(
-          `Cannot back up ${path}: file changed size while being read (${plan.origFileSize} bytes expected)`,
-        );
+    report(0);
+    while (!answered && sendFailure === undefined) {
+      const next = await source.next();
+      if (next.done) {
+        checksum = next.value!.checksum;
+        break;
       }
-      await push(cipher.final());
-      if (fill > 0 && !answered) await flush();
+      const frame = next.value;
+      packetNumber++;
+      sending = client.sendBytes(frame).then(
+        () => report(sentCipher += frame.length - FILE_PACKET_HEAD_SIZE),
+        (error) => {
+          sendFailure ??= error;
+        },
+      ).finally(() => source.release(frame));
     }
-    await inflight;
+    await sending;
+    if (sendFailure !== undefined) throw sendFailure;
   } catch (error) {
     // A send that failed because the server hung up may have left a 1607 behind.
     let timer: number | undefined;
@@ -176,14 +103,12 @@ export async function sendFile(
     ]);
     clearTimeout(timer);
     if (early?.code === ResponseCode.SERVER_ERROR) {
-      return { response: early, checksum: cksum.digest() };
+      return { response: early, checksum };
     }
     client.close();
     throw error;
   } finally {
-    await reading.catch(() => null);
-    cipher.close();
-    file.close();
+    await source.close();
   }
   if (!answered && packetNumber !== plan.totalPackets) {
     client.close();
@@ -202,5 +127,5 @@ export async function sendFile(
       `Cannot upload ${fileName}: server answered ${response.code} after packet ${packetNumber} of ${plan.totalPackets}`,
     );
   }
-  return { response, checksum: cksum.digest() };
+  return { response, checksum };
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runBackup } from "../../client/backup.ts";
+import { WORKER_THRESHOLD_BYTES } from "../../client/packet_source.ts";
 import { readMeInfo, toHex, writeMeInfo } from "../../client/me_info.ts";
 import { generateKeyPair } from "../../server/crypto/rsa_oaep.ts";
 import { cksum } from "../../server/crypto/cksum.ts";
@@ -87,6 +88,21 @@ Deno.test("runBackup() registers, saves me.info, and uploads a multi-packet file
     const last = out.progressReports.at(-1)!;
     assert.equal(last.sent, data.length);
     assert.equal(last.total, data.length);
+  });
+});
+
+Deno.test("runBackup() verifies a file large enough to be framed in a worker", async () => {
+  const data = pattern(WORKER_THRESHOLD_BYTES + 3 * MiB + 5, 7);
+  await scenario({}, { files: { "large.bin": data } }, async (fake, dir) => {
+    const { out, done } = backup(dir);
+    assert.equal(await done, 0, out.errors.join("\n"));
+    assert.equal(fake.codes().at(-1), CRC_OK);
+    assert.deepEqual(fake.storedFile("alice", "large.bin"), data);
+    assert.ok(
+      out.lines.includes(`Verified large.bin (19.0 MiB, cksum ${cksum(data)})`),
+      out.lines.join("\n"),
+    );
+    assert.equal(out.progressReports.at(-1)?.sent, data.length);
   });
 });
 
