@@ -4,8 +4,9 @@
  * @module
  */
 import { cksum } from "../server/crypto/cksum.ts";
-import { RequestCode, ResponseCode } from "../server/protocol/constants.ts";
+import { ResponseCode } from "../server/protocol/constants.ts";
 import {
+  confirmChecksum,
   registerClient,
   sendFrames,
   uploadFrames,
@@ -56,11 +57,7 @@ export async function uploadMany(
     const t = performance.now();
     const fileName = `f${i}.bin`;
     const received = await sendFrames(client, frames[i]);
-    const ack = await client.raw.request({
-      code: RequestCode.CRC_OK,
-      clientId: client.clientId,
-      fileName,
-    });
+    const ack = await confirmChecksum(client, fileName);
     client.raw.close();
     const ok = received?.code === ResponseCode.FILE_RECEIVED &&
       received.checksum === expected && ack?.code === ResponseCode.ACK;

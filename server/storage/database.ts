@@ -536,6 +536,8 @@ export class Database {
    * any of them that died between putting its file in place and recording
    * it (recovery.ts), so the file under each name is the one recorded; call
    * it before `FileStore.removeLeftovers()`, which deletes what that needs.
+   * Throws, marking nothing, when a rename cannot be undone: the start must
+   * stop there, or removeLeftovers() would delete the previous copy.
    */
   interruptUnfinishedTransfers(now: string): number {
     const action = "Cannot mark unfinished transfers interrupted";
@@ -543,20 +545,25 @@ export class Database {
       action,
       () => this.#sql.unfinishedCommits.all(),
     );
+    let failed: Error | undefined;
     for (const row of commits) {
+      const path = String(row.CommitFinal);
       try {
         undoInterruptedCommit({
           tempPath: String(row.CommitTemp),
-          finalPath: String(row.CommitFinal),
+          finalPath: path,
           recorded: Number(row.Recorded) === 1,
         });
       } catch (error) {
         logger.error("Cannot undo interrupted commit of {path}: {error}", {
-          path: row.CommitFinal,
+          path,
           error,
         });
+        failed ??= failure(`Cannot undo interrupted commit of ${path}`, error);
       }
     }
+    // Left 'in_progress', the transfers are undone again at the next start.
+    if (failed) throw failed;
     return Number(this.#run(action, "interruptUnfinished", now).changes);
   }
 

@@ -62,7 +62,12 @@ export interface PendingFile {
    * transaction; a failure deletes the upload and leaves the previous copy.
    */
   publish(): string;
-  /** Undoes `publish()`: the previous copy returns, the upload is prepared again. */
+  /**
+   * Undoes `publish()`: the previous copy returns, the upload is prepared
+   * again. When the upload cannot move back to its temporary name, the
+   * previous copy still returns over it (a first copy is removed) and the
+   * upload is aborted; that, like any failure, throws.
+   */
   unpublish(): void;
   /** Drops the previous copy for good and makes the rename durable (folder sync failures are only logged). */
   finalize(): Promise<void>;
@@ -199,6 +204,10 @@ export class PendingUpload implements PendingFile {
     }
     try {
       Deno.renameSync(this.finalPath, this.tempPath);
+    } catch (error) {
+      this.#dropPublished(error);
+    }
+    try {
       if (this.#hasPrevious) {
         Deno.renameSync(this.#previousPath, this.finalPath);
       }
@@ -208,6 +217,31 @@ export class PendingUpload implements PendingFile {
     }
     this.#hasPrevious = false;
     this.#state = "prepared";
+  }
+
+  /**
+   * The upload could not move back (`cause`): the name must still return to
+   * what the record says, or nothing would ever put the previous copy back
+   * (the failed transfer is closed, and the next start deletes the copy
+   * from the temporary folder). So it goes over the upload, which is lost.
+   */
+  #dropPublished(cause: unknown): never {
+    try {
+      if (this.#hasPrevious) {
+        Deno.renameSync(this.#previousPath, this.finalPath);
+      } else {
+        Deno.removeSync(this.finalPath);
+      }
+    } catch (error) {
+      this.#state = "failed";
+      throw failure("Cannot take back upload", error);
+    }
+    this.#hasPrevious = false;
+    this.#state = "aborted";
+    throw failure(
+      "Cannot take back upload (the previous state is back, the upload is dropped)",
+      cause,
+    );
   }
 
   async finalize(): Promise<void> {

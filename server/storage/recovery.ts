@@ -6,6 +6,7 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
+import { dirname } from "node:path";
 import { previousPathOf } from "./pending_file.ts";
 
 const logger = getLogger(["cyberbackup", "storage"]);
@@ -32,20 +33,45 @@ function exists(path: string): boolean {
 }
 
 /**
+ * True when `path` is a real folder, false when it is missing; throws for
+ * a symbolic link or anything else, which recovery must not act through.
+ */
+function realFolder(path: string): boolean {
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.lstatSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+  if (info.isSymlink) throw new Error(`${path} is a symbolic link`);
+  if (!info.isDirectory) throw new Error(`${path} is not a directory`);
+  return true;
+}
+
+/**
  * Undoes the rename of an upload whose record was never committed: the
  * previous copy (kept aside by `publish()`) goes back under the final
  * name; a first copy that has no record is removed. Nothing happens when
- * the rename never took place. Must run before `removeLeftovers()`, which
- * deletes the previous copies.
+ * the rename never took place, or when the client folder is gone. Throws,
+ * acting on nothing, when the client folder or the temporary folder is a
+ * symbolic link. Must run before `removeLeftovers()`, which deletes the
+ * previous copies: when this throws, the caller must not go on to that.
  */
 export function undoInterruptedCommit(commit: InterruptedCommit): Recovery {
   const { tempPath, finalPath } = commit;
+  // A link planted as either folder would make the rename or the removal
+  // below write or delete a file outside received_files.
+  const keptAside = realFolder(dirname(tempPath));
+  if (!realFolder(dirname(finalPath))) return "untouched";
   const previous = previousPathOf(tempPath);
   let outcome: Recovery = "untouched";
-  if (exists(previous)) {
+  if (keptAside && exists(previous)) {
     Deno.renameSync(previous, finalPath);
     outcome = "restored";
-  } else if (!exists(tempPath) && !commit.recorded && exists(finalPath)) {
+  } else if (
+    !(keptAside && exists(tempPath)) && !commit.recorded && exists(finalPath)
+  ) {
     Deno.removeSync(finalPath);
     outcome = "removed";
   }

@@ -137,3 +137,55 @@ Deno.test("a 1029 whose commit fails after the rename puts the previous copy bac
     await f.close();
   }
 });
+
+Deno.test("a 1029 whose commit fails and whose upload cannot move back still puts the previous copy back", async () => {
+  const f = await fixture();
+  try {
+    const { session, clientId, key } = await keyed(f.ctx, "dave");
+    const send = async (text: string) => {
+      const data = encoder.encode(text);
+      await session.handle(
+        packet(clientId, "e.txt", encrypt(key, data), data.length),
+      );
+    };
+    const verdict = () =>
+      session.handle({ code: RequestCode.CRC_OK, clientId, fileName: "e.txt" });
+    await send("previous");
+    assert.equal((await verdict())?.code, ResponseCode.ACK);
+    await send("replacement");
+    const temps = join(f.dir, "received_files", ".tmp");
+    const db = f.ctx.db;
+    const real = db.transaction.bind(db);
+    db.transaction = <T>(fn: () => T): T => {
+      db.transaction = real;
+      db.handle.exec("BEGIN IMMEDIATE");
+      fn();
+      db.handle.exec("ROLLBACK");
+      // The upload's temporary name gets taken, so unpublish() cannot
+      // rename the upload back there (as when .tmp is full or failing).
+      const kept = [...Deno.readDirSync(temps)].find((e) =>
+        e.name.endsWith(".previous")
+      );
+      const temp = join(temps, kept!.name.slice(0, -".previous".length));
+      Deno.mkdirSync(join(temp, "obstacle"), { recursive: true });
+      throw new Error("Cannot commit transaction: disk I/O error");
+    };
+    assert.equal((await verdict())?.code, ResponseCode.SERVER_ERROR);
+    const path = f.ctx.store.pathOf(clientId, "e.txt");
+    assert.equal(await Deno.readTextFile(path), "previous");
+    assert.equal(db.fileOf(clientId, "e.txt")?.size, 8);
+    // The upload is gone: nothing waits for a retry.
+    assert.equal((await verdict())?.code, ResponseCode.SERVER_ERROR);
+    await session.close();
+    const outcomes = db.handle.prepare(
+      "SELECT Outcome FROM transfers ORDER BY TransferID",
+    ).all().map((r) => r.Outcome);
+    assert.deepEqual(outcomes, ["verified", "aborted"]);
+    // And so after the next start, which empties the temporary folder.
+    assert.equal(db.interruptUnfinishedTransfers(f.ctx.now!()), 0);
+    await f.ctx.store.removeLeftovers();
+    assert.equal(await Deno.readTextFile(path), "previous");
+  } finally {
+    await f.close();
+  }
+});

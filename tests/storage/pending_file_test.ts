@@ -112,3 +112,32 @@ Deno.test("unpublish() puts the previous copy back and makes the upload prepared
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("unpublish() that cannot move the upload back puts the previous state back over it and drops the upload", async () => {
+  const { dir, store, pending } = await setup();
+  try {
+    const fresh = await store.begin(CLIENT, "fresh.txt");
+    await fresh.write(encoder.encode("first"));
+    for (const upload of [pending, fresh]) {
+      await upload.prepare();
+      upload.publish();
+      // Its temporary name is taken, so the rename back fails.
+      await Deno.mkdir(join(upload.tempPath, "obstacle"), { recursive: true });
+      assert.throws(
+        () => upload.unpublish(),
+        /^Error: Cannot take back upload \(the previous state is back, the upload is dropped\): /,
+      );
+      assert.equal(upload.state, "aborted");
+      await upload.abort(); // nothing left to do
+      await Deno.remove(upload.tempPath, { recursive: true });
+    }
+    assert.equal(await Deno.readTextFile(pending.finalPath), "old");
+    await assert.rejects(
+      () => Deno.stat(fresh.finalPath),
+      Deno.errors.NotFound,
+    );
+    assert.deepEqual([...Deno.readDirSync(join(store.root, ".tmp"))], []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

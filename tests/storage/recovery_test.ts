@@ -3,9 +3,10 @@
  * record is undone at the next start (Database.interruptUnfinishedTransfers).
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Database } from "../../server/storage/database.ts";
 import { FileStore } from "../../server/storage/file_store.ts";
+import { previousPathOf } from "../../server/storage/pending_file.ts";
 
 const CLIENT = new Uint8Array(16).fill(7);
 const NOW = "2026-01-01T00:00:00.000Z";
@@ -119,3 +120,71 @@ Deno.test("a commit that was recorded is left alone", async () => {
     await Deno.remove(t.dir, { recursive: true });
   }
 });
+
+Deno.test("a previous copy that cannot be put back stops the start and waits for the next one", async () => {
+  const t = await setup();
+  try {
+    await t.stored("a.txt", "verified copy");
+    const pending = await t.crashAfterRename("a.txt", "unrecorded", "renamed");
+    const path = pending.finalPath;
+    // A folder now holds the final name, so rename() cannot put the copy back.
+    await Deno.remove(path);
+    await Deno.mkdir(join(path, "inner"), { recursive: true });
+    assert.throws(
+      () => t.db.interruptUnfinishedTransfers(NOW),
+      /^Error: Cannot undo interrupted commit of .*a\.txt: /,
+    );
+    // Nothing marked: removeLeftovers() is never reached, the copy is kept.
+    assert.deepEqual(t.outcomes(), ["in_progress"]);
+    const previous = previousPathOf(pending.tempPath);
+    assert.equal(await Deno.readTextFile(previous), "verified copy");
+
+    await Deno.remove(path, { recursive: true });
+    assert.equal(t.db.interruptUnfinishedTransfers(NOW), 1);
+    assert.equal(await Deno.readTextFile(path), "verified copy");
+    assert.equal(await t.store.removeLeftovers(), 0);
+  } finally {
+    t.db.close();
+    await Deno.remove(t.dir, { recursive: true });
+  }
+});
+
+if (Deno.build.os !== "windows") {
+  Deno.test("recovery neither writes nor deletes through a symlink planted as the client folder", async () => {
+    const t = await setup();
+    try {
+      await t.stored("a.txt", "verified copy");
+      const replaced = await t.crashAfterRename("a.txt", "new", "renamed");
+      const first = await t.crashAfterRename("b.txt", "first", "renamed");
+      const folder = dirname(replaced.finalPath);
+      const outside = join(t.dir, "outside");
+      await Deno.mkdir(outside);
+      await Deno.writeTextFile(join(outside, "a.txt"), "precious a");
+      await Deno.writeTextFile(join(outside, "b.txt"), "precious b");
+      await Deno.rename(folder, join(t.dir, "moved"));
+      await Deno.symlink(outside, folder);
+
+      assert.throws(
+        () => t.db.interruptUnfinishedTransfers(NOW),
+        /is a symbolic link/,
+      );
+      assert.equal(
+        await Deno.readTextFile(join(outside, "a.txt")),
+        "precious a",
+      );
+      assert.equal(
+        await Deno.readTextFile(join(outside, "b.txt")),
+        "precious b",
+      );
+      assert.equal(
+        await Deno.readTextFile(previousPathOf(replaced.tempPath)),
+        "verified copy",
+      );
+      assert.deepEqual(t.outcomes(), ["in_progress", "in_progress"]);
+      assert.equal(first.state, "published");
+    } finally {
+      t.db.close();
+      await Deno.remove(t.dir, { recursive: true });
+    }
+  });
+}

@@ -131,7 +131,8 @@ export async function receiveFilePacket(
 }
 
 /**
- * After a failed packet: drops the upload, records the failure and makes
+ * After a failed packet: drops the upload (and a file still waiting for its
+ * verdict, whose transfer this closes), records the failure and makes
  * the session ignore the rest of that upload's packets, so the client gets
  * exactly one 1607 for it.
  */
@@ -142,8 +143,13 @@ export async function abandonUpload(
   error: string,
 ): Promise<void> {
   const upload = state.upload;
+  const waiting = state.received;
   state.upload = undefined;
+  state.received = undefined;
   await upload?.abort();
+  // A file waiting for its verdict belongs to the transfer closed below:
+  // a later 1029 must not store it unrecorded (and beyond crash recovery).
+  await waiting?.pending.abort();
   endTransfer(state, ctx, {
     outcome: "aborted",
     bytes: upload?.received ?? 0,

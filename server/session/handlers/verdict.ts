@@ -128,7 +128,7 @@ function takeBack(pending: PendingFile): void {
     pending.unpublish();
   } catch (error) {
     logger.error(
-      "Cannot put back the previous copy of {path} after a failed commit: {message}",
+      "Failed commit of {path} not cleanly undone: {message}",
       { path: pending.finalPath, message: (error as Error).message },
     );
   }
