@@ -3,7 +3,7 @@
  * process (harness.ts), with TCP, the portal and the browser client's API.
  * @module
  */
-import { startServer, type TestServer } from "./harness.ts";
+import { adminPassword, startServer, type TestServer } from "./harness.ts";
 
 /** A server with TCP, the portal and the browser client's API. */
 export interface BackupServer {
@@ -33,7 +33,7 @@ export async function startBackupServer(
     tcpPort: server.port,
     http,
     dataDir: server.dataDir,
-    adminPassword: /password: (\S+)/.exec(server.output())?.[1] ?? "",
+    adminPassword: await adminPassword(server),
     stop: async () => void await server.stop(),
   };
 }

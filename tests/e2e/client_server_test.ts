@@ -48,6 +48,7 @@ Deno.test("cyberbackup backup uploads a 5 MiB file that the server stores byte f
     assert.match(stdout, /^upload five\.bin: 100% +5\.00 MiB \/ 5\.00 MiB/m);
     assert.match(stdout, /^Verified five\.bin \(5\.00 MiB, cksum \d+\)$/m);
     assert.deepEqual(await storedFile(server, dir, "five.bin"), data);
+    await server.waitForOutput(/Received five\.bin/);
     assert.equal(
       (server.output().match(/Received five\.bin/g) ?? []).length,
       1,

@@ -161,7 +161,7 @@ Deno.test("a write lock held by another process for 2 s only delays clients; hel
       "SELECT Name FROM clients ORDER BY Name",
     ).map((c) => c.Name);
     assert.deepEqual(clients, ["alice", "newcomer", "patient"]);
-    assert.match(server.output(), /database is locked/);
+    await server.waitForOutput(/database is locked/);
     assert.doesNotMatch(server.output(), /crashed|Uncaught/);
   } finally {
     await server.stop();
@@ -277,6 +277,9 @@ Deno.test({
       // Writable again: the file that waited is stored on the retry.
       assert.equal(await verify(alice, "later.bin"), ResponseCode.ACK);
       alice.raw.close();
+      await server.waitForOutput(
+        /Request 10(25|29) failed[^]*Request 10(25|29) failed/,
+      );
       const errors = server.output().split("\n").filter((l) =>
         /Request 10(25|29) failed/.test(l)
       );

@@ -269,8 +269,7 @@ Deno.test("a stolen id and name cannot replace a verified file with forged ciphe
       victim.clientId,
     );
     assert.equal(failures[0].n, 3);
-    assert.match(
-      server.output(),
+    await server.waitForOutput(
       /Security violation: upload refused for client [0-9a-f]{32}: 3 uploads failed to decrypt/,
     );
   } finally {
@@ -324,8 +323,7 @@ Deno.test("a stolen id and name cannot replace a client's public key: the key an
       await Deno.readFile(`${clientDir(server, owner.clientId)}/data.txt`),
       data,
     );
-    assert.match(
-      server.output(),
+    await server.waitForOutput(
       /Security violation: replacement of the public key/,
     );
   } finally {

@@ -31,6 +31,11 @@ export interface TestServer {
   child: Deno.ChildProcess;
   /** Everything the process printed so far. */
   output(): string;
+  /**
+   * Waits until the output matches `pattern` (it arrives a little after the
+   * events it reports: workers forward their log records to the main thread).
+   */
+  waitForOutput(pattern: RegExp): Promise<void>;
   /** SIGTERM, then waits for the exit status. */
   stop(): Promise<Deno.CommandStatus>;
   /** SIGKILL, then waits. */
@@ -122,6 +127,8 @@ export async function startServer(
     dataDir,
     child,
     output: () => text,
+    waitForOutput: (pattern) =>
+      waitUntil(() => pattern.test(text), `output matching ${pattern}`),
     stop: () => wait("SIGTERM"),
     kill: () => wait("SIGKILL"),
   };
@@ -280,6 +287,28 @@ export function confirmChecksum(
     clientId: client.clientId,
     fileName,
   });
+}
+
+/** Polls `done` every 20 ms; fails naming `what` after `timeoutMs`. */
+export async function waitUntil(
+  done: () => boolean,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The admin password a first start prints, once it has been printed. */
+export async function adminPassword(server: TestServer): Promise<string> {
+  const printed = /password: (\S+)/;
+  await server.waitForOutput(printed);
+  return printed.exec(server.output())![1];
 }
 
 /** Folder of a client's stored files. */

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { ResponseCode } from "../../server/protocol/constants.ts";
 import {
+  adminPassword,
   confirmChecksum,
   registerClient,
   sendFrames,
@@ -33,8 +34,7 @@ Deno.test({
   async fn() {
     await ensureIslandBundle();
     const server = await startServer();
-    const password = /password: (\S+)/.exec(server.output())?.[1];
-    assert.ok(password, "the first start prints the admin password");
+    const password = await adminPassword(server);
     assert.ok(server.httpPort, "the server announces its portal port");
     const browser = await launchChromium(chromiumPath!);
     try {

@@ -12,6 +12,7 @@ import { ROUTES } from "../../server/portal/routes.ts";
 import { toHex } from "../../server/session/state.ts";
 import { note } from "../soak/helpers.ts";
 import {
+  adminPassword,
   clientDir,
   confirmChecksum,
   registerClient,
@@ -86,12 +87,6 @@ class Browser {
       form: { _csrf: token, user: "admin", password, next },
     });
   }
-}
-
-function initialPassword(server: TestServer): string {
-  const password = /password: (\S+)/.exec(server.output())?.[1];
-  assert.ok(password, "the first start printed the admin password");
-  return password;
 }
 
 /** A client with one verified file, so that admin actions have targets. */
@@ -173,7 +168,7 @@ Deno.test("without a session every admin page, form and API call is refused, and
     );
     assert.equal(stored, "the report");
     const admin = new Browser(server.httpPort);
-    assert.equal((await admin.signIn(initialPassword(server))).status, 303);
+    assert.equal((await admin.signIn(await adminPassword(server))).status, 303);
     const files = await (await admin.fetch("/files")).text();
     assert.match(files, /report\.txt/);
     const client = await (await admin.fetch(`/clients/${hex}`)).text();
@@ -187,7 +182,7 @@ Deno.test("sign-in and forms: CSRF and origin checked, a fresh session id, HttpO
   const server = await startServer();
   try {
     const { hex } = await seed(server);
-    const password = initialPassword(server);
+    const password = await adminPassword(server);
     const browser = new Browser(server.httpPort);
 
     // The sign-in form needs its own token and this origin.
@@ -279,7 +274,10 @@ Deno.test("downloads cannot leave storage: traversal names and bad client ids ge
     const { hex } = await seed(server);
     await Deno.writeTextFile(join(outside, "secret.txt"), "top secret");
     const browser = new Browser(server.httpPort);
-    assert.equal((await browser.signIn(initialPassword(server))).status, 303);
+    assert.equal(
+      (await browser.signIn(await adminPassword(server))).status,
+      303,
+    );
     const download = (clientHex: string, name: string) =>
       browser.fetch(
         `/files/download?client=${encodeURIComponent(clientHex)}&name=${
@@ -321,7 +319,7 @@ Deno.test("a download never follows a symlink planted where a recorded file was"
     await Deno.writeTextFile(join(outside, "secret.txt"), "top secret");
     const browser = new Browser(server.httpPort);
     assert.equal(
-      (await browser.signIn(initialPassword(server))).status,
+      (await browser.signIn(await adminPassword(server))).status,
       303,
     );
     const stored = join(clientDir(server, client.clientId), "report.txt");
@@ -374,7 +372,7 @@ Deno.test("security headers are on pages, redirects, errors, static files, JSON 
 Deno.test("sign-in is throttled per address: after 5 failures even the right password waits", async () => {
   const server = await startServer();
   try {
-    const password = initialPassword(server);
+    const password = await adminPassword(server);
     const browser = new Browser(server.httpPort);
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {

@@ -12,6 +12,7 @@ import {
   sendFrames,
   startServer,
   uploadFrames,
+  waitUntil,
 } from "./harness.ts";
 
 Deno.test("SIGTERM lets the transfer in flight finish, refuses new clients and exits 0", async () => {
@@ -23,9 +24,12 @@ Deno.test("SIGTERM lets the transfer in flight finish, refuses new clients and e
     const half = Math.floor(frames.length / 2);
     for (const frame of frames.slice(0, half)) await client.raw.write(frame);
     // SIGTERM spares only a transfer the server has started: wait for its row.
-    await waitUntil(() => transferOutcome(server.dataDir) === "in_progress");
+    await waitUntil(
+      () => transferOutcome(server.dataDir) === "in_progress",
+      "the upload's transfer row",
+    );
     server.child.kill("SIGTERM");
-    await waitUntil(() => server.output().includes("Shutting down"));
+    await server.waitForOutput(/Shutting down/);
     assert.equal(
       await answersNewConnection(server.port),
       false,
@@ -59,15 +63,6 @@ function transferOutcome(dataDir: string): string | undefined {
     return row?.Outcome;
   } finally {
     db.close();
-  }
-}
-
-/** Polls `done` every 20 ms for up to 10 s. */
-async function waitUntil(done: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!done()) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${done}`);
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
