@@ -53,7 +53,7 @@ export class FramePool {
   #waiting: ((frame: Uint8Array | null) => void)[] = [];
   #closed = false;
 
-  /** A pool of `count` frames of `size` bytes, or none to be given later. */
+  /** A pool of `count` frames of `size` bytes. */
   constructor(count: number, size: number) {
     for (let i = 0; i < count; i++) this.#free.push(new Uint8Array(size));
   }

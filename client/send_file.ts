@@ -78,7 +78,7 @@ export async function sendFile(
     while (!answered && sendFailure === undefined) {
       const next = await source.next();
       if (next.done) {
-        checksum = next.value!.checksum;
+        checksum = next.value!.checksum; // No digest only after close().
         break;
       }
       const frame = next.value;
