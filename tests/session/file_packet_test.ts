@@ -5,28 +5,19 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { encrypt } from "../../server/crypto/aes_cbc.ts";
-import { RequestCode, ResponseCode } from "../../server/protocol/constants.ts";
-import { fixture, keyed, packet } from "./fixture.ts";
-
-const encoder = new TextEncoder();
+import { ResponseCode } from "../../server/protocol/constants.ts";
+import { fixture, keyed, oneFile, packet } from "./fixture.ts";
 
 Deno.test("a refused 1028 while a file waits for its verdict drops that file: the later 1029 stores nothing", async () => {
   const f = await fixture();
   try {
-    const { session, clientId, key } = await keyed(f.ctx, "alice");
-    const upload = (text: string) => {
-      const data = encoder.encode(text);
-      return session.handle(
-        packet(clientId, "a.txt", encrypt(key, data), data.length),
-      );
-    };
-    const verdict = () =>
-      session.handle({ code: RequestCode.CRC_OK, clientId, fileName: "a.txt" });
-    assert.equal((await upload("old copy"))?.code, ResponseCode.FILE_RECEIVED);
+    const alice = await keyed(f.ctx, "alice");
+    const { session, clientId } = alice;
+    const { send, verdict } = oneFile(alice, "a.txt");
+    assert.equal((await send("old copy"))?.code, ResponseCode.FILE_RECEIVED);
     assert.equal((await verdict())?.code, ResponseCode.ACK);
     assert.equal(
-      (await upload("new, longer copy"))?.code,
+      (await send("new, longer copy"))?.code,
       ResponseCode.FILE_RECEIVED,
     );
 

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { encrypt } from "../../server/crypto/aes_cbc.ts";
 import { decryptKey, generateKeyPair } from "../../server/crypto/rsa_oaep.ts";
 import { RequestCode, ResponseCode } from "../../server/protocol/constants.ts";
 import type { FilePacketRequest } from "../../server/protocol/messages.ts";
@@ -113,5 +114,24 @@ export async function keyed(
     session,
     clientId: registered.clientId,
     key: decryptKey(KEYS.privateKey, answer.encryptedKey),
+  };
+}
+
+/** One-packet uploads of `fileName`, and its 1029, as a keyed client sends them. */
+export function oneFile(
+  client: { session: Session; clientId: Uint8Array; key: Uint8Array },
+  fileName: string,
+) {
+  const { session, clientId, key } = client;
+  return {
+    send(text: string) {
+      const data = new TextEncoder().encode(text);
+      return session.handle(
+        packet(clientId, fileName, encrypt(key, data), data.length),
+      );
+    },
+    verdict() {
+      return session.handle({ code: RequestCode.CRC_OK, clientId, fileName });
+    },
   };
 }

@@ -7,28 +7,23 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { encrypt } from "../../server/crypto/aes_cbc.ts";
 import { RequestCode, ResponseCode } from "../../server/protocol/constants.ts";
-import { fixture, keyed, packet } from "./fixture.ts";
+import { fixture, keyed, oneFile, packet } from "./fixture.ts";
 
 const encoder = new TextEncoder();
 
 Deno.test("a 1029 while another process holds the write lock gets 1607, keeps the old copy, and its retry stores the file", async () => {
   const f = await fixture({ busyTimeoutMs: 50 });
   try {
-    const { session, clientId, key } = await keyed(f.ctx, "alice");
-    const send = async (text: string) => {
-      const data = encoder.encode(text);
-      const received = await session.handle(
-        packet(clientId, "a.txt", encrypt(key, data), data.length),
-      );
-      assert.equal(received?.code, ResponseCode.FILE_RECEIVED);
-    };
-    const verdict = () =>
-      session.handle({ code: RequestCode.CRC_OK, clientId, fileName: "a.txt" });
-    await send("old copy");
+    const alice = await keyed(f.ctx, "alice");
+    const { session, clientId } = alice;
+    const { send, verdict } = oneFile(alice, "a.txt");
+    const received = async (text: string) =>
+      assert.equal((await send(text))?.code, ResponseCode.FILE_RECEIVED);
+    await received("old copy");
     assert.equal((await verdict())?.code, ResponseCode.ACK);
     const path = f.ctx.store.pathOf(clientId, "a.txt");
 
-    await send("new copy");
+    await received("new copy");
     const other = new DatabaseSync(join(f.dir, "defensive.db"));
     other.exec("BEGIN IMMEDIATE");
     try {
@@ -100,15 +95,9 @@ Deno.test("a 1029 whose rename fails rolls the record back and leaves no tempora
 Deno.test("a 1029 whose commit fails after the rename puts the previous copy back, and its retry stores the file", async () => {
   const f = await fixture();
   try {
-    const { session, clientId, key } = await keyed(f.ctx, "carol");
-    const send = async (text: string) => {
-      const data = encoder.encode(text);
-      await session.handle(
-        packet(clientId, "c.txt", encrypt(key, data), data.length),
-      );
-    };
-    const verdict = () =>
-      session.handle({ code: RequestCode.CRC_OK, clientId, fileName: "c.txt" });
+    const carol = await keyed(f.ctx, "carol");
+    const { session, clientId } = carol;
+    const { send, verdict } = oneFile(carol, "c.txt");
     await send("previous");
     assert.equal((await verdict())?.code, ResponseCode.ACK);
     await send("replacement");
@@ -141,15 +130,9 @@ Deno.test("a 1029 whose commit fails after the rename puts the previous copy bac
 Deno.test("a 1029 whose commit fails and whose upload cannot move back still puts the previous copy back", async () => {
   const f = await fixture();
   try {
-    const { session, clientId, key } = await keyed(f.ctx, "dave");
-    const send = async (text: string) => {
-      const data = encoder.encode(text);
-      await session.handle(
-        packet(clientId, "e.txt", encrypt(key, data), data.length),
-      );
-    };
-    const verdict = () =>
-      session.handle({ code: RequestCode.CRC_OK, clientId, fileName: "e.txt" });
+    const dave = await keyed(f.ctx, "dave");
+    const { session, clientId } = dave;
+    const { send, verdict } = oneFile(dave, "e.txt");
     await send("previous");
     assert.equal((await verdict())?.code, ResponseCode.ACK);
     await send("replacement");
