@@ -4,9 +4,12 @@
  * @module
  */
 
-const UNITS = ["B", "KB", "MB", "GB", "TB", "PB"];
+const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
 
-/** 1536 -> "1.5 KB" (powers of 1024, the unit most file managers show). */
+/**
+ * 1536 -> "1.50 KiB": powers of 1024 with their IEC names, as the
+ * command-line client prints them, so a size reads the same everywhere.
+ */
 export function formatBytes(bytes: number | null | undefined): string {
   if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) {
     return "–";
@@ -21,7 +24,7 @@ export function formatBytes(bytes: number | null | undefined): string {
   return `${value.toFixed(digits)} ${UNITS[unit]}`;
 }
 
-/** Bytes per second as "12.3 MB/s". */
+/** Bytes per second as "12.3 MiB/s". */
 export function formatRate(bytesPerSecond: number): string {
   return `${formatBytes(bytesPerSecond)}/s`;
 }

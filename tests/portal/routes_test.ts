@@ -330,7 +330,7 @@ Deno.test("transfers page lists history filtered by outcome", async () => {
     await browser.signIn();
     const all = await (await browser.request("/transfers")).text();
     assert.match(all, /ok.bin/);
-    assert.match(all, /1.00 MB\/s/);
+    assert.match(all, /1.00 MiB\/s/);
     assert.match(all, /bad.bin/);
     const failed = await (await browser.request("/transfers?outcome=failed"))
       .text();
