@@ -156,7 +156,16 @@ export async function* fileFrames(
     reading = file.read(buffers[current]);
     let read = 0;
     for (;;) {
-      const n = await reading;
+      let n: number | null;
+      try {
+        n = await reading;
+      } catch (error) {
+        // An I/O error on this file: skip it, as a missing file is skipped.
+        throw new FileError(
+          `Cannot back up ${path}: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
       if (n === null) break;
       read += n;
       if (read > plan.origFileSize) break;

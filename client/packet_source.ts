@@ -70,6 +70,7 @@ function workerSource(spec: FrameSpec): PacketSource {
   const inbox: FromPacketWorker[] = [];
   let wake = () => {};
   let crashed: Error | undefined;
+  let closed = false;
   worker.onmessage = ({ data }: MessageEvent<FromPacketWorker>) => {
     inbox.push(data);
     wake();
@@ -84,9 +85,11 @@ function workerSource(spec: FrameSpec): PacketSource {
   post({ type: "start", spec });
   return {
     async next() {
-      while (inbox.length === 0 && !crashed) {
+      while (inbox.length === 0 && !crashed && !closed) {
         await new Promise<void>((resolve) => wake = resolve);
       }
+      // Ends as the in-thread source does once closed: no digest.
+      if (closed) return { done: true, value: undefined };
       const message = inbox.shift();
       if (!message) throw crashed;
       switch (message.type) {
@@ -108,7 +111,9 @@ function workerSource(spec: FrameSpec): PacketSource {
       post({ type: "release", buffer }, [buffer]);
     },
     close() {
+      closed = true;
       worker.terminate();
+      wake(); // A terminated worker posts nothing: end a waiting next().
       return Promise.resolve();
     },
   };

@@ -3,6 +3,7 @@
  * terminal, plain log lines when the output is a file or a pipe.
  * @module
  */
+import { formatBytes } from "../islands/format.ts";
 import type { UploadProgress } from "./upload.ts";
 
 /** Where the client's own output goes; the CLI prints, tests collect. */
@@ -44,19 +45,8 @@ function writeText(writer: SyncWriter, text: string): void {
   while (bytes.length > 0) bytes = bytes.subarray(writer.writeSync(bytes));
 }
 
-/** `1.5 MiB`-style size. */
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0
-    ? `${bytes} B`
-    : `${value.toFixed(value < 10 ? 2 : value < 100 ? 1 : 0)} ${units[unit]}`;
-}
+/** `1.50 MiB`-style sizes, the same text the portal shows. */
+export { formatBytes };
 
 /** `m:ss` or `h:mm:ss`; `--:--` when unknown. */
 export function formatDuration(seconds: number): string {

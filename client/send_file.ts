@@ -83,29 +83,41 @@ export async function sendFile(
       }
       const frame = next.value;
       packetNumber++;
+      // A throwing progress callback fails the pass like a failed send: only
+      // the last of these promises is awaited, so none may reject.
       sending = client.sendBytes(frame).then(
         () => report(sentCipher += frame.length - FILE_PACKET_HEAD_SIZE),
-        (error) => {
-          sendFailure ??= error;
-        },
-      ).finally(() => source.release(frame));
+      ).catch((error) => {
+        sendFailure ??= error;
+      }).finally(() => source.release(frame));
     }
     await sending;
     if (sendFailure !== undefined) throw sendFailure;
   } catch (error) {
-    // A send that failed because the server hung up may have left a 1607 behind.
+    // A send that failed because the server hung up may have left a 1607
+    // behind; one that failed because a bad answer closed the connection
+    // reports that answer, not the closed connection it caused.
     let timer: number | undefined;
     const early = await Promise.race([
-      answer.catch(() => undefined),
+      answer.then(
+        (response) => ({ response }),
+        (failure: unknown) => ({ failure }),
+      ),
       new Promise<undefined>((resolve) => {
         timer = setTimeout(resolve, 100);
       }),
     ]);
     clearTimeout(timer);
-    if (early?.code === ResponseCode.SERVER_ERROR) {
-      return { response: early, checksum };
+    if (
+      early && "response" in early &&
+      early.response.code === ResponseCode.SERVER_ERROR
+    ) {
+      return { response: early.response, checksum };
     }
     client.close();
+    if (error === sendFailure && early && "failure" in early) {
+      throw early.failure;
+    }
     throw error;
   } finally {
     await source.close();

@@ -135,25 +135,31 @@ Deno.test("a large file is framed in a worker, byte for byte as in this thread",
 
 for (const size of [1000, WORKER_THRESHOLD_BYTES]) {
   const where = size < WORKER_THRESHOLD_BYTES ? "here" : "in a worker";
-  Deno.test(`a missing file fails ${where} with a FileError naming it`, async () => {
-    const spec = {
-      path: "/nonexistent/cyberbackup.bin",
-      aesKey: KEY,
-      clientId: CLIENT_ID,
-      fileName: "cyberbackup.bin",
-      plan: planPackets(size),
-    };
-    const source = openPacketSource(spec);
-    try {
-      await assert.rejects(source.next(), (error: Error) => {
-        assert.ok(error instanceof FileError);
-        assert.match(error.message, /\/nonexistent\/cyberbackup\.bin/);
-        return true;
+  for (
+    const [what, path] of [
+      ["a missing file", "/nonexistent/cyberbackup.bin"],
+      ["a file that cannot be read (a directory)", "/tmp"],
+    ] as const
+  ) {
+    Deno.test(`${what} fails ${where} with a FileError naming it`, async () => {
+      const source = openPacketSource({
+        path,
+        aesKey: KEY,
+        clientId: CLIENT_ID,
+        fileName: "cyberbackup.bin",
+        plan: planPackets(size),
       });
-    } finally {
-      await source.close();
-    }
-  });
+      try {
+        await assert.rejects(source.next(), (error: Error) => {
+          assert.ok(error instanceof FileError, String(error));
+          assert.ok(error.message.includes(path), error.message);
+          return true;
+        });
+      } finally {
+        await source.close();
+      }
+    });
+  }
 
   Deno.test(`a file that grew after planning fails ${where} with a FileError`, async () => {
     const data = pattern(size + 100);
@@ -168,19 +174,30 @@ for (const size of [1000, WORKER_THRESHOLD_BYTES]) {
   });
 }
 
-Deno.test("close() stops a source waiting for a frame and closes the file", async () => {
-  await withFile(pattern(4 * MiB), async (spec) => {
-    const source = openPacketSource(spec);
-    const held = [
-      await source.next(),
-      await source.next(),
-      await source.next(),
-    ];
-    assert.ok(held.every((next) => !next.done));
-    // All frames are out: the producer now waits for one to come back.
-    const waiting = source.next();
-    await source.close();
-    assert.deepEqual(await waiting, { done: true, value: undefined });
-    // The test's resource sanitizer fails it if the file stayed open.
+for (const size of [4 * MiB, WORKER_THRESHOLD_BYTES + 4 * MiB]) {
+  const where = size < WORKER_THRESHOLD_BYTES ? "here" : "in a worker";
+  Deno.test(`close() stops a source waiting for a frame ${where} and closes the file`, async () => {
+    await withFile(pattern(size), async (spec) => {
+      const source = openPacketSource(spec);
+      const held = [
+        await source.next(),
+        await source.next(),
+        await source.next(),
+      ];
+      assert.ok(held.every((next) => !next.done));
+      // All frames are out: the producer now waits for one to come back.
+      const waiting = source.next();
+      await source.close();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const ended = await Promise.race([
+        waiting,
+        new Promise<"pending">((resolve) => {
+          timer = setTimeout(() => resolve("pending"), 1000);
+        }),
+      ]);
+      clearTimeout(timer);
+      assert.deepEqual(ended, { done: true, value: undefined });
+      // The test's resource sanitizer fails it if the file stayed open.
+    });
   });
-});
+}
