@@ -7,9 +7,27 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { encrypt } from "../../server/crypto/aes_cbc.ts";
 import { RequestCode, ResponseCode } from "../../server/protocol/constants.ts";
+import type { Database } from "../../server/storage/database.ts";
 import { fixture, keyed, oneFile, packet } from "./fixture.ts";
 
 const encoder = new TextEncoder();
+
+/**
+ * Makes the next transaction fail at its commit, as when the log cannot be
+ * written (EIO, EPERM): its statements run, then roll back; `before` runs
+ * just before the failure.
+ */
+function failNextCommit(db: Database, before = () => {}): void {
+  const real = db.transaction.bind(db);
+  db.transaction = <T>(fn: () => T): T => {
+    db.transaction = real;
+    db.handle.exec("BEGIN IMMEDIATE");
+    fn();
+    db.handle.exec("ROLLBACK");
+    before();
+    throw new Error("Cannot commit transaction: disk I/O error");
+  };
+}
 
 Deno.test("a 1029 while another process holds the write lock gets 1607, keeps the old copy, and its retry stores the file", async () => {
   const f = await fixture({ busyTimeoutMs: 50 });
@@ -101,16 +119,8 @@ Deno.test("a 1029 whose commit fails after the rename puts the previous copy bac
     await send("previous");
     assert.equal((await verdict())?.code, ResponseCode.ACK);
     await send("replacement");
-    // The commit fails once, as when the log cannot be written (EIO, EPERM).
     const db = f.ctx.db;
-    const real = db.transaction.bind(db);
-    db.transaction = <T>(fn: () => T): T => {
-      db.transaction = real;
-      db.handle.exec("BEGIN IMMEDIATE");
-      fn();
-      db.handle.exec("ROLLBACK");
-      throw new Error("Cannot commit transaction: disk I/O error");
-    };
+    failNextCommit(db);
     assert.equal((await verdict())?.code, ResponseCode.SERVER_ERROR);
     const path = f.ctx.store.pathOf(clientId, "c.txt");
     assert.equal(await Deno.readTextFile(path), "previous");
@@ -138,12 +148,7 @@ Deno.test("a 1029 whose commit fails and whose upload cannot move back still put
     await send("replacement");
     const temps = join(f.dir, "received_files", ".tmp");
     const db = f.ctx.db;
-    const real = db.transaction.bind(db);
-    db.transaction = <T>(fn: () => T): T => {
-      db.transaction = real;
-      db.handle.exec("BEGIN IMMEDIATE");
-      fn();
-      db.handle.exec("ROLLBACK");
+    failNextCommit(db, () => {
       // The upload's temporary name gets taken, so unpublish() cannot
       // rename the upload back there (as when .tmp is full or failing).
       const kept = [...Deno.readDirSync(temps)].find((e) =>
@@ -151,8 +156,7 @@ Deno.test("a 1029 whose commit fails and whose upload cannot move back still put
       );
       const temp = join(temps, kept!.name.slice(0, -".previous".length));
       Deno.mkdirSync(join(temp, "obstacle"), { recursive: true });
-      throw new Error("Cannot commit transaction: disk I/O error");
-    };
+    });
     assert.equal((await verdict())?.code, ResponseCode.SERVER_ERROR);
     const path = f.ctx.store.pathOf(clientId, "e.txt");
     assert.equal(await Deno.readTextFile(path), "previous");
