@@ -102,14 +102,33 @@ export class ProtocolClient {
       if (this.#closed) {
         throw new ConnectionLostError("Cannot send request: connection closed");
       }
+      // A server that stops reading without hanging up would block a write
+      // for good (TCP has no timeout on a closed window): each write must
+      // make progress within the response timeout.
+      let stalled = false;
+      const timed = {
+        write: async (chunk: Uint8Array) => {
+          const timer = setTimeout(() => {
+            stalled = true;
+            this.close();
+          }, this.#responseTimeoutMs);
+          try {
+            return await this.#conn.write(chunk);
+          } finally {
+            clearTimeout(timer);
+          }
+        },
+      };
       try {
-        await writeAll(this.#conn, bytes);
+        await writeAll(timed, bytes);
       } catch (error) {
         this.close();
-        throw new ConnectionLostError(
-          `Cannot send request: ${(error as Error).message}`,
-          { cause: error },
-        );
+        const reason = stalled
+          ? `the server took no data for ${this.#responseTimeoutMs} ms`
+          : (error as Error).message;
+        throw new ConnectionLostError(`Cannot send request: ${reason}`, {
+          cause: error,
+        });
       }
     };
     const sending = this.#writing.then(write);

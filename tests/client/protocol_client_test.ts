@@ -208,3 +208,32 @@ Deno.test("ProtocolClient.sendBytes() started back to back sends each buffer who
     listener.close();
   }
 });
+
+Deno.test("ProtocolClient.sendBytes() gives up on a server that stops reading without hanging up", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = listener.accept(); // Accepted, never read.
+  const client = await ProtocolClient.connect(
+    "127.0.0.1",
+    (listener.addr as Deno.NetAddr).port,
+    { responseTimeoutMs: 300 },
+  );
+  const conn = await accepted;
+  try {
+    // Far more than the socket buffers on both sides hold.
+    const started = Date.now();
+    await assert.rejects(
+      client.sendBytes(new Uint8Array(64 * 1024 * 1024)),
+      (error: Error) => {
+        assert.ok(error instanceof ConnectionLostError, String(error));
+        assert.match(error.message, /took no data for 300 ms/);
+        return true;
+      },
+    );
+    assert.ok(Date.now() - started < 10_000);
+    assert.equal(client.closed, true);
+  } finally {
+    client.close();
+    conn.close();
+    listener.close();
+  }
+});
