@@ -115,7 +115,11 @@ Deno.test({
             mib(baseline.rssKiB)
           } MiB after warm-up, ${mib(after.rssKiB)} MiB after the run`,
       );
-      assert.equal(after.fds, baseline.fds, "no descriptor leaked");
+      // At most the baseline: the runtime may close one of its own since.
+      assert.ok(
+        after.fds <= baseline.fds,
+        `no descriptor leaked (${after.fds} open, ${baseline.fds} before)`,
+      );
       // The heap settles at V8's working size; a leaked 1 MiB receive
       // buffer per connection would add ~2 GiB here.
       assert.ok(

@@ -248,10 +248,10 @@ Deno.test({
       note(
         `server fds ${idle.fds} before, ${full.fds} at the limit, ${after.fds} after`,
       );
-      assert.equal(
-        after.fds,
-        idle.fds,
-        "every connection's descriptor released",
+      // At most the idle count: the runtime may close one of its own since.
+      assert.ok(
+        after.fds <= idle.fds,
+        `every connection's descriptor released (${after.fds} open, ${idle.fds} before)`,
       );
     } finally {
       for (const d of dribblers) d.stop();
