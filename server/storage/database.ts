@@ -306,6 +306,9 @@ function migrate(db: DatabaseSync, path: string): void {
   }
 }
 
+/** Something to wait on: `Atomics.wait` is a synchronous sleep. */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
 /** The protocol core's view of `defensive.db`. */
 export class Database {
   /** The raw connection, for the admin portal's own read queries. */
@@ -340,6 +343,25 @@ export class Database {
         `Cannot open database: busy timeout ${settings.busyTimeoutMs} is not a non-negative integer`,
       );
     }
+    const deadline = Date.now() + settings.busyTimeoutMs;
+    for (let pause = 5;; pause = Math.min(pause * 2, 100)) {
+      try {
+        return Database.#openOnce(path, settings);
+      } catch (error) {
+        // Connections that open one fresh file at once can meet SQLite's
+        // deadlock avoidance while it turns to WAL: SQLITE_BUSY at once,
+        // without the busy handler. A moment later the same open succeeds.
+        const locked = /database is locked/.test((error as Error).message);
+        if (!locked || Date.now() + pause > deadline) throw error;
+        Atomics.wait(PAUSE, 0, 0, pause);
+      }
+    }
+  }
+
+  static #openOnce(
+    path: string,
+    settings: Required<DatabaseOptions>,
+  ): Database {
     const handle = attempt(
       `Cannot open database ${path}`,
       () => new DatabaseSync(path, { readOnly: settings.readOnly }),
