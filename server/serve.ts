@@ -74,7 +74,6 @@ export async function startServer(
   options: ServeOptions,
 ): Promise<RunningServer> {
   const { db, store } = await openData(config);
-  const initialPassword = ensureAdminAccount(db);
   let tcp: TcpServer | undefined;
   const stats = new Stats({
     maxConnections: () =>
@@ -136,11 +135,21 @@ export async function startServer(
       });
     },
   });
-  const http = Deno.serve({
-    hostname: config.httpHost,
-    port: config.httpPort,
-    onListen: () => {},
-  }, app.fetch);
+  let http: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    http = Deno.serve({
+      hostname: config.httpHost,
+      port: config.httpPort,
+      onListen: () => {},
+    }, app.fetch);
+  } catch (error) {
+    await pool.stop(0);
+    db.close();
+    throw error;
+  }
+  // Only once both sides listen: a password made before a failed start
+  // would never be shown, and nobody could sign in.
+  const initialPassword = ensureAdminAccount(db);
   const httpPort = http.addr.port;
   effective.httpPort = httpPort;
   logger.info("Portal listening on http://{host}:{port}", {

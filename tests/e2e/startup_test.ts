@@ -1,0 +1,50 @@
+/**
+ * A start that fails (a port taken) changes nothing a later start needs:
+ * the admin password, made only once both sides listen, is shown then.
+ */
+import assert from "node:assert/strict";
+import { adminPassword, startServer } from "./harness.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+Deno.test("a start that fails on a taken portal port exits 1, and the next start still shows the admin password", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "cb-e2e-" });
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const failed = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        MAIN,
+        "serve",
+        "--data-dir",
+        dataDir,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--http-host",
+        "127.0.0.1",
+        "--http-port",
+        String((taken.addr as Deno.NetAddr).port),
+      ],
+      cwd: dataDir,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const output = new TextDecoder().decode(failed.stdout) +
+      new TextDecoder().decode(failed.stderr);
+    assert.equal(failed.code, 1, output);
+    assert.match(output, /Cannot start server: .*(in use|AddrInUse)/i);
+    assert.doesNotMatch(output, /password:/);
+  } finally {
+    taken.close();
+  }
+  const server = await startServer({ dataDir });
+  try {
+    assert.match(await adminPassword(server), /^\S{12,}$/);
+  } finally {
+    await server.stop();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
