@@ -145,7 +145,12 @@ export async function startServer(
   } catch (error) {
     await pool.stop(0);
     db.close();
-    throw error;
+    throw new Error(
+      `Cannot listen on ${config.httpHost}:${config.httpPort} for the portal: ${
+        (error as Error).message
+      }`,
+      { cause: error },
+    );
   }
   // Only once both sides listen: a password made before a failed start
   // would never be shown, and nobody could sign in.

@@ -57,6 +57,27 @@ function startWorker(
 }
 
 /** The running pool of TCP workers sharing one port. */
+/**
+ * Checks that no one listens on the port by binding it alone, and returns
+ * it (the real one for port 0). Binding with SO_REUSEPORT would succeed
+ * beside another server that uses it too, another CyberBackup for one,
+ * and the kernel would then split the clients between two databases.
+ */
+function claimPort(host: string, port: number): number {
+  let alone: Deno.Listener;
+  try {
+    alone = Deno.listen({ hostname: host, port });
+  } catch (error) {
+    throw new Error(
+      `Cannot listen on ${host}:${port}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  const claimed = (alone.addr as Deno.NetAddr).port;
+  alone.close();
+  return claimed;
+}
+
 export class TcpServer {
   readonly port: number;
   readonly limits: SharedLimits;
@@ -79,11 +100,12 @@ export class TcpServer {
     limits: RuntimeLimitValues;
     onEvent: EventSink;
   }): Promise<TcpServer> {
-    // Bind first: a port in use fails here with a clear error, and port 0
-    // resolves to the real port the workers then share.
+    const { host } = options.config;
+    // Hold the port (with SO_REUSEPORT, which the workers share it with)
+    // while they start; port 0 resolves here to the real port.
     const probe = Deno.listen({
-      hostname: options.config.host,
-      port: options.config.port,
+      hostname: host,
+      port: claimPort(host, options.config.port),
       reusePort: true,
     });
     const port = (probe.addr as Deno.NetAddr).port;

@@ -31,11 +31,16 @@ Deno.test("a start that fails on a taken portal port exits 1, and the next start
       cwd: dataDir,
       stdout: "piped",
       stderr: "piped",
+      // A server that wrongly starts would run until killed.
+      signal: AbortSignal.timeout(20_000),
     }).output();
     const output = new TextDecoder().decode(failed.stdout) +
       new TextDecoder().decode(failed.stderr);
     assert.equal(failed.code, 1, output);
-    assert.match(output, /Cannot start server: .*(in use|AddrInUse)/i);
+    assert.match(
+      output,
+      /Cannot start server: Cannot listen on 127\.0\.0\.1:\d+ for the portal: .*in use/i,
+    );
     assert.doesNotMatch(output, /password:/);
   } finally {
     taken.close();
@@ -45,6 +50,50 @@ Deno.test("a start that fails on a taken portal port exits 1, and the next start
     assert.match(await adminPassword(server), /^\S{12,}$/);
   } finally {
     await server.stop();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("a second server on the protocol port of a running one refuses to start instead of sharing it", async () => {
+  const first = await startServer();
+  const dataDir = await Deno.makeTempDir({ prefix: "cb-e2e-" });
+  try {
+    const second = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        MAIN,
+        "serve",
+        "--data-dir",
+        dataDir,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        String(first.port),
+        "--http-host",
+        "127.0.0.1",
+        "--http-port",
+        "0",
+      ],
+      cwd: dataDir,
+      stdout: "piped",
+      stderr: "piped",
+      // A server that wrongly starts would run until killed.
+      signal: AbortSignal.timeout(20_000),
+    }).output();
+    const output = new TextDecoder().decode(second.stdout) +
+      new TextDecoder().decode(second.stderr);
+    assert.equal(second.code, 1, output);
+    assert.match(
+      output,
+      new RegExp(
+        `Cannot listen on 127\\.0\\.0\\.1:${first.port}: .*in use`,
+        "i",
+      ),
+    );
+    assert.doesNotMatch(output, /Protocol server listening/);
+  } finally {
+    await first.stop();
     await Deno.remove(dataDir, { recursive: true });
   }
 });
