@@ -86,6 +86,14 @@ export class FramePool {
   }
 }
 
+/** The file at `path` could not be opened or read. */
+function unreadable(path: string, error: unknown): FileError {
+  return new FileError(
+    `Cannot back up ${path}: ${(error as Error).message}`,
+    { cause: error },
+  );
+}
+
 /** Frame size for a plan: the head and a full packet's content. */
 export function frameSize(plan: PacketPlan): number {
   return FILE_PACKET_HEAD_SIZE + Math.min(plan.packetSize, plan.contentSize);
@@ -106,14 +114,11 @@ export async function* fileFrames(
   try {
     file = await Deno.open(path, { read: true });
   } catch (error) {
-    throw new FileError(
-      `Cannot back up ${path}: ${(error as Error).message}`,
-      { cause: error },
-    );
+    throw unreadable(path, error);
   }
   const cipher = createCipher(spec.aesKey);
   const cksum = new Cksum();
-  const capacity = Math.min(plan.packetSize, plan.contentSize);
+  const capacity = frameSize(plan) - FILE_PACKET_HEAD_SIZE;
   let frame: Uint8Array | null = null;
   let fill = 0;
   let packetNumber = 0;
@@ -161,10 +166,7 @@ export async function* fileFrames(
         n = await reading;
       } catch (error) {
         // An I/O error on this file: skip it, as a missing file is skipped.
-        throw new FileError(
-          `Cannot back up ${path}: ${(error as Error).message}`,
-          { cause: error },
-        );
+        throw unreadable(path, error);
       }
       if (n === null) break;
       read += n;

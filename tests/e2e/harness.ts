@@ -43,6 +43,32 @@ export interface TestServer {
 }
 
 /**
+ * Arguments for `deno` that run `main.ts serve` on 127.0.0.1 with its data
+ * in `dataDir`; a port of 0 (the default) lets the system pick.
+ */
+export function serveArgs(
+  dataDir: string,
+  ports: { port?: number; httpPort?: number } = {},
+): string[] {
+  return [
+    "run",
+    "--allow-all",
+    MAIN,
+    "serve",
+    "--data-dir",
+    dataDir,
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(ports.port ?? 0),
+    "--http-host",
+    "127.0.0.1",
+    "--http-port",
+    String(ports.httpPort ?? 0),
+  ];
+}
+
+/**
  * Starts `main.ts serve` on 127.0.0.1 with a free TCP port in `dataDir`
  * (a new temporary folder by default) and waits until it listens.
  */
@@ -52,25 +78,7 @@ export async function startServer(
   const dataDir = options.dataDir ??
     await Deno.makeTempDir({ prefix: "cb-e2e-" });
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-all",
-      MAIN,
-      "serve",
-      "--data-dir",
-      dataDir,
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--http-host",
-      "127.0.0.1",
-      "--http-port",
-      "0",
-      "--workers",
-      "2",
-      ...(options.args ?? []),
-    ],
+    args: [...serveArgs(dataDir), "--workers", "2", ...(options.args ?? [])],
     // Run where the data is, not in the repository: assets must be found
     // beside the modules, as in the compiled executable.
     cwd: dataDir,

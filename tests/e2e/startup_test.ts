@@ -3,40 +3,33 @@
  * the admin password, made only once both sides listen, is shown then.
  */
 import assert from "node:assert/strict";
-import { adminPassword, startServer } from "./harness.ts";
+import { adminPassword, serveArgs, startServer } from "./harness.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+/** Runs `serve` to its end (a start that should fail) and collects its output. */
+async function serveUntilExit(
+  dataDir: string,
+  ports: { port?: number; httpPort?: number },
+): Promise<{ code: number; output: string }> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: serveArgs(dataDir, ports),
+    cwd: dataDir,
+    stdout: "piped",
+    stderr: "piped",
+    // A server that wrongly starts would run until killed.
+    signal: AbortSignal.timeout(20_000),
+  }).output();
+  const decoder = new TextDecoder();
+  return { code, output: decoder.decode(stdout) + decoder.decode(stderr) };
+}
 
 Deno.test("a start that fails on a taken portal port exits 1, and the next start still shows the admin password", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "cb-e2e-" });
   const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   try {
-    const failed = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-all",
-        MAIN,
-        "serve",
-        "--data-dir",
-        dataDir,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--http-host",
-        "127.0.0.1",
-        "--http-port",
-        String((taken.addr as Deno.NetAddr).port),
-      ],
-      cwd: dataDir,
-      stdout: "piped",
-      stderr: "piped",
-      // A server that wrongly starts would run until killed.
-      signal: AbortSignal.timeout(20_000),
-    }).output();
-    const output = new TextDecoder().decode(failed.stdout) +
-      new TextDecoder().decode(failed.stderr);
-    assert.equal(failed.code, 1, output);
+    const { code, output } = await serveUntilExit(dataDir, {
+      httpPort: (taken.addr as Deno.NetAddr).port,
+    });
+    assert.equal(code, 1, output);
     assert.match(
       output,
       /Cannot start server: Cannot listen on 127\.0\.0\.1:\d+ for the portal: .*in use/i,
@@ -58,32 +51,10 @@ Deno.test("a second server on the protocol port of a running one refuses to star
   const first = await startServer();
   const dataDir = await Deno.makeTempDir({ prefix: "cb-e2e-" });
   try {
-    const second = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-all",
-        MAIN,
-        "serve",
-        "--data-dir",
-        dataDir,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        String(first.port),
-        "--http-host",
-        "127.0.0.1",
-        "--http-port",
-        "0",
-      ],
-      cwd: dataDir,
-      stdout: "piped",
-      stderr: "piped",
-      // A server that wrongly starts would run until killed.
-      signal: AbortSignal.timeout(20_000),
-    }).output();
-    const output = new TextDecoder().decode(second.stdout) +
-      new TextDecoder().decode(second.stderr);
-    assert.equal(second.code, 1, output);
+    const { code, output } = await serveUntilExit(dataDir, {
+      port: first.port,
+    });
+    assert.equal(code, 1, output);
     assert.match(
       output,
       new RegExp(

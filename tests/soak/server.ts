@@ -4,8 +4,8 @@
  * in memory) and counts error-level lines, and it works at any log level.
  * @module
  */
+import { serveArgs } from "../e2e/harness.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const TAIL_BYTES = 64 * 1024;
 
 /** A server process under a long test. */
@@ -59,20 +59,7 @@ export async function startSoakServer(
   const httpPort = freePort();
   const serve = [
     Deno.execPath(),
-    "run",
-    "--allow-all",
-    MAIN,
-    "serve",
-    "--data-dir",
-    dataDir,
-    "--host",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--http-host",
-    "127.0.0.1",
-    "--http-port",
-    String(httpPort),
+    ...serveArgs(dataDir, { port, httpPort }),
     ...(options.args ?? []),
   ];
   const [program, ...args] = [...(options.command ?? []), ...serve];
