@@ -43,6 +43,23 @@ export interface TestServer {
 }
 
 /**
+ * Sends `signal` to a server process (if still running) and resolves with
+ * its exit status once it and its output readers (`collected`) are done.
+ */
+export async function signalAndWait(
+  child: Deno.ChildProcess,
+  signal: Deno.Signal,
+  collected: Promise<unknown>,
+): Promise<Deno.CommandStatus> {
+  try {
+    child.kill(signal);
+  } catch { /* already exited */ }
+  const status = await child.status;
+  await collected;
+  return status;
+}
+
+/**
  * Arguments for `deno` that run `main.ts serve` on 127.0.0.1 with its data
  * in `dataDir`; a port of 0 (the default) lets the system pick.
  */
@@ -121,14 +138,7 @@ export async function startServer(
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const wait = async (signal: Deno.Signal) => {
-    try {
-      child.kill(signal);
-    } catch { /* already exited */ }
-    const status = await child.status;
-    await collected;
-    return status;
-  };
+  const wait = (signal: Deno.Signal) => signalAndWait(child, signal, collected);
   return {
     port,
     httpPort,

@@ -4,7 +4,7 @@
  * in memory) and counts error-level lines, and it works at any log level.
  * @module
  */
-import { serveArgs } from "../e2e/harness.ts";
+import { serveArgs, signalAndWait } from "../e2e/harness.ts";
 
 const TAIL_BYTES = 64 * 1024;
 
@@ -102,14 +102,7 @@ export async function startSoakServer(
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const wait = async (signal: Deno.Signal) => {
-    try {
-      child.kill(signal);
-    } catch { /* already exited */ }
-    const status = await child.status;
-    await collected;
-    return status;
-  };
+  const wait = (signal: Deno.Signal) => signalAndWait(child, signal, collected);
   return {
     port,
     httpPort,
