@@ -80,6 +80,15 @@ Deno.test({
       await waitForText(card("files"), "1");
       client.raw.close();
       await waitForText(card("connections"), "0");
+
+      // Every figure shows whole ("4.00 MiB", not "4.00 M…"), also on a
+      // laptop's 1280 px, where five cards share the row.
+      await page.setViewportSize({ width: 1280, height: 900 });
+      const clipped = await page.locator(".card-value").evaluateAll((cards) =>
+        cards.filter((c) => c.scrollWidth > c.clientWidth)
+          .map((c) => c.textContent)
+      );
+      assert.deepEqual(clipped, []);
     } finally {
       await browser.close();
       await server.stop();
