@@ -11,7 +11,7 @@ import {
   type ConnectionOptions,
   ServerError,
 } from "./protocol_client.ts";
-import { FatalError, SessionKeeper } from "./session.ts";
+import { FatalError, type KeyField, SessionKeeper } from "./session.ts";
 import { InfoFileError, loadTransferInfo } from "./transfer_info.ts";
 import { FileError, inspectFile, uploadFile } from "./upload.ts";
 
@@ -21,6 +21,8 @@ export interface BackupOptions {
   dir: string;
   /** OAEP hash the server encrypts session keys with (default sha1). */
   oaepHash?: "sha1" | "sha256";
+  /** Size of the key field sent when registering (default 160). */
+  keyField?: KeyField;
   /** Retries of a message after 1607 or a dropped connection (default 3). */
   retries?: number;
   /** Pause before retry n is n times this (default 500 ms). */
@@ -102,6 +104,7 @@ export async function runBackup(options: BackupOptions): Promise<number> {
       name: transfer.name,
       meInfoPath: join(options.dir, "me.info"),
       oaepHash: options.oaepHash ?? "sha1",
+      keyField: options.keyField,
       out,
       connection: options.connection,
     });
@@ -121,9 +124,9 @@ export async function runBackup(options: BackupOptions): Promise<number> {
             clientId,
             aesKey,
             onProgress: (progress) => out.progress(progress),
-            onMismatch: ({ attempt, ours, theirs }) =>
+            onMismatch: ({ attempt, difference }) =>
               out.warn(
-                `Checksum mismatch on ${path} (attempt ${attempt}: ours ${ours}, server's ${theirs})`,
+                `Server's copy of ${path} does not match (attempt ${attempt}): ${difference}`,
               ),
           });
         }, retry);

@@ -5,6 +5,10 @@
 import { parseArgs } from "node:util";
 import { runBackup } from "./backup.ts";
 import { createOutput } from "./progress.ts";
+import type { ConnectionOptions } from "./protocol_client.ts";
+
+/** Longest --timeout: a day, far beyond any answer worth waiting for. */
+const MAX_TIMEOUT_SECONDS = 86_400;
 
 const HELP = `Usage: cyberbackup backup [options]
 
@@ -17,6 +21,12 @@ Backs up the files named in transfer.info to a CyberBackup server.
 Options:
   --dir DIR              folder of transfer.info and me.info (default: current folder)
   --oaep-hash sha1|sha256  OAEP hash of the server's key encryption (default sha1)
+  --timeout SECONDS      how long to wait for each answer of the server
+                         (default: 10 s for the first answer on a connection,
+                         120 s for later ones, which may follow a large upload)
+  --key-field 160|162    public key sent when registering: 160 bytes, RSA
+                         exponent 17 (default), or 162 bytes, exponent 65537,
+                         for servers that demand a 162-byte key field
   -h, --help             show this help
 
 Exit status: 0 when every file was verified by the server, 1 when a backup
@@ -36,6 +46,8 @@ export async function backupCommand(args: string[]): Promise<number> {
       options: {
         dir: { type: "string" },
         "oaep-hash": { type: "string" },
+        timeout: { type: "string" },
+        "key-field": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -57,9 +69,34 @@ export async function backupCommand(args: string[]): Promise<number> {
     );
     return 2;
   }
+  const keyField = values["key-field"] ?? "160";
+  if (keyField !== "160" && keyField !== "162") {
+    out.error(
+      `cyberbackup backup: --key-field must be 160 or 162, not "${keyField}"`,
+    );
+    return 2;
+  }
+  let connection: ConnectionOptions | undefined;
+  if (values.timeout !== undefined) {
+    const seconds = Number(values.timeout);
+    if (!(seconds > 0 && seconds <= MAX_TIMEOUT_SECONDS)) {
+      out.error(
+        `cyberbackup backup: --timeout must be a number of seconds in (0, ${MAX_TIMEOUT_SECONDS}], not "${values.timeout}"`,
+      );
+      return 2;
+    }
+    const ms = Math.ceil(seconds * 1000);
+    connection = {
+      connectTimeoutMs: ms,
+      firstResponseTimeoutMs: ms,
+      responseTimeoutMs: ms,
+    };
+  }
   return await runBackup({
     dir: values.dir ?? Deno.cwd(),
     oaepHash: hash,
+    keyField: keyField === "162" ? 162 : 160,
+    connection,
     out,
   });
 }

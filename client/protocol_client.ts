@@ -37,27 +37,54 @@ export class BadResponseError extends Error {
 export interface ConnectionOptions {
   /** Give up connecting after this long (default 10 s). */
   connectTimeoutMs?: number;
-  /** Give up waiting for a response after this long (default 120 s). */
+  /**
+   * Give up waiting for the first response on a connection after this long
+   * (default 10 s): it answers a small request, so a port that accepts and
+   * never answers is found out quickly.
+   */
+  firstResponseTimeoutMs?: number;
+  /**
+   * Give up waiting for a later response, or for a write to progress, after
+   * this long (default 120 s): the answer to a large upload may come only
+   * once the server has decrypted and stored it.
+   */
   responseTimeoutMs?: number;
+}
+
+/** Defaults of ConnectionOptions, in milliseconds. */
+export const DEFAULT_TIMEOUTS = {
+  connectTimeoutMs: 10_000,
+  firstResponseTimeoutMs: 10_000,
+  responseTimeoutMs: 120_000,
+} as const;
+
+/** "300 ms", or "10 s" for whole seconds. */
+function formatWait(ms: number): string {
+  return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
 /** A connection to the backup server. */
 export class ProtocolClient {
   #conn: Deno.Conn;
   #reader: ExactReader;
+  #firstResponseTimeoutMs: number;
   #responseTimeoutMs: number;
+  #answered = false;
   #receiving = false;
   #armTimer: (() => void) | undefined;
   #closed = false;
   /** The last write queued: writes run one after another, never interleaved. */
   #writing: Promise<void> = Promise.resolve();
 
-  private constructor(conn: Deno.Conn, responseTimeoutMs: number) {
+  private constructor(conn: Deno.Conn, options: ConnectionOptions) {
     this.#conn = conn;
     this.#reader = new ExactReader(conn.readable, {
       bufferSize: MAX_RESPONSE_PAYLOAD,
     });
-    this.#responseTimeoutMs = responseTimeoutMs;
+    this.#firstResponseTimeoutMs = options.firstResponseTimeoutMs ??
+      DEFAULT_TIMEOUTS.firstResponseTimeoutMs;
+    this.#responseTimeoutMs = options.responseTimeoutMs ??
+      DEFAULT_TIMEOUTS.responseTimeoutMs;
   }
 
   /** Opens a connection; a refusal or timeout is a ConnectionLostError. */
@@ -66,17 +93,18 @@ export class ProtocolClient {
     port: number,
     options: ConnectionOptions = {},
   ): Promise<ProtocolClient> {
-    const timeoutMs = options.connectTimeoutMs ?? 10_000;
+    const timeoutMs = options.connectTimeoutMs ??
+      DEFAULT_TIMEOUTS.connectTimeoutMs;
     try {
       const conn = await Deno.connect({
         hostname: host,
         port,
         signal: AbortSignal.timeout(timeoutMs),
       });
-      return new ProtocolClient(conn, options.responseTimeoutMs ?? 120_000);
+      return new ProtocolClient(conn, options);
     } catch (error) {
       const reason = error instanceof DOMException
-        ? `no answer within ${timeoutMs} ms`
+        ? `no answer within ${formatWait(timeoutMs)}`
         : (error as Error).message;
       throw new ConnectionLostError(
         `Cannot connect to ${formatAddress(host, port)}: ${reason}`,
@@ -124,7 +152,7 @@ export class ProtocolClient {
       } catch (error) {
         this.close();
         const reason = stalled
-          ? `the server took no data for ${this.#responseTimeoutMs} ms`
+          ? `the server took no data for ${formatWait(this.#responseTimeoutMs)}`
           : (error as Error).message;
         throw new ConnectionLostError(`Cannot send request: ${reason}`, {
           cause: error,
@@ -140,7 +168,8 @@ export class ProtocolClient {
    * Reads exactly one response. Only one may be pending at a time; it may be
    * started before the request it answers is fully sent, to notice an early
    * 1607 (then pass `deferTimeout` and call `armTimeout()` once the last byte
-   * is out). A silent server past the timeout closes the connection.
+   * is out). A silent server past the timeout closes the connection; the
+   * first response on a connection has a timeout of its own.
    */
   async receive(
     options: { timeoutMs?: number; deferTimeout?: boolean } = {},
@@ -149,7 +178,8 @@ export class ProtocolClient {
       throw new Error("Cannot receive: a response is already awaited");
     }
     this.#receiving = true;
-    const timeoutMs = options.timeoutMs ?? this.#responseTimeoutMs;
+    const timeoutMs = options.timeoutMs ??
+      (this.#answered ? this.#responseTimeoutMs : this.#firstResponseTimeoutMs);
     let timedOut = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     this.#armTimer = () => {
@@ -161,12 +191,14 @@ export class ProtocolClient {
     };
     if (!options.deferTimeout) this.#armTimer();
     try {
-      return await this.#readResponse();
+      const response = await this.#readResponse();
+      this.#answered = true;
+      return response;
     } catch (error) {
       this.close();
       if (timedOut) {
         throw new ConnectionLostError(
-          `Cannot read response: no answer within ${timeoutMs} ms`,
+          `Cannot read response: no answer within ${formatWait(timeoutMs)}`,
           { cause: error },
         );
       }

@@ -32,6 +32,12 @@ export interface SendOptions {
   plan: PacketPlan;
   /** 1-based, for progress reports. */
   attempt: number;
+  /**
+   * A 1030 went out just before: a server may acknowledge it with 1604
+   * before it answers this pass with 1603 or 1607. Such a 1604 is skipped;
+   * it cannot be mistaken for the pass's answer, which is never 1604.
+   */
+  ackMayPrecede?: boolean;
   onProgress?: (progress: UploadProgress) => void;
 }
 
@@ -47,7 +53,13 @@ export async function sendFile(
 ): Promise<{ response: Response; checksum: number }> {
   const { client, clientId, fileName, plan, attempt } = options;
   let answered = false;
-  const answer = client.receive({ deferTimeout: true }).finally(() => {
+  // Whether the last packet is out, so the answer's timeout should run.
+  let armed = false;
+  const answer = (async () => {
+    const first = await client.receive({ deferTimeout: true });
+    if (!options.ackMayPrecede || first.code !== ResponseCode.ACK) return first;
+    return await client.receive({ deferTimeout: !armed });
+  })().finally(() => {
     answered = true;
   });
   answer.catch(() => {}); // Awaited below; this only avoids an unhandled rejection.
@@ -128,6 +140,7 @@ export async function sendFile(
       `Cannot upload ${fileName}: sent ${packetNumber} of ${plan.totalPackets} packets`,
     );
   }
+  armed = true;
   client.armTimeout();
   const response = await answer;
   if (

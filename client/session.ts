@@ -86,9 +86,17 @@ export interface SessionOptions {
   name: string;
   meInfoPath: string;
   oaepHash: "sha1" | "sha256";
+  /**
+   * Size of the 1026 key field when registering: 160 (exponent 17, the
+   * default) or 162 (exponent 65537).
+   */
+  keyField?: KeyField;
   out: BackupOutput;
   connection?: ConnectionOptions;
 }
+
+/** Sizes of the 1026 key field the client can send. */
+export type KeyField = 160 | 162;
 
 /**
  * Keeps one keyed session alive across retries. `open()` may be called
@@ -199,7 +207,9 @@ export class SessionKeeper {
     if (response.code !== ResponseCode.REGISTER_OK) {
       throw unexpected(response, "1600 or 1601", "registration");
     }
-    const { privateKey } = generateKeyPair();
+    const { privateKey } = generateKeyPair({
+      publicExponent: this.#options.keyField === 162 ? 65537 : 17,
+    });
     const me = { name, clientId: response.clientId, privateKey };
     await writeMeInfo(meInfoPath, me);
     this.#registered = me;

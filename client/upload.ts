@@ -25,16 +25,41 @@ export interface UploadOptions {
   clientId: Uint8Array;
   aesKey: Uint8Array;
   onProgress?: (progress: UploadProgress) => void;
-  /** Told about each checksum mismatch before the resend or the 1031. */
-  onMismatch?: (
-    info: { attempt: number; ours: number; theirs: number },
-  ) => void;
+  /** Told about each failed verification before the resend or the 1031. */
+  onMismatch?: (info: { attempt: number; difference: string }) => void;
 }
 
 /** How an upload ended, when the protocol itself did not fail. */
 export type UploadResult =
   | { verified: true; fileName: string; size: number; checksum: number }
   | { verified: false; fileName: string; reason: string };
+
+/**
+ * Why a 1603 does not confirm the file we sent, or undefined when it does.
+ * The CRC must match; `ContentSize` may be the plaintext size (as our server
+ * and docs/protocol.md say) or the encrypted size (as the framework's Python
+ * server sends), since both describe the same upload.
+ */
+export function checkReceipt(
+  theirs: { checksum: number; contentSize: number },
+  ours: { checksum: number; plan: PacketPlan },
+): string | undefined {
+  const { origFileSize, contentSize } = ours.plan;
+  const differences: string[] = [];
+  if (theirs.checksum !== ours.checksum) {
+    differences.push(
+      `checksum differs (ours ${ours.checksum}, server's ${theirs.checksum})`,
+    );
+  }
+  if (
+    theirs.contentSize !== origFileSize && theirs.contentSize !== contentSize
+  ) {
+    differences.push(
+      `size differs (server reports ${theirs.contentSize} bytes; we sent ${origFileSize}, ${contentSize} encrypted)`,
+    );
+  }
+  return differences.length > 0 ? differences.join(" and ") : undefined;
+}
 
 /** Size and packet plan of `path`; FileError when it cannot be uploaded. */
 export async function inspectFile(
@@ -79,6 +104,8 @@ export async function uploadFile(
       fileName,
       plan,
       attempt,
+      // Some servers answer 1030 with 1604 (docs/protocol.md, dialects).
+      ackMayPrecede: attempt > 1,
     });
     if (response.code === ResponseCode.SERVER_ERROR) {
       throw new ServerError(`Server refused ${fileName} (1607)`);
@@ -93,9 +120,8 @@ export async function uploadFile(
         `Cannot upload ${fileName}: server confirmed "${response.fileName}" instead`,
       );
     }
-    const matches = response.checksum === checksum &&
-      response.contentSize === plan.origFileSize;
-    if (matches) {
+    const difference = checkReceipt(response, { checksum, plan });
+    if (difference === undefined) {
       await expectAck(
         client,
         { code: RequestCode.CRC_OK, clientId, fileName },
@@ -103,11 +129,7 @@ export async function uploadFile(
       );
       return { verified: true, fileName, size: plan.origFileSize, checksum };
     }
-    options.onMismatch?.({
-      attempt,
-      ours: checksum,
-      theirs: response.checksum,
-    });
+    options.onMismatch?.({ attempt, difference });
     if (attempt < CHECKSUM_ATTEMPTS) {
       await client.send({ code: RequestCode.CRC_RETRY, clientId, fileName });
       continue;
@@ -120,8 +142,7 @@ export async function uploadFile(
     return {
       verified: false,
       fileName,
-      reason:
-        `checksum mismatch ${CHECKSUM_ATTEMPTS} times (ours ${checksum}, server's ${response.checksum})`,
+      reason: `not verified after ${CHECKSUM_ATTEMPTS} attempts: ${difference}`,
     };
   }
 }

@@ -98,17 +98,20 @@ export function encryptKey(
 }
 
 /**
- * Makes a client key pair: 1024 bits, exponent 17, so the public SPKI is
- * exactly the protocol's 160 bytes. The private key is PKCS#8 DER, which is
+ * Makes a client key pair: 1024 bits, exponent 17 unless told otherwise, so
+ * the public SPKI is exactly the protocol's 160 bytes (65537 gives 162, for
+ * servers that demand that field). The private key is PKCS#8 DER, which is
  * what Crypto++ `Save()` writes and what `me.info` stores in base64.
  */
-export function generateKeyPair(): {
+export function generateKeyPair(
+  options: { publicExponent?: 17 | 65537 } = {},
+): {
   publicKey: Uint8Array;
   privateKey: Uint8Array;
 } {
   const pair = generateKeyPairSync("rsa", {
     modulusLength: RSA_BITS,
-    publicExponent: RSA_PUBLIC_EXPONENT,
+    publicExponent: options.publicExponent ?? RSA_PUBLIC_EXPONENT,
     publicKeyEncoding: { type: "spki", format: "der" },
     privateKeyEncoding: { type: "pkcs8", format: "der" },
   });

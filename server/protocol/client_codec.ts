@@ -38,6 +38,13 @@ export type FilePacketHead = FilePacketHeader & {
   contentLength: number;
 };
 
+/**
+ * Sizes of the 1026 key field a client may send: the SPKI of a 1024-bit key
+ * with exponent 17 (160, the default) or 65537 (162, for servers that demand
+ * the `BLOB(162)` field; docs/protocol.md, dialects).
+ */
+export const PUBLIC_KEY_FIELDS: readonly number[] = [Size.PUBLIC_KEY, 162];
+
 /** Bytes before a 1028 packet's content: request header and fixed fields. */
 export const FILE_PACKET_HEAD_SIZE = Size.REQUEST_HEADER +
   Size.FILE_PACKET_FIXED;
@@ -87,15 +94,17 @@ export function encodeRequest(request: OutgoingRequest): Uint8Array {
       return requestHeader(request.clientId, request.code, Size.NAME)
         .fixedString(request.name, Size.NAME).bytes;
     case RequestCode.SEND_PUBLIC_KEY:
-      if (request.publicKey.length !== Size.PUBLIC_KEY) {
+      if (!PUBLIC_KEY_FIELDS.includes(request.publicKey.length)) {
         throw new RangeError(
-          `Cannot encode public key: expected ${Size.PUBLIC_KEY} bytes, got ${request.publicKey.length}`,
+          `Cannot encode public key: expected ${
+            PUBLIC_KEY_FIELDS.join(" or ")
+          } bytes, got ${request.publicKey.length}`,
         );
       }
       return requestHeader(
         request.clientId,
         request.code,
-        Size.NAME + Size.PUBLIC_KEY,
+        Size.NAME + request.publicKey.length,
       ).fixedString(request.name, Size.NAME).raw(request.publicKey).bytes;
     case RequestCode.SEND_FILE: {
       const { content, ...fields } = request;

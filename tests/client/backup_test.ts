@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { createPublicKey } from "node:crypto";
 import { join } from "node:path";
 import { runBackup } from "../../client/backup.ts";
 import { WORKER_THRESHOLD_BYTES } from "../../client/packet_source.ts";
@@ -208,13 +210,15 @@ Deno.test("runBackup() resends the file after a checksum mismatch and gives up w
         );
       }
       assert.equal(fake.stored.size, 0);
-      assert.equal(
-        out.lines.filter((l) => /Checksum mismatch on/.test(l)).length,
-        3,
+      const warnings = out.lines.filter((l) => /does not match/.test(l));
+      assert.equal(warnings.length, 3);
+      assert.match(
+        warnings[0],
+        /^warning: Server's copy of .*a\.bin does not match \(attempt 1\): checksum differs \(ours (\d+), server's (?!\1)\d+\)$/,
       );
       assert.match(
         out.errors[0],
-        /^Cannot back up .*a\.bin: checksum mismatch 3 times/,
+        /^Cannot back up .*a\.bin: not verified after 3 attempts: checksum differs \(ours \d+, server's \d+\)$/,
       );
       assert.equal(
         out.errors.at(-1),
@@ -610,4 +614,147 @@ Deno.test("runBackup() stops when the server answers 1603 before the last packet
       );
     },
   );
+});
+
+Deno.test("runBackup() accepts a 1603 with the encrypted size and skips the 1604 that acknowledges 1030", async () => {
+  // As the framework's Python server speaks; the first 1603 lies about the
+  // checksum so that the client sends 1030 and meets that 1604.
+  let lies = 1;
+  const mangle: FakeOptions["mangle"] = (response) =>
+    response.code === ResponseCode.FILE_RECEIVED && lies-- > 0
+      ? { ...response, checksum: (response.checksum ^ 1) >>> 0 }
+      : response;
+  const data = pattern(2 * MiB + 3);
+  await scenario(
+    { pythonDialect: true, mangle },
+    { files: { "p.bin": data } },
+    async (fake, dir) => {
+      const { out, done } = backup(dir);
+      assert.equal(await done, 0, out.errors.join("\n"));
+      assert.deepEqual(fake.codes().slice(2), [
+        SEND_FILE,
+        SEND_FILE,
+        SEND_FILE,
+        CRC_RETRY,
+        SEND_FILE,
+        SEND_FILE,
+        SEND_FILE,
+        CRC_OK,
+      ]);
+      assert.equal(fake.connections, 1);
+      assert.deepEqual(fake.storedFile("alice", "p.bin"), data);
+      assert.ok(out.lines.includes(
+        `Verified p.bin (2.00 MiB, cksum ${cksum(data)})`,
+      ));
+    },
+  );
+});
+
+Deno.test("runBackup() skips a 1030 acknowledgement that arrives after the resend is out", async () => {
+  let lies = 1;
+  const mangle: FakeOptions["mangle"] = (response) =>
+    response.code === ResponseCode.FILE_RECEIVED && lies-- > 0
+      ? { ...response, checksum: (response.checksum ^ 1) >>> 0 }
+      : response;
+  // The 1604 for 1030 comes late, when the one-packet resend is already out
+  // and the client's answer timeout runs.
+  const beforeResponse = (request: { code: number }) =>
+    request.code === CRC_RETRY
+      ? new Promise<void>((r) => setTimeout(r, 300))
+      : undefined;
+  await scenario(
+    { pythonDialect: true, mangle, beforeResponse },
+    { files: { "s.txt": pattern(42) } },
+    async (fake, dir) => {
+      const { out, done } = backup(dir, {
+        connection: { responseTimeoutMs: 5_000 },
+      });
+      assert.equal(await done, 0, out.errors.join("\n"));
+      assert.deepEqual(fake.codes().slice(2), [
+        SEND_FILE,
+        CRC_RETRY,
+        SEND_FILE,
+        CRC_OK,
+      ]);
+      assert.deepEqual(fake.storedFile("alice", "s.txt"), pattern(42));
+    },
+  );
+});
+
+Deno.test("runBackup() says the size differed, not the checksum, when only the 1603 size is wrong", async () => {
+  const mangle: FakeOptions["mangle"] = (response) =>
+    response.code === ResponseCode.FILE_RECEIVED
+      ? { ...response, contentSize: response.contentSize + 100 }
+      : response;
+  await scenario(
+    { mangle },
+    { files: { "z.txt": pattern(42) } },
+    async (fake, dir) => {
+      const { out, done } = backup(dir);
+      assert.equal(await done, 1);
+      assert.equal(fake.stored.size, 0);
+      assert.match(
+        out.errors[0],
+        /^Cannot back up .*z\.txt: not verified after 3 attempts: size differs \(server reports 142 bytes; we sent 42, 48 encrypted\)$/,
+      );
+      assert.ok(!out.errors[0].includes("checksum differs"));
+    },
+  );
+});
+
+Deno.test("runBackup() sends a 162-byte exponent-65537 key when told to, for a server that demands one", async () => {
+  await scenario(
+    { keyField: 162 },
+    { files: { "k.txt": pattern(10) } },
+    async (fake, dir) => {
+      const refused = backup(dir, { retries: 1 });
+      assert.equal(await refused.done, 1);
+      assert.match(refused.out.errors[0], /key exchange \(1607\)/);
+      await Deno.remove(join(dir, "me.info"));
+      fake.clients.clear();
+      const { out, done } = backup(dir, { keyField: 162 });
+      assert.equal(await done, 0, out.errors.join("\n"));
+      const key = fake.clients.get("alice")!.publicKey!;
+      assert.equal(key.length, 162);
+      const details = createPublicKey({
+        key: Buffer.from(key),
+        format: "der",
+        type: "spki",
+      }).asymmetricKeyDetails;
+      assert.equal(details?.publicExponent, 65537n);
+      assert.equal(details?.modulusLength, 1024);
+      assert.deepEqual(fake.storedFile("alice", "k.txt"), pattern(10));
+    },
+  );
+});
+
+Deno.test("runBackup() gives up soon on a port that accepts and never answers", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) held.push(conn); // Never answered.
+  })();
+  const dir = await clientDir((listener.addr as Deno.NetAddr).port, {
+    files: { "a.txt": pattern(1) },
+  });
+  try {
+    const started = performance.now();
+    // Only the first answer's timeout is short: the later one must not apply.
+    const { out, done } = backup(dir, {
+      retries: 1,
+      connection: { firstResponseTimeoutMs: 200, responseTimeoutMs: 60_000 },
+    });
+    assert.equal(await done, 1);
+    assert.match(
+      out.errors[0],
+      /^Backup failed: Cannot open a session with .*: Cannot read response: no answer within 200 ms \(gave up after 1 retries\)$/,
+    );
+    assert.equal(held.length, 2);
+    assert.ok(performance.now() - started < 5_000);
+  } finally {
+    listener.close();
+    await accepting.catch(() => {});
+    for (const conn of held) conn.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { join } from "node:path";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -26,6 +27,9 @@ Deno.test("cyberbackup backup --help documents the files and flags", async () =>
       "me.info",
       "--dir",
       "--oaep-hash",
+      "--timeout",
+      "--key-field",
+      "65537",
       "Exit status",
     ]
   ) {
@@ -40,6 +44,44 @@ Deno.test("cyberbackup backup exits 2 on a usage error", async () => {
   result = await run(["--oaep-hash", "md5"]);
   assert.equal(result.code, 2);
   assert.match(result.stderr, /--oaep-hash must be sha1 or sha256, not "md5"/);
+  result = await run(["--timeout", "soon"]);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /--timeout must be a number of seconds/);
+  result = await run(["--key-field", "161"]);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /--key-field must be 160 or 162, not "161"/);
+});
+
+Deno.test("cyberbackup backup --timeout bounds the wait on a port that accepts and never answers", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) held.push(conn); // Never read or answered.
+  })();
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(join(dir, "a.txt"), "a");
+    await Deno.writeTextFile(
+      join(dir, "transfer.info"),
+      `127.0.0.1:${port}\nalice\na.txt\n`,
+    );
+    const started = performance.now();
+    const { code, stderr } = await run(["--dir", dir, "--timeout", "0.3"]);
+    assert.equal(code, 1);
+    assert.match(
+      stderr,
+      /^Backup failed: Cannot open a session with 127\.0\.0\.1:\d+: Cannot read response: no answer within 300 ms \(gave up after 3 retries\)$/m,
+    );
+    assert.equal(held.length, 4);
+    // 4 tries of 0.3 s and the 0.5 + 1 + 1.5 s pauses between them.
+    assert.ok(performance.now() - started < 15_000);
+  } finally {
+    listener.close();
+    await accepting.catch(() => {});
+    for (const conn of held) conn.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("cyberbackup backup exits 1 with one line when transfer.info is missing", async () => {

@@ -50,6 +50,15 @@ export interface FakeOptions {
   oaepHash?: "sha1" | "sha256";
   /** Awaited after answering a request, before reading the next one. */
   afterResponse?: (request: SeenRequest) => Promise<void> | void;
+  /** Awaited after handling a request, before its answer is sent. */
+  beforeResponse?: (request: SeenRequest) => Promise<void> | void;
+  /**
+   * Speak as the framework's Python server: 1603 carries the encrypted size
+   * and 1030 is answered with 1604.
+   */
+  pythonDialect?: boolean;
+  /** The only 1026 key field size accepted (default: any). */
+  keyField?: number;
 }
 
 interface Client {
@@ -160,6 +169,7 @@ export class FakeServer {
             : normal;
         }
         if (response) {
+          await this.#options.beforeResponse?.(seen);
           await writeAll(conn, encodeResponse(response));
           await this.#options.afterResponse?.(seen);
         }
@@ -198,7 +208,10 @@ export class FakeServer {
         if (!client || hex(client.id) !== hex(seen.clientId)) return error;
         // Keys only from the session that registered or reconnected the client.
         if (state.client !== client) return error;
-        client.publicKey = payload.slice(Size.NAME, Size.NAME + 160);
+        const field = payload.slice(Size.NAME);
+        const demanded = this.#options.keyField;
+        if (demanded !== undefined && field.length !== demanded) return error;
+        client.publicKey = field;
         return this.#keyed(state, client, ResponseCode.AES_KEY);
       }
       case RequestCode.RECONNECT: {
@@ -250,7 +263,9 @@ export class FakeServer {
         return {
           code: ResponseCode.FILE_RECEIVED,
           clientId: state.client.id,
-          contentSize: plain.length,
+          contentSize: this.#options.pythonDialect
+            ? cipher.length
+            : plain.length,
           fileName: packet.fileName,
           checksum: cksum(plain),
         };
@@ -263,7 +278,11 @@ export class FakeServer {
           return error;
         }
         state.received = undefined;
-        if (header.code === RequestCode.CRC_RETRY) return undefined;
+        if (header.code === RequestCode.CRC_RETRY) {
+          return this.#options.pythonDialect
+            ? { code: ResponseCode.ACK, clientId: state.client.id }
+            : undefined;
+        }
         if (header.code === RequestCode.CRC_OK) {
           this.stored.set(
             `${hex(state.client.id)}/${received.fileName}`,

@@ -28,7 +28,7 @@ async function withRawServer(
   const client = await ProtocolClient.connect(
     "127.0.0.1",
     (listener.addr as Deno.NetAddr).port,
-    { responseTimeoutMs: 300 },
+    { firstResponseTimeoutMs: 300, responseTimeoutMs: 300 },
   );
   try {
     await body(client);
@@ -234,6 +234,42 @@ Deno.test("ProtocolClient.sendBytes() gives up on a server that stops reading wi
   } finally {
     client.close();
     conn.close();
+    listener.close();
+  }
+});
+
+Deno.test("ProtocolClient waits less for the first answer on a connection than for later ones", async () => {
+  const ack = new Uint8Array([...header(3, 1604, 16), ...new Uint8Array(16)]);
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  const done = Promise.withResolvers<void>();
+  const serving = (async () => {
+    // Connection 1 never answers; connection 2 answers at once, then late.
+    const silent = await listener.accept();
+    const conn = await listener.accept();
+    await conn.read(new Uint8Array(1024));
+    await conn.write(ack);
+    await conn.read(new Uint8Array(1024));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await conn.write(ack);
+    await done.promise;
+    silent.close();
+    conn.close();
+  })();
+  const options = { firstResponseTimeoutMs: 150, responseTimeoutMs: 1_500 };
+  const first = await ProtocolClient.connect("127.0.0.1", port, options);
+  const second = await ProtocolClient.connect("127.0.0.1", port, options);
+  try {
+    const started = performance.now();
+    await assert.rejects(first.request(register), /no answer within 150 ms/);
+    assert.ok(performance.now() - started < 1_000);
+    assert.equal((await second.request(register)).code, ResponseCode.ACK);
+    assert.equal((await second.request(register)).code, ResponseCode.ACK);
+  } finally {
+    first.close();
+    second.close();
+    done.resolve();
+    await serving.catch(() => {});
     listener.close();
   }
 });
