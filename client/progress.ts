@@ -3,7 +3,7 @@
  * terminal, plain log lines when the output is a file or a pipe.
  * @module
  */
-import { formatBytes } from "../islands/format.ts";
+import { formatBytes, formatRate } from "../islands/format.ts";
 import type { UploadProgress } from "./upload.ts";
 
 /** Where the client's own output goes; the CLI prints, tests collect. */
@@ -58,7 +58,7 @@ export function formatDuration(seconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
 }
 
-/** Percent, bytes, rate (decimal MB/s) and ETA of one progress report. */
+/** Percent, bytes, rate and ETA of one progress report, all in binary units. */
 export function describeProgress(
   progress: UploadProgress,
   elapsedMs: number,
@@ -69,8 +69,8 @@ export function describeProgress(
   const eta = rate > 0 ? (total - sent) / rate : Number.NaN;
   const retry = progress.attempt > 1 ? ` (attempt ${progress.attempt})` : "";
   const text = `${percent}%  ${formatBytes(sent)} / ${formatBytes(total)}  ${
-    (rate / 1e6).toFixed(1)
-  } MB/s  ETA ${sent >= total ? "0:00" : formatDuration(eta)}${retry}`;
+    formatRate(rate)
+  }  ETA ${sent >= total ? "0:00" : formatDuration(eta)}${retry}`;
   return { percent, text };
 }
 

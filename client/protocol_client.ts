@@ -58,6 +58,13 @@ export const DEFAULT_TIMEOUTS = {
   responseTimeoutMs: 120_000,
 } as const;
 
+/** How an HTTP response starts ("HTTP/1.1 400 ..."); its "H" reads as version 72. */
+const HTTP_PREFIX = new TextEncoder().encode("HTTP/");
+
+function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
+  return prefix.every((byte, i) => bytes[i] === byte);
+}
+
 /** "300 ms", or "10 s" for whole seconds. */
 function formatWait(ms: number): string {
   return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
@@ -227,6 +234,11 @@ export class ProtocolClient {
     if (!headerBytes) {
       throw new ConnectionLostError(
         "Cannot read response: server closed the connection",
+      );
+    }
+    if (startsWith(headerBytes, HTTP_PREFIX)) {
+      throw new BadResponseError(
+        "Cannot read response: this looks like an HTTP server (the portal?); the protocol port is the one in port.info, 1256 by default",
       );
     }
     const header = decodeResponseHeader(headerBytes);

@@ -758,3 +758,23 @@ Deno.test("runBackup() gives up soon on a port that accepts and never answers", 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("runBackup() pointed at an HTTP server says so and names the protocol port", async () => {
+  const http = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response("portal"),
+  );
+  const dir = await clientDir(http.addr.port, {
+    files: { "a.txt": pattern(1) },
+  });
+  try {
+    const { out, done } = backup(dir);
+    assert.equal(await done, 1);
+    assert.deepEqual(out.errors, [
+      "Backup failed: Cannot read response: this looks like an HTTP server (the portal?); the protocol port is the one in port.info, 1256 by default",
+    ]);
+  } finally {
+    await http.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -32,16 +32,16 @@ Deno.test("formatBytes() and formatDuration() read naturally", () => {
   assert.equal(formatDuration(Number.NaN), "--:--");
 });
 
-Deno.test("describeProgress() gives percent, bytes, MB/s and ETA", () => {
+Deno.test("describeProgress() gives percent, bytes, MiB/s and ETA in one unit family", () => {
   const { percent, text } = describeProgress(
     { fileName: "f", sent: 50 * MB, total: 100 * MB, attempt: 1 },
     2000,
   );
   assert.equal(percent, 50);
-  assert.equal(text, "50%  47.7 MiB / 95.4 MiB  25.0 MB/s  ETA 0:02");
+  assert.equal(text, "50%  47.7 MiB / 95.4 MiB  23.8 MiB/s  ETA 0:02");
   assert.match(
     describeProgress({ fileName: "f", sent: 0, total: 10, attempt: 2 }, 0).text,
-    /^0% .* 0\.0 MB\/s {2}ETA --:-- \(attempt 2\)$/,
+    /^0% .* 0 B\/s {2}ETA --:-- \(attempt 2\)$/,
   );
 });
 
@@ -68,7 +68,7 @@ Deno.test("createOutput() prints a line per tenth of the file when not on a term
   assert.match(lines[0], /^upload report\.pdf: 0% /);
   assert.match(
     lines[5],
-    /^upload report\.pdf: 50% {2}47\.7 MiB \/ 95\.4 MiB {2}\d+\.\d MB\/s {2}ETA 0:0\d$/,
+    /^upload report\.pdf: 50% {2}47\.7 MiB \/ 95\.4 MiB {2}\d+\.\d MiB\/s {2}ETA 0:0\d$/,
   );
   assert.match(lines[10], /^upload report\.pdf: 100% .* ETA 0:00$/);
   assert.ok(!stdout.text.includes("\r"));
