@@ -17,8 +17,6 @@ export interface TransferInfo {
 
 /** Longest user name `transfer.info` allows. */
 export const MAX_USER_NAME = 100;
-/** Longest file name the 255-byte protocol field can carry. */
-export const MAX_FILE_NAME = 254;
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 
@@ -82,27 +80,12 @@ export function checkUserName(name: string): string | undefined {
 }
 
 /**
- * Why a path's base name cannot travel in the 255-byte `FileName` field, or
- * undefined when it can. The server stores files under this name only.
- */
-export function checkFileName(name: string): string | undefined {
-  if (name.length === 0 || name === "." || name === "..") {
-    return "path does not name a file";
-  }
-  if (name.length > MAX_FILE_NAME) {
-    return `file name has ${name.length} characters, at most ${MAX_FILE_NAME} allowed`;
-  }
-  if (!PRINTABLE_ASCII.test(name) || name.includes("\\")) {
-    return `file name "${name}" must be printable ASCII without backslashes`;
-  }
-  return undefined;
-}
-
-/**
  * Parses the text of `transfer.info`: line 1 `host:port`, line 2 the user
  * name, lines 3.. one path each (blank lines are skipped). Surrounding white
  * space and CR line ends are ignored. Two paths with the same base name are
- * refused, since the server would store the second over the first.
+ * refused, since the server would store the second over the first. Whether
+ * each file can be backed up (its name, its existence) is checked per file
+ * when it is uploaded, so one bad path does not stop the others.
  */
 export function parseTransferInfo(
   text: string,
@@ -129,8 +112,6 @@ export function parseTransferInfo(
     const path = lines[i];
     if (path === "") continue;
     const fileName = basename(path);
-    const problem = checkFileName(fileName);
-    if (problem) fail(i + 1, problem);
     const earlier = seen.get(fileName);
     if (earlier !== undefined) {
       fail(

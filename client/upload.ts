@@ -6,6 +6,7 @@
  */
 import { basename } from "node:path";
 import { RequestCode, ResponseCode } from "../server/protocol/constants.ts";
+import { checkFileName } from "../server/storage/file_name.ts";
 import { type PacketPlan, planPackets } from "./packet_plan.ts";
 import {
   BadResponseError,
@@ -61,10 +62,30 @@ export function checkReceipt(
   return differences.length > 0 ? differences.join(" and ") : undefined;
 }
 
-/** Size and packet plan of `path`; FileError when it cannot be uploaded. */
+/** `text` with control and invisible characters escaped, safe to print. */
+function printable(text: string): string {
+  return text.replace(
+    /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu,
+    (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`,
+  );
+}
+
+/**
+ * Size and packet plan of `path`; FileError when it cannot be uploaded:
+ * missing, not a regular file, too large, or named so that the server
+ * would refuse it (the server's own rules, so the refusal comes before any
+ * byte is sent).
+ */
 export async function inspectFile(
   path: string,
 ): Promise<{ fileName: string; plan: PacketPlan }> {
+  const fileName = basename(path);
+  const refused = checkFileName(fileName);
+  if (refused) {
+    throw new FileError(
+      `Cannot back up ${printable(path)}: file name refused: ${refused}`,
+    );
+  }
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(path);
@@ -78,7 +99,7 @@ export async function inspectFile(
     throw new FileError(`Cannot back up ${path}: not a regular file`);
   }
   try {
-    return { fileName: basename(path), plan: planPackets(info.size) };
+    return { fileName, plan: planPackets(info.size) };
   } catch (error) {
     throw new FileError((error as Error).message, { cause: error });
   }

@@ -4,7 +4,15 @@
  */
 
 const ASCII = new TextDecoder("ascii");
+// Fatal: a name is refused, never silently repaired; a BOM is kept as sent.
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const ENCODER = new TextEncoder();
+
+/**
+ * What a string field may hold: user names are printable ASCII; file names
+ * are UTF-8, as they are on clients' disks (docs/protocol.md).
+ */
+export type FieldCharset = "ascii" | "utf-8";
 
 /** Reads fields in order from a byte array; every read is bounds-checked. */
 export class ByteReader {
@@ -52,18 +60,18 @@ export class ByteReader {
   }
 
   /**
-   * A fixed-size, NUL-terminated, NUL-padded ASCII field. Throws a
-   * SyntaxError when the field has no NUL or holds a control or non-ASCII
-   * character before it.
+   * A fixed-size, NUL-terminated, NUL-padded text field. Throws a
+   * SyntaxError when the field has no NUL, holds an ASCII control byte
+   * before it, or is not valid in `charset` (non-ASCII, or not UTF-8).
    */
-  fixedString(size: number): string {
+  fixedString(size: number, charset: FieldCharset = "ascii"): string {
     const at = this.#take(size);
     const field = this.#bytes.subarray(at, at + size);
     const end = field.indexOf(0);
     if (end < 0) throw new SyntaxError("string field is not NUL-terminated");
     for (let i = 0; i < end; i++) {
       const c = field[i];
-      if (c < 0x20 || c > 0x7e) {
+      if (c < 0x20 || c === 0x7f || (c > 0x7f && charset === "ascii")) {
         throw new SyntaxError(
           `string field holds a non-printable or non-ASCII byte 0x${
             c.toString(16).padStart(2, "0")
@@ -71,7 +79,12 @@ export class ByteReader {
         );
       }
     }
-    return ASCII.decode(field.subarray(0, end));
+    if (charset === "ascii") return ASCII.decode(field.subarray(0, end));
+    try {
+      return UTF8.decode(field.subarray(0, end));
+    } catch {
+      throw new SyntaxError("string field is not valid UTF-8");
+    }
   }
 }
 
@@ -122,14 +135,18 @@ export class ByteWriter {
     return this;
   }
 
-  /** A NUL-padded ASCII field of `size` bytes; the value must leave room for the NUL. */
+  /**
+   * A NUL-padded UTF-8 field of `size` bytes; the value must leave room for
+   * the NUL and hold none. Which characters a field allows is the caller's
+   * rule (user names: ASCII), checked before encoding.
+   */
   fixedString(value: string, size: number): this {
     const encoded = ENCODER.encode(value);
-    if (encoded.length >= size || encoded.length !== value.length) {
+    if (encoded.length >= size || encoded.includes(0)) {
       throw new RangeError(
-        `Cannot encode string field: "${value}" is not ASCII of at most ${
+        `Cannot encode string field: "${value}" is not text without NUL of at most ${
           size - 1
-        } characters`,
+        } UTF-8 bytes`,
       );
     }
     const at = this.#take(size);

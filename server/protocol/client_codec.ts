@@ -181,7 +181,7 @@ export function decodeResponse(
         code: header.code,
         clientId: r.bytes(Size.CLIENT_ID),
         contentSize: r.u32(),
-        fileName: r.fixedString(Size.NAME),
+        fileName: r.fixedString(Size.NAME, "utf-8"),
         checksum: r.u32(),
       });
     default:

@@ -140,7 +140,10 @@ export function decodeRequest(
       return {
         code: header.code,
         clientId,
-        fileName: parseField("file name", () => r.fixedString(Size.NAME)),
+        fileName: parseField(
+          "file name",
+          () => r.fixedString(Size.NAME, "utf-8"),
+        ),
       };
     default:
       throw new ProtocolError(
@@ -158,7 +161,7 @@ export function decodeFilePacketHeader(bytes: Uint8Array): FilePacketHeader {
       origFileSize: r.u32(),
       packetNumber: r.u16(),
       totalPackets: r.u16(),
-      fileName: r.fixedString(Size.NAME),
+      fileName: r.fixedString(Size.NAME, "utf-8"),
     };
   });
 }

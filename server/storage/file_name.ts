@@ -5,8 +5,20 @@
  * @module
  */
 
-/** Longest name: the 255-byte protocol field minus its NUL terminator. */
+/** Longest name in UTF-8 bytes: the 255-byte protocol field minus its NUL. */
 export const MAX_FILE_NAME_LENGTH = 254;
+
+const ENCODER = new TextEncoder();
+
+/** C0 and C1 controls, DEL, and the line and paragraph separators. */
+const CONTROL = /[\p{Cc}\p{Zl}\p{Zp}]/u;
+/**
+ * Invisible formatting characters: a direction override can make
+ * "exe.txt" display as "txt.exe", a zero-width space hide a difference.
+ */
+const FORMAT = /\p{Cf}/u;
+/** A surrogate half alone, which no UTF-8 can encode. */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
  * Device names that Windows opens as devices instead of files, whatever the
@@ -25,7 +37,9 @@ const WINDOWS_FORBIDDEN = /[<>:"|?*]/;
 /**
  * Why `name` cannot be stored as a client's file, or `undefined` when it
  * can. The name must be a single plain path component: this is what keeps
- * a hostile name from escaping the client's folder.
+ * a hostile name from escaping the client's folder. Any Unicode text that
+ * fits the field is allowed ("résumé.txt"), but no control or invisible
+ * formatting character.
  *
  * @example
  * ```ts
@@ -36,15 +50,13 @@ const WINDOWS_FORBIDDEN = /[<>:"|?*]/;
 export function checkFileName(name: string): string | undefined {
   if (name.length === 0) return "name is empty";
   if (name === "." || name === "..") return "name is a relative path component";
-  if (name.length > MAX_FILE_NAME_LENGTH) {
-    return `name is longer than ${MAX_FILE_NAME_LENGTH} characters`;
+  if (LONE_SURROGATE.test(name)) return "name is not valid Unicode";
+  if (ENCODER.encode(name).length > MAX_FILE_NAME_LENGTH) {
+    return `name is longer than ${MAX_FILE_NAME_LENGTH} bytes in UTF-8`;
   }
-  for (let i = 0; i < name.length; i++) {
-    const code = name.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f) {
-      return "name contains a control character";
-    }
-    if (code > 0x7f) return "name contains a non-ASCII character";
+  if (CONTROL.test(name)) return "name contains a control character";
+  if (FORMAT.test(name)) {
+    return "name contains an invisible formatting character";
   }
   if (name.includes("/") || name.includes("\\")) {
     return "name contains a path separator";

@@ -778,3 +778,38 @@ Deno.test("runBackup() pointed at an HTTP server says so and names the protocol 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("runBackup() backs up a UTF-8 name and refuses, per file, names the field cannot carry", async () => {
+  const tooLong = `${"\u00e9".repeat(127)}x`; // 255 UTF-8 bytes: no room for the NUL.
+  const files = {
+    "r\u00e9sum\u00e9.txt": pattern(42),
+    [tooLong]: pattern(3),
+    "bell\x07.txt": pattern(4),
+    "ok.txt": pattern(5),
+  };
+  await scenario({}, { files }, async (fake, dir) => {
+    const { out, done } = backup(dir);
+    assert.equal(await done, 1);
+    assert.deepEqual(
+      fake.storedFile("alice", "r\u00e9sum\u00e9.txt"),
+      pattern(42),
+    );
+    assert.deepEqual(fake.storedFile("alice", "ok.txt"), pattern(5));
+    assert.deepEqual(
+      fake.requests.filter((r) => r.packet).map((r) => r.fileName),
+      ["r\u00e9sum\u00e9.txt", "ok.txt"],
+    );
+    assert.deepEqual(out.errors, [
+      `Cannot back up ${
+        join(dir, tooLong)
+      }: file name refused: name is longer than 254 bytes in UTF-8`,
+      `Cannot back up ${
+        join(dir, "bell\\u{7}.txt")
+      }: file name refused: name contains a control character`,
+      "Backup failed: 2 of 4 files not verified",
+    ]);
+    assert.ok(out.lines.includes(
+      `Verified r\u00e9sum\u00e9.txt (42 B, cksum ${cksum(pattern(42))})`,
+    ));
+  });
+});

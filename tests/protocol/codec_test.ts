@@ -208,7 +208,100 @@ Deno.test("encodeRequest() refuses names that do not fit the field", () => {
   );
   assert.throws(
     () =>
-      encodeRequest({ code: RequestCode.REGISTER, clientId: ID, name: "é" }),
+      encodeRequest({
+        code: RequestCode.CRC_OK,
+        clientId: ID,
+        fileName: "\u00e9".repeat(128), // 256 bytes in UTF-8
+      }),
     RangeError,
+  );
+  assert.throws(
+    () =>
+      encodeRequest({
+        code: RequestCode.CRC_OK,
+        clientId: ID,
+        fileName: "a\0b",
+      }),
+    RangeError,
+  );
+});
+
+Deno.test("file names travel as UTF-8; user names stay ASCII", () => {
+  const name = "r\u00e9sum\u00e9.txt";
+  const verdict = split(
+    encodeRequest({ code: RequestCode.CRC_OK, clientId: ID, fileName: name }),
+  );
+  assert.deepEqual(
+    verdict.payload.subarray(0, 13),
+    Uint8Array.from([
+      0x72,
+      0xc3,
+      0xa9,
+      0x73,
+      0x75,
+      0x6d,
+      0xc3,
+      0xa9,
+      0x2e,
+      0x74,
+      0x78,
+      0x74,
+      0,
+    ]),
+  );
+  assert.deepEqual(decodeRequest(verdict.header, verdict.payload), {
+    code: RequestCode.CRC_OK,
+    clientId: ID,
+    fileName: name,
+  });
+  const longest = "\u00e9".repeat(127);
+  const packet = split(encodeRequest({
+    code: RequestCode.SEND_FILE,
+    clientId: ID,
+    contentSize: 16,
+    origFileSize: 1,
+    packetNumber: 1,
+    totalPackets: 1,
+    fileName: longest,
+    content: new Uint8Array(16),
+  }));
+  assert.equal(
+    decodeFilePacketHeader(
+      packet.payload.subarray(0, Size.FILE_PACKET_FIXED),
+    ).fileName,
+    longest,
+  );
+  const response = encodeResponse({
+    code: ResponseCode.FILE_RECEIVED,
+    clientId: ID,
+    contentSize: 48,
+    fileName: name,
+    checksum: 1,
+  });
+  assert.equal(
+    (decodeResponse(
+      decodeResponseHeader(response.subarray(0, Size.RESPONSE_HEADER)),
+      response.subarray(Size.RESPONSE_HEADER),
+    ) as { fileName: string }).fileName,
+    name,
+  );
+  // Not UTF-8 (a lone lead byte, an overlong "/"), or a control byte: refused.
+  for (
+    const bad of [[0x61, 0xc3], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0x61, 0x1b]]
+  ) {
+    assert.throws(
+      () => decodeRequest(verdict.header, nameField(bad)),
+      ProtocolError,
+      JSON.stringify(bad),
+    );
+  }
+  // A user name in UTF-8 is still refused.
+  assert.throws(
+    () =>
+      decodeRequest(
+        header(RequestCode.REGISTER, Size.NAME),
+        nameField([0x61, 0xc3, 0xa9]),
+      ),
+    /non-ASCII/,
   );
 });

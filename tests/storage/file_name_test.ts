@@ -56,16 +56,37 @@ Deno.test("checkFileName() refuses NUL and control characters", () => {
   );
 });
 
-Deno.test("checkFileName() refuses non-ASCII characters", () => {
-  assertRefused(
-    ["café", "日本.txt", "emoji\u{1F600}", "\u00a0x", "a\u202eexe.txt", "\x80"],
-    /non-ASCII/,
-  );
+Deno.test("checkFileName() accepts Unicode names that fit the field in UTF-8", () => {
+  for (
+    const name of [
+      "r\u00e9sum\u00e9.txt",
+      "caf\u0065\u0301", // NFD, as macOS writes it
+      "日本.txt",
+      "emoji\u{1F600}",
+      "\u00a0x",
+      "\u00e9".repeat(127), // 254 bytes
+    ]
+  ) {
+    assert.equal(checkFileName(name), undefined, JSON.stringify(name));
+  }
 });
 
-Deno.test("checkFileName() refuses names longer than 254 characters", () => {
+Deno.test("checkFileName() refuses C1 controls, invisible formatting and lone surrogates", () => {
+  assertRefused(["\x80", "a\u009bb", "a\u2028b"], /control character/);
+  assertRefused(
+    ["a\u202eexe.txt", "zero\u200bwidth", "\ufeffbom"],
+    /invisible formatting/,
+  );
+  assertRefused(["a\ud800b", "\udc00"], /not valid Unicode/);
+});
+
+Deno.test("checkFileName() refuses names longer than 254 bytes in UTF-8", () => {
   assertRefused(["a".repeat(MAX_FILE_NAME_LENGTH + 1)], /longer than 254/);
   assertRefused(["a".repeat(10_000)], /longer than 254/);
+  assertRefused(
+    ["\u00e9".repeat(127) + "x", "日".repeat(85)],
+    /longer than 254 bytes in UTF-8/,
+  );
 });
 
 Deno.test("checkFileName() refuses leading or trailing spaces and trailing dots", () => {
