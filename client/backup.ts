@@ -29,7 +29,12 @@ export interface BackupOptions {
   retryDelayMs?: number;
   out?: BackupOutput;
   connection?: ConnectionOptions;
+  /** Aborted when the user interrupts the backup (Ctrl-C in the CLI). */
+  signal?: AbortSignal;
 }
+
+/** Exit status of an interrupted backup, as a shell reports SIGINT. */
+export const INTERRUPTED_STATUS = 130;
 
 /** True for the failures the protocol says to retry. */
 function isRetryable(error: unknown): error is Error {
@@ -43,13 +48,18 @@ function isRetryable(error: unknown): error is Error {
 async function withRetries<T>(
   what: string,
   action: () => Promise<T>,
-  options: { retries: number; delayMs: number; out: BackupOutput },
+  options: {
+    retries: number;
+    delayMs: number;
+    out: BackupOutput;
+    signal?: AbortSignal;
+  },
 ): Promise<T> {
   for (let failures = 0;;) {
     try {
       return await action();
     } catch (error) {
-      if (!isRetryable(error)) throw error;
+      if (!isRetryable(error) || options.signal?.aborted) throw error;
       failures++;
       if (failures > options.retries) {
         throw new FatalError(
@@ -60,28 +70,65 @@ async function withRetries<T>(
       options.out.warn(
         `${error.message}; retry ${failures} of ${options.retries}`,
       );
-      await new Promise((resolve) =>
-        setTimeout(resolve, options.delayMs * failures)
-      );
+      await pause(options.delayMs * failures, options.signal);
     }
   }
+}
+
+/** Waits `ms`, or less when `signal` aborts meanwhile. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * What to tell the user after an interruption. The server stores a file
+ * only on 1029: before it the file is certainly not backed up; between 1029
+ * and its 1604 nobody can know, so the message says how to find out.
+ */
+function describeInterruption(
+  current: { path: string; confirming: boolean } | undefined,
+): string | undefined {
+  if (!current) return undefined;
+  if (current.confirming) {
+    return `Interrupted while the server was confirming ${current.path}: it may already have stored it. Run the backup again to be sure; that is safe, it uploads every file again and replaces the stored copy`;
+  }
+  return `Interrupted: ${current.path} was not backed up this time (the server drops an unconfirmed upload and keeps any earlier copy)`;
 }
 
 /**
  * Backs up the files of `dir/transfer.info`. Returns the exit status: 0
  * only when every file was verified by the server, 1 otherwise, with a
- * one-line error on the output.
+ * one-line error on the output; 130 when `signal` aborted it, saying
+ * whether the file in flight may be on the server.
  */
 export async function runBackup(options: BackupOptions): Promise<number> {
   const out = options.out ?? createOutput();
+  const { signal } = options;
   const retry = {
     retries: options.retries ?? 3,
     delayMs: options.retryDelayMs ?? 500,
     out,
+    signal,
   };
   let keeper: SessionKeeper | undefined;
+  let fileCount = 0;
+  let verified = 0;
+  /** The file being uploaded, and whether its 1029 is out. */
+  let current: { path: string; confirming: boolean } | undefined;
+  // Closing the connection makes whatever waits on it fail at once.
+  const interrupt = () => keeper?.close();
+  signal?.addEventListener("abort", interrupt, { once: true });
   try {
     const transfer = await loadTransferInfo(join(options.dir, "transfer.info"));
+    fileCount = transfer.files.length;
     const failed: string[] = [];
     const pending: string[] = [];
     for (const path of transfer.files) {
@@ -109,16 +156,18 @@ export async function runBackup(options: BackupOptions): Promise<number> {
       connection: options.connection,
     });
     keeper = session;
+    if (signal?.aborted) interrupt();
     await withRetries(
       `open a session with ${session.address}`,
       () => session.open(),
       retry,
     );
-    let verified = 0;
     for (const path of pending) {
+      current = { path, confirming: false };
       try {
         const result = await withRetries(`back up ${path}`, async () => {
           const { client, clientId, aesKey } = await session.open();
+          current = { path, confirming: false };
           return await uploadFile(path, {
             client,
             clientId,
@@ -128,8 +177,10 @@ export async function runBackup(options: BackupOptions): Promise<number> {
               out.warn(
                 `Server's copy of ${path} does not match (attempt ${attempt}): ${difference}`,
               ),
+            onConfirm: () => current = { path, confirming: true },
           });
         }, retry);
+        current = undefined;
         if (result.verified) {
           verified++;
           out.info(
@@ -142,7 +193,8 @@ export async function runBackup(options: BackupOptions): Promise<number> {
           failed.push(path);
         }
       } catch (error) {
-        if (!(error instanceof FileError)) throw error;
+        if (!(error instanceof FileError) || signal?.aborted) throw error;
+        current = undefined;
         out.error(error.message);
         failed.push(path);
       }
@@ -160,6 +212,14 @@ export async function runBackup(options: BackupOptions): Promise<number> {
     );
     return 0;
   } catch (error) {
+    if (signal?.aborted) {
+      const detail = describeInterruption(current);
+      if (detail) out.error(detail);
+      out.error(
+        `Backup interrupted: ${verified} of ${fileCount} files verified`,
+      );
+      return INTERRUPTED_STATUS;
+    }
     const known = error instanceof FatalError ||
       error instanceof InfoFileError ||
       error instanceof BadResponseError || isRetryable(error);
@@ -169,6 +229,7 @@ export async function runBackup(options: BackupOptions): Promise<number> {
     );
     return 1;
   } finally {
+    signal?.removeEventListener("abort", interrupt);
     keeper?.close();
   }
 }

@@ -3,7 +3,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { runBackup } from "./backup.ts";
+import { INTERRUPTED_STATUS, runBackup } from "./backup.ts";
 import { createOutput } from "./progress.ts";
 import type { ConnectionOptions } from "./protocol_client.ts";
 
@@ -30,7 +30,8 @@ Options:
   -h, --help             show this help
 
 Exit status: 0 when every file was verified by the server, 1 when a backup
-failed, 2 on a usage error.
+failed, 2 on a usage error, 130 when interrupted (Ctrl-C; the message says
+whether the server may already have the file in flight).
 `;
 
 /**
@@ -92,11 +93,24 @@ export async function backupCommand(args: string[]): Promise<number> {
       responseTimeoutMs: ms,
     };
   }
-  return await runBackup({
-    dir: values.dir ?? Deno.cwd(),
-    oaepHash: hash,
-    keyField: keyField === "162" ? 162 : 160,
-    connection,
-    out,
-  });
+  // Ctrl-C stops the backup cleanly and says what the server may have; a
+  // second Ctrl-C quits at once.
+  const interrupt = new AbortController();
+  const onSigint = () => {
+    if (interrupt.signal.aborted) Deno.exit(INTERRUPTED_STATUS);
+    interrupt.abort();
+  };
+  Deno.addSignalListener("SIGINT", onSigint);
+  try {
+    return await runBackup({
+      dir: values.dir ?? Deno.cwd(),
+      oaepHash: hash,
+      keyField: keyField === "162" ? 162 : 160,
+      connection,
+      out,
+      signal: interrupt.signal,
+    });
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSigint);
+  }
 }

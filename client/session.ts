@@ -25,6 +25,7 @@ import {
 import type { BackupOutput } from "./progress.ts";
 import {
   BadResponseError,
+  ConnectionLostError,
   type ConnectionOptions,
   formatAddress,
   ProtocolClient,
@@ -110,6 +111,8 @@ export class SessionKeeper {
   /** Registered in this run, but the key exchange has not succeeded yet. */
   #registered: MeInfo | undefined;
   #warnedName = false;
+  /** Closed for good: no new connection is opened. */
+  #ended = false;
 
   constructor(options: SessionOptions) {
     this.#options = options;
@@ -122,8 +125,12 @@ export class SessionKeeper {
     let fresh = false;
     if (!this.#client || this.#client.closed) {
       const { host, port, connection } = this.#options;
+      this.#throwIfEnded();
       this.#client = await ProtocolClient.connect(host, port, connection);
       fresh = true;
+      // close() may have come while connecting.
+      if (this.#ended) this.#client.close();
+      this.#throwIfEnded();
     }
     const client = this.#client;
     const registered = this.#registered;
@@ -149,10 +156,17 @@ export class SessionKeeper {
     return await this.#register(client);
   }
 
-  /** Closes the connection. */
+  /** Closes the connection for good; a pending request fails at once. */
   close(): void {
+    this.#ended = true;
     this.#client?.close();
     this.#session = undefined;
+  }
+
+  #throwIfEnded(): void {
+    if (this.#ended) {
+      throw new ConnectionLostError("Cannot connect: the session was closed");
+    }
   }
 
   async #reconnect(

@@ -28,6 +28,11 @@ export interface UploadOptions {
   onProgress?: (progress: UploadProgress) => void;
   /** Told about each failed verification before the resend or the 1031. */
   onMismatch?: (info: { attempt: number; difference: string }) => void;
+  /**
+   * Told just before 1029 goes out: from then until this call resolves, the
+   * server may have stored the file whatever happens to the connection.
+   */
+  onConfirm?: () => void;
 }
 
 /** How an upload ended, when the protocol itself did not fail. */
@@ -143,6 +148,7 @@ export async function uploadFile(
     }
     const difference = checkReceipt(response, { checksum, plan });
     if (difference === undefined) {
+      options.onConfirm?.();
       await expectAck(
         client,
         { code: RequestCode.CRC_OK, clientId, fileName },

@@ -813,3 +813,58 @@ Deno.test("runBackup() backs up a UTF-8 name and refuses, per file, names the fi
     ));
   });
 });
+
+Deno.test("runBackup() interrupted while the server confirms a file says the server may have it", async () => {
+  const interrupt = new AbortController();
+  // The server has stored the file on 1029; the interruption comes before
+  // its 1604 reaches the client.
+  const beforeResponse = (request: { code: number }) => {
+    if (request.code !== CRC_OK) return;
+    interrupt.abort();
+    return new Promise<void>((r) => setTimeout(r, 300));
+  };
+  await scenario(
+    { beforeResponse },
+    { files: { "c.txt": pattern(10) } },
+    async (fake, dir) => {
+      const { out, done } = backup(dir, { signal: interrupt.signal });
+      assert.equal(await done, 130);
+      assert.deepEqual(fake.storedFile("alice", "c.txt"), pattern(10));
+      assert.deepEqual(out.errors, [
+        `Interrupted while the server was confirming ${
+          join(dir, "c.txt")
+        }: it may already have stored it. Run the backup again to be sure; that is safe, it uploads every file again and replaces the stored copy`,
+        "Backup interrupted: 0 of 1 files verified",
+      ]);
+      assert.equal(fake.connections, 1, "no retry after the interruption");
+    },
+  );
+});
+
+Deno.test("runBackup() interrupted mid-upload says the file was not backed up and retries nothing", async () => {
+  const interrupt = new AbortController();
+  const intercept: FakeOptions["intercept"] = (request) => {
+    if (request.fileName === "big.bin" && request.packet?.packetNumber === 2) {
+      interrupt.abort();
+    }
+    return undefined;
+  };
+  await scenario(
+    { intercept },
+    { files: { "a.txt": pattern(10), "big.bin": pattern(8 * MiB) } },
+    async (fake, dir) => {
+      const { out, done } = backup(dir, { signal: interrupt.signal });
+      assert.equal(await done, 130);
+      assert.deepEqual(fake.storedFile("alice", "a.txt"), pattern(10));
+      assert.equal(fake.storedFile("alice", "big.bin"), undefined);
+      assert.deepEqual(out.errors, [
+        `Interrupted: ${
+          join(dir, "big.bin")
+        } was not backed up this time (the server drops an unconfirmed upload and keeps any earlier copy)`,
+        "Backup interrupted: 1 of 2 files verified",
+      ]);
+      assert.equal(fake.connections, 1);
+      assert.ok(!out.lines.some((l) => /retry/.test(l)), out.lines.join("\n"));
+    },
+  );
+});

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { RequestCode } from "../../server/protocol/constants.ts";
+import { FakeServer } from "./fake_server.ts";
+import { clientDir, pattern } from "./helpers.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -95,6 +98,39 @@ Deno.test("cyberbackup backup exits 1 with one line when transfer.info is missin
       `Backup failed: Cannot read ${dir}/transfer.info: file not found\n`,
     );
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cyberbackup backup on Ctrl-C while the server confirms a file exits 130 saying the server may have it", async () => {
+  let child: Deno.ChildProcess | undefined;
+  const fake = new FakeServer({
+    beforeResponse: (request) => {
+      if (request.code !== RequestCode.CRC_OK) return;
+      child!.kill("SIGINT");
+      return new Promise<void>((r) => setTimeout(r, 500));
+    },
+  });
+  const dir = await clientDir(fake.port, { files: { "c.txt": pattern(10) } });
+  try {
+    child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", MAIN, "backup", "--dir", dir],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const output = await child.output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.equal(output.signal, null, "the CLI handles SIGINT itself");
+    assert.equal(output.code, 130, stderr);
+    assert.match(
+      stderr,
+      /^Interrupted while the server was confirming .*c\.txt: it may already have stored it\. Run the backup again to be sure/m,
+    );
+    assert.match(stderr, /^Backup interrupted: 0 of 1 files verified$/m);
+    assert.deepEqual(fake.storedFile("alice", "c.txt"), pattern(10));
+  } finally {
+    await fake.close();
     await Deno.remove(dir, { recursive: true });
   }
 });
