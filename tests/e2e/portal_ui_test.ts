@@ -15,6 +15,7 @@ import {
   chromiumFor,
   ensureIslandBundle,
   launchChromium,
+  pixelOf,
   SCREENSHOT_DIR,
   servePortal,
   signIn,
@@ -401,6 +402,39 @@ Deno.test({
       }
 
       await t.step(
+        "on a phone a table that scrolls sideways shows a shadow where columns are hidden",
+        async () => {
+          await page.setViewportSize({ width: 390, height: 844 });
+          await page.goto(`${server.url}/clients`);
+          const box = page.locator(".table-box");
+          assert.ok(
+            await box.evaluate((b) => b.scrollWidth > b.clientWidth + 100),
+            "the clients table is wider than a phone",
+          );
+          // In the top padding of the first row: the box's own background.
+          const y = await box.evaluate((b) =>
+            b.querySelector("tbody tr")!.getBoundingClientRect().top -
+            b.getBoundingClientRect().top + 3
+          );
+          const edges = async () => ({
+            left: shade(await pixelOf(box, { x: 3, y })),
+            right: shade(await pixelOf(box, { x: -4, y })),
+          });
+          const start = await edges();
+          assert.ok(
+            start.left < 8 && start.right > 25,
+            `shadow on the right only: ${JSON.stringify(start)}`,
+          );
+          await box.evaluate((b) => b.scrollLeft = b.scrollWidth);
+          const end = await edges();
+          assert.ok(
+            end.left > 25 && end.right < 8,
+            `shadow on the left only: ${JSON.stringify(end)}`,
+          );
+        },
+      );
+
+      await t.step(
         "an empty Active transfers card stays one line high",
         async () => {
           await page.setViewportSize({ width: 1280, height: 800 });
@@ -455,6 +489,11 @@ Deno.test({
     }
   },
 });
+
+/** How much darker than white a light-theme pixel is (0: white). */
+function shade([r, g, b]: number[]): number {
+  return 765 - r - g - b;
+}
 
 /** Runs in the page: measures what a user at this width could not see. */
 function layoutProblems(): LayoutProblems {
