@@ -268,8 +268,13 @@ export class Stats {
 
   #readCounts(): StoredCounts {
     if (this.#countsStale && this.#stored) {
-      this.#counts = this.#stored();
-      this.#countsStale = false;
+      try {
+        this.#counts = this.#stored();
+        this.#countsStale = false;
+      } catch {
+        // A database that cannot answer now (locked, failing disk) must not
+        // take the live figures down: show the last counts, read next time.
+      }
     }
     return this.#counts;
   }
@@ -291,7 +296,7 @@ export class Stats {
   }
 }
 
-/** "alice: report.pdf verified (1.50 MiB in 2.0 s)"; sizes are the bytes sent (encrypted). */
+/** "alice: report.pdf verified (1.50 MiB sent in 2.0 s)"; the bytes sent are encrypted. */
 function transferText(t: {
   who: string;
   file: string;

@@ -288,6 +288,33 @@ Deno.test("Stats counts a verified re-upload of a stored name as the same file, 
     assert.equal(stats.snapshot().registeredClients, 2);
   }));
 
+Deno.test("Stats keep the last stored counts while the database cannot answer", () => {
+  let broken = false;
+  let files = 3;
+  const stats = new Stats({
+    maxConnections: () => 1,
+    stored: () => {
+      if (broken) throw new Error("Cannot read: database is locked");
+      return { registeredClients: 1, verifiedFiles: files };
+    },
+  });
+  assert.equal(stats.snapshot().verifiedFiles, 3);
+  broken = true;
+  files = 4;
+  const end = {
+    type: "transfer-end",
+    transfer: "t",
+    client: "ab",
+    file: "f",
+    outcome: "verified",
+    bytes: 16,
+  } as const;
+  stats.apply(end);
+  assert.equal(stats.snapshot().verifiedFiles, 3);
+  broken = false;
+  assert.equal(stats.snapshot().verifiedFiles, 4);
+});
+
 Deno.test("Stats starts its activity feed from the uploads recorded before a restart", () =>
   withDatabase((db, client) => {
     const before = new Stats({ maxConnections: () => 1 });
