@@ -2,8 +2,8 @@
 import { Csrf } from "./Layout.tsx";
 import type { Session } from "../server/portal/auth/sessions.ts";
 import type { FileRow } from "../server/storage/admin_queries.ts";
-import { formatBytes, formatTime } from "../islands/format.ts";
-import { Badge, SortHeader, TableBox } from "./Table.tsx";
+import { formatBytes } from "../islands/format.ts";
+import { Badge, SortHeader, TableBox, TimeCell } from "./Table.tsx";
 
 export interface FilesTableProps {
   rows: FileRow[];
@@ -49,9 +49,9 @@ export function FilesTable(props: FilesTableProps) {
           }`;
           return (
             <tr data-file={f.fileName}>
-              <td class="file-name" title={f.pathName}>{f.fileName}</td>
+              <td class="file-name grow" title={f.pathName}>{f.fileName}</td>
               {props.showClient && (
-                <td>
+                <td class="clip" title={f.clientName ?? f.clientId}>
                   <a href={`/clients/${f.clientId}`}>
                     {f.clientName ?? f.clientId.slice(0, 12)}
                   </a>
@@ -66,7 +66,7 @@ export function FilesTable(props: FilesTableProps) {
                   ? <Badge kind="ok">verified</Badge>
                   : <Badge kind="warn">unverified</Badge>}
               </td>
-              <td>{formatTime(f.storedAt)}</td>
+              <TimeCell value={f.storedAt} />
               <td class="actions">
                 <a
                   class="button ghost small"

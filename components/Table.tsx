@@ -1,5 +1,6 @@
 /** Building blocks of the list pages: sortable headers, pagination, badges. */
 import type { ComponentChildren } from "preact";
+import { formatMinute, formatTime } from "../islands/format.ts";
 
 /** A copy of `url` with some query parameters replaced (undefined removes one). */
 export function withQuery(
@@ -123,5 +124,19 @@ export function TableBox(
         <p class="empty">{props.empty ?? "Nothing here yet."}</p>
       )}
     </div>
+  );
+}
+
+/** A table cell with a time to the minute; the seconds are in its tooltip. */
+export function TimeCell(props: { value: string | null | undefined }) {
+  return (
+    <td>
+      <time
+        dateTime={props.value ?? undefined}
+        title={props.value ? formatTime(props.value) : undefined}
+      >
+        {formatMinute(props.value)}
+      </time>
+    </td>
   );
 }

@@ -1,12 +1,7 @@
-/** Upload history: outcome, size, duration, throughput, retries. */
+/** Upload history: outcome, encrypted bytes sent, duration, rate, tries. */
 import type { TransferRow } from "../server/storage/admin_queries.ts";
-import {
-  formatBytes,
-  formatDuration,
-  formatRate,
-  formatTime,
-} from "../islands/format.ts";
-import { OutcomeBadge, TableBox } from "./Table.tsx";
+import { formatBytes, formatDuration, formatRate } from "../islands/format.ts";
+import { OutcomeBadge, TableBox, TimeCell } from "./Table.tsx";
 
 export function TransfersTable(
   props: { rows: TransferRow[]; showClient: boolean },
@@ -19,39 +14,45 @@ export function TransfersTable(
           {props.showClient && <th>Client</th>}
           <th>File</th>
           <th>Outcome</th>
-          <th class="num">Size</th>
-          <th class="num">Duration</th>
-          <th class="num">Throughput</th>
-          <th class="num">Retries</th>
+          <th
+            class="num"
+            title="Encrypted bytes the server received: the file padded to whole 16-byte AES blocks (Files shows the original size)"
+          >
+            Sent
+          </th>
+          <th class="num">Took</th>
+          <th class="num" title="Sent bytes per second">Rate</th>
+          <th class="num" title="Attempts, counting resends">Tries</th>
           <th>Via</th>
         </tr>
       </thead>
       <tbody>
         {props.rows.map((t) => {
           const ms = durationMs(t);
-          const bytes = t.bytes || t.size || 0;
           return (
             <tr>
-              <td>{formatTime(t.startedAt)}</td>
+              <TimeCell value={t.startedAt} />
               {props.showClient && (
-                <td>
+                <td class="clip" title={t.clientName ?? t.clientId}>
                   <a href={`/clients/${t.clientId}`}>
                     {t.clientName ?? `${t.clientId.slice(0, 12)}…`}
                   </a>
                 </td>
               )}
-              <td class="file-name" title={t.error ?? undefined}>
+              <td class="file-name grow" title={t.error ?? t.fileName}>
                 {t.fileName}
               </td>
               <td>
                 <OutcomeBadge outcome={t.outcome} />
               </td>
-              <td class="num">{formatBytes(t.size ?? t.bytes)}</td>
+              <td class="num">{formatBytes(t.bytes)}</td>
               <td class="num">
                 {ms === undefined ? "–" : formatDurationShort(ms)}
               </td>
-              <td class="num">{ms ? formatRate(bytes / (ms / 1000)) : "–"}</td>
-              <td class="num">{Math.max(0, t.attempts - 1)}</td>
+              <td class="num">
+                {ms ? formatRate(t.bytes / (ms / 1000)) : "–"}
+              </td>
+              <td class="num">{t.attempts}</td>
               <td>{t.transport}</td>
             </tr>
           );

@@ -27,7 +27,9 @@ export default function ActiveTransfers(
             />
             <div class="progress-meta">
               <a href={`/clients/${t.client}`}>{t.name}</a>
-              <span>{formatBytes(t.bytes)} of {formatBytes(t.total)}</span>
+              <span title="Encrypted bytes">
+                {formatBytes(t.bytes)} of {formatBytes(t.total)} sent
+              </span>
               {t.attempt > 1 && (
                 <span class="badge warn">attempt {t.attempt}</span>
               )}

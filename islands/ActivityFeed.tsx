@@ -1,6 +1,6 @@
 /** The most recent things that happened, newest first. */
 import type { ActivityItem } from "../server/stats/snapshot.ts";
-import { formatClock } from "./format.ts";
+import { formatClock, formatTime } from "./format.ts";
 import { liveStats, useLiveStats } from "./live.ts";
 
 const BADGE: Record<ActivityItem["kind"], string> = {
@@ -29,7 +29,7 @@ export default function ActivityFeed(
     <ol class="feed">
       {items.map((item) => (
         <li key={item.id}>
-          <time>{formatClock(item.time)}</time>
+          <time title={formatTime(item.time)}>{formatClock(item.time)}</time>
           <span class={`badge ${BADGE[item.kind]}`}>{item.kind}</span>
           <span class="feed-text">{item.text}</span>
         </li>

@@ -6,6 +6,7 @@ import {
   type LogLevelName,
 } from "../server/stats/log_buffer.ts";
 import { formatTime } from "./format.ts";
+import { LiveStateBadge } from "./LiveBadge.tsx";
 import { type LiveState, openStream } from "./live.ts";
 
 const KEEP = 500;
@@ -15,7 +16,7 @@ export default function LogTail(
 ) {
   const [level, setLevel] = useState(props.level);
   const [entries, setEntries] = useState(props.entries);
-  const [state, setState] = useState<LiveState>("connecting");
+  const [state, setState] = useState<LiveState>("static");
   const [follow, setFollow] = useState(true);
   const box = useRef<HTMLDivElement>(null);
 
@@ -67,13 +68,7 @@ export default function LogTail(
           />{" "}
           Follow
         </label>
-        <span class={`live-badge ${state}`} data-live={state}>
-          {state === "live"
-            ? "Live"
-            : state === "connecting"
-            ? "Connecting…"
-            : "Reconnecting…"}
-        </span>
+        <LiveStateBadge state={state} />
         <span class="muted">{entries.length} records</span>
       </form>
       <div class="log-box" ref={box} data-log-count={entries.length}>

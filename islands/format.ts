@@ -55,6 +55,14 @@ export function formatTime(value: string | number | null | undefined): string {
   return `${date.toISOString().slice(0, 19).replace("T", " ")} UTC`;
 }
 
+/** Like {@link formatTime} without the seconds, "2024-05-01 13:45 UTC", for table cells. */
+export function formatMinute(
+  value: string | number | null | undefined,
+): string {
+  const full = formatTime(value);
+  return full.endsWith(" UTC") ? `${full.slice(0, 16)} UTC` : full;
+}
+
 /** Epoch ms to "13:45:10" (UTC), for dense live lists. */
 export function formatClock(ms: number): string {
   return new Date(ms).toISOString().slice(11, 19);

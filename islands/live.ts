@@ -10,14 +10,17 @@ import { signal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import type { StatsSnapshot } from "../server/stats/snapshot.ts";
 
-/** Connection state shown by the live badge. */
-export type LiveState = "connecting" | "live" | "reconnecting";
+/**
+ * Connection state shown by the live badge; "static" until a script opens
+ * the stream, which is what a page without JavaScript keeps.
+ */
+export type LiveState = "static" | "connecting" | "live" | "reconnecting";
 
 /** The latest statistics from the server; null until the first message. */
 export const liveStats = signal<StatsSnapshot | null>(null);
 /** Epoch ms (browser clock) when {@link liveStats} last changed. */
 export const liveReceivedAt = signal(0);
-export const liveState = signal<LiveState>("connecting");
+export const liveState = signal<LiveState>("static");
 
 /** Where the statistics stream lives. */
 export const STATS_STREAM = "/events/stats";
@@ -80,6 +83,7 @@ export function openStream(
       );
     }
   };
+  onState("connecting");
   connect();
   return () => {
     stopped = true;

@@ -57,7 +57,7 @@ export default define.page<DashboardData>(
           <StatusPanel status={data.status} uptimeMs={snapshot.uptimeMs} />
         </div>
         <div class="grid-2">
-          <section class="panel">
+          <section class="panel fit">
             <h2>Active transfers</h2>
             <ActiveTransfers transfers={snapshot.transfers.active} />
           </section>

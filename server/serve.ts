@@ -13,7 +13,7 @@ import type { ServerConfig } from "./config.ts";
 import { createApp } from "./portal/app.ts";
 import type { LogBuffer } from "./stats/log_buffer.ts";
 import { Stats } from "./stats/stats.ts";
-import { countStored } from "./storage/admin_queries.ts";
+import { countStored, listTransfers } from "./storage/admin_queries.ts";
 import { Database } from "./storage/database.ts";
 import { FileStore } from "./storage/file_store.ts";
 import { TcpServer } from "./tcp/pool.ts";
@@ -78,7 +78,8 @@ export async function startServer(
   const stats = new Stats({
     maxConnections: () =>
       tcp?.limits.get().maxConnections ?? config.maxConnections,
-    seed: countStored(db.handle),
+    stored: () => countStored(db.handle),
+    recent: listTransfers(db.handle, { pageSize: 20 }).rows,
   });
   try {
     tcp = await TcpServer.start({

@@ -75,7 +75,9 @@ function UploadRow(props: { item: UploadItem }) {
       </div>
       <progress
         max={Math.max(1, progress.total)}
-        value={Math.min(progress.bytes, progress.total)}
+        value={state === "verified"
+          ? Math.max(1, progress.total)
+          : Math.min(progress.bytes, progress.total)}
         aria-label={`Upload of ${item.name}`}
       />
       <div class="progress-meta" style="flex-wrap:wrap;align-items:center">

@@ -6,6 +6,7 @@
  * a server error restarts the file from packet 1, up to 3 times.
  * @module
  */
+import { formatBytes } from "../format.ts";
 import { ApiClientError, type ApiInfo, type FileReceived } from "./api.ts";
 import { CbcEncryptor, encryptedSize } from "./cbc.ts";
 import { BrowserCksum } from "./cksum.ts";
@@ -112,9 +113,12 @@ export async function uploadFile(
   const { connection, info } = options;
   const size = file.size;
   if (size > info.maxFileBytes) {
+    let [is, most] = [formatBytes(size), formatBytes(info.maxFileBytes)];
+    // "4.00 GiB, at most 4.00 GiB" would read as no reason at all.
+    if (is === most) [is, most] = [`${size} bytes`, `${info.maxFileBytes}`];
     throw new UploadError(
       "file_too_large",
-      `This file is too large: ${size} bytes, the server accepts at most ${info.maxFileBytes}.`,
+      `This file is too large: ${is}, the server accepts at most ${most}.`,
     );
   }
   const plan = packetPlan(size, {

@@ -5,8 +5,9 @@ import {
   Pagination,
   SortHeader,
   TableBox,
+  TimeCell,
 } from "../../components/Table.tsx";
-import { formatBytes, formatCount, formatTime } from "../../islands/format.ts";
+import { formatBytes, formatCount } from "../../islands/format.ts";
 import { define, page } from "../../server/portal/define.ts";
 import {
   direction,
@@ -88,7 +89,7 @@ export default define.page<ClientsData>(
           <tbody>
             {result.rows.map((c) => (
               <tr>
-                <td>
+                <td class="file-name grow" title={c.name}>
                   <a href={`/clients/${c.id}`}>{c.name}</a>
                 </td>
                 <td>
@@ -99,8 +100,8 @@ export default define.page<ClientsData>(
                   <span class="muted">/{formatCount(c.files)}</span>
                 </td>
                 <td class="num">{formatBytes(c.bytes)}</td>
-                <td>{formatTime(c.lastSeen)}</td>
-                <td>{formatTime(c.createdAt)}</td>
+                <TimeCell value={c.lastSeen} />
+                <TimeCell value={c.createdAt} />
                 <td>
                   {c.hasKey
                     ? <Badge kind="ok">on file</Badge>

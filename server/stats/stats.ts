@@ -7,6 +7,8 @@
  * one transfer), so throughput needs no event of its own.
  * @module
  */
+import type { TransferRow } from "../storage/admin_queries.ts";
+import { formatBytes } from "../../islands/format.ts";
 import type { ServerEvent } from "./events.ts";
 import type {
   ActiveTransfer,
@@ -21,7 +23,7 @@ export type {
   StatsSnapshot,
 } from "./snapshot.ts";
 
-/** Counts that live in the database; seeded at start and re-read after admin actions. */
+/** Counts that live in the database: read from it, never counted from events. */
 export interface StoredCounts {
   registeredClients: number;
   verifiedFiles: number;
@@ -31,8 +33,18 @@ export interface StoredCounts {
 export interface StatsOptions {
   /** The current connection limit (it can change at run time). */
   maxConnections: () => number;
-  /** Counts read from the database at start. */
-  seed?: StoredCounts;
+  /**
+   * Reads the counts from the database. They are re-read after an event
+   * that may change them rather than counted, since a verified re-upload of
+   * a stored name replaces a file instead of adding one. Without it the
+   * counts change only through {@link Stats.resync}.
+   */
+  stored?: () => StoredCounts;
+  /**
+   * Uploads recorded before this start, newest first, so the activity feed
+   * begins with them rather than empty after a restart.
+   */
+  recent?: readonly TransferRow[];
   /** Clock, for tests. */
   now?: () => number;
   /** Seconds of throughput history; 300 by default. */
@@ -69,8 +81,10 @@ export class Stats {
   #peak = 0;
   #connectionsTotal = 0;
   #refused = 0;
-  #registeredClients: number;
-  #verifiedFiles: number;
+  readonly #stored?: () => StoredCounts;
+  #counts: StoredCounts = { registeredClients: 0, verifiedFiles: 0 };
+  /** An event may have changed the database-backed counts since they were read. */
+  #countsStale: boolean;
   #bytesReceived = 0;
   #started = 0;
   #outcomes = { verified: 0, failed: 0, aborted: 0 };
@@ -84,8 +98,9 @@ export class Stats {
       this.#startedAt,
     );
     this.#activityLength = options.activityLength ?? ACTIVITY_LENGTH;
-    this.#registeredClients = options.seed?.registeredClients ?? 0;
-    this.#verifiedFiles = options.seed?.verifiedFiles ?? 0;
+    this.#stored = options.stored;
+    this.#countsStale = this.#stored !== undefined;
+    for (const row of [...options.recent ?? []].reverse()) this.#logPast(row);
   }
 
   /** Folds one event from the core into the statistics and notifies subscribers. */
@@ -105,7 +120,7 @@ export class Stats {
         this.#log(now, "refused", `Refused ${event.remote}: ${event.reason}`);
         break;
       case "registered":
-        this.#registeredClients++;
+        this.#countsStale = this.#stored !== undefined;
         this.#log(now, "registered", `${event.name} registered`);
         break;
       case "key-exchanged":
@@ -154,13 +169,12 @@ export class Stats {
 
   /** Replaces the database-backed counts, e.g. after an administrator deleted a client. */
   resync(counts: StoredCounts): void {
-    if (
-      counts.registeredClients === this.#registeredClients &&
-      counts.verifiedFiles === this.#verifiedFiles
-    ) return;
-    this.#registeredClients = counts.registeredClients;
-    this.#verifiedFiles = counts.verifiedFiles;
-    this.#notify();
+    const same = !this.#countsStale &&
+      counts.registeredClients === this.#counts.registeredClients &&
+      counts.verifiedFiles === this.#counts.verifiedFiles;
+    this.#counts = { ...counts };
+    this.#countsStale = false;
+    if (!same) this.#notify();
   }
 
   /** A JSON-ready copy of every live figure. */
@@ -168,6 +182,7 @@ export class Stats {
     const now = this.#now();
     const max = this.#maxConnections();
     const active = this.#connections.size;
+    const counts = this.#readCounts();
     return {
       time: now,
       startedAt: this.#startedAt,
@@ -180,8 +195,8 @@ export class Stats {
         total: this.#connectionsTotal,
         refused: this.#refused,
       },
-      registeredClients: this.#registeredClients,
-      verifiedFiles: this.#verifiedFiles,
+      registeredClients: counts.registeredClients,
+      verifiedFiles: counts.verifiedFiles,
       bytesReceived: this.#bytesReceived,
       transfers: {
         active: [...this.#transfers.values()].map((t) => ({ ...t })),
@@ -215,14 +230,53 @@ export class Stats {
     const active = this.#transfers.get(event.transfer);
     this.#transfers.delete(event.transfer);
     this.#outcomes[event.outcome]++;
-    if (event.outcome === "verified") this.#verifiedFiles++;
-    const who = active?.name ?? event.client.slice(0, 8);
-    const seconds = active ? (now - active.startedAt) / 1000 : 0;
-    const took = active ? ` in ${seconds.toFixed(1)} s` : "";
-    const text = event.outcome === "verified"
-      ? `${who}: ${event.file} verified (${event.bytes} bytes${took})`
-      : `${who}: ${event.file} ${event.outcome}`;
-    this.#log(now, event.outcome, text);
+    if (event.outcome === "verified") {
+      this.#countsStale = this.#stored !== undefined;
+    }
+    this.#log(
+      now,
+      event.outcome,
+      transferText({
+        who: active?.name ?? event.client.slice(0, 8),
+        file: event.file,
+        outcome: event.outcome,
+        bytes: event.bytes,
+        ms: active ? now - active.startedAt : undefined,
+      }),
+    );
+  }
+
+  /** Logs an upload that the database recorded before this start. */
+  #logPast(row: TransferRow): void {
+    if (!row.finishedAt || row.outcome === "in_progress") return;
+    const time = Date.parse(row.finishedAt);
+    const kind = row.outcome === "verified" || row.outcome === "failed"
+      ? row.outcome
+      : "aborted";
+    this.#log(
+      time,
+      kind,
+      transferText({
+        who: row.clientName ?? row.clientId.slice(0, 8),
+        file: row.fileName,
+        outcome: row.outcome,
+        bytes: row.bytes,
+        ms: time - Date.parse(row.startedAt),
+      }),
+    );
+  }
+
+  #readCounts(): StoredCounts {
+    if (this.#countsStale && this.#stored) {
+      try {
+        this.#counts = this.#stored();
+        this.#countsStale = false;
+      } catch {
+        // A database that cannot answer now (locked, failing disk) must not
+        // take the live figures down: show the last counts, read next time.
+      }
+    }
+    return this.#counts;
   }
 
   #count(bytes: number, now: number): void {
@@ -240,4 +294,17 @@ export class Stats {
   #notify(): void {
     for (const listener of this.#listeners) listener();
   }
+}
+
+/** "alice: report.pdf verified (1.50 MiB sent in 2.0 s)"; the bytes sent are encrypted. */
+function transferText(t: {
+  who: string;
+  file: string;
+  outcome: string;
+  bytes: number;
+  ms: number | undefined;
+}): string {
+  if (t.outcome !== "verified") return `${t.who}: ${t.file} ${t.outcome}`;
+  const took = t.ms === undefined ? "" : ` in ${(t.ms / 1000).toFixed(1)} s`;
+  return `${t.who}: ${t.file} verified (${formatBytes(t.bytes)} sent${took})`;
 }

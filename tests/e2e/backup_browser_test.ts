@@ -11,6 +11,7 @@ import {
   chromiumFor,
   ensureIslandBundle,
   launchChromium,
+  pixelOf,
   SCREENSHOT_DIR,
   signIn,
 } from "./portal_browser.ts";
@@ -82,6 +83,16 @@ Deno.test({
           t.join("\n")
         ),
       );
+      // Each bar is drawn whole and green, as its badge says, also the one
+      // that just finished (it once stood at two thirds beside "verified").
+      for (const file of FILES) {
+        const bar = page.locator(`li[data-file="${file.name}"] progress`);
+        const [r, g, b] = await pixelOf(bar, { x: -12, y: 4 });
+        assert.ok(
+          g > 100 && g > r + 40 && g > b + 40,
+          `the bar of ${file.name} ends green (${r}, ${g}, ${b})`,
+        );
+      }
       const folder = join(server.dataDir, "received_files", clientId);
       for (const file of FILES) {
         assert.ok(

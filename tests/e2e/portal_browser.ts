@@ -148,3 +148,31 @@ export async function waitForText(
 ): Promise<void> {
   await waitFor(async () => (await locator.textContent())?.trim() === text);
 }
+
+/**
+ * The colour [r, g, b] of `element` as drawn on screen at `x`, `y` pixels
+ * from its top left (negative: from its right or bottom edge). The
+ * screenshot is decoded on a blank page, outside the portal's CSP.
+ */
+export async function pixelOf(
+  element: Locator,
+  at: { x: number; y: number },
+): Promise<number[]> {
+  const png = await element.screenshot();
+  const blank = await element.page().context().newPage();
+  try {
+    return await blank.evaluate(async ({ data, x, y }) => {
+      const image = new Image();
+      image.src = `data:image/png;base64,${data}`;
+      await image.decode();
+      const canvas = new OffscreenCanvas(image.width, image.height);
+      const context = canvas.getContext("2d")!;
+      context.drawImage(image, 0, 0);
+      const px = x < 0 ? image.width + x : x;
+      const py = y < 0 ? image.height + y : y;
+      return [...context.getImageData(px, py, 1, 1).data].slice(0, 3);
+    }, { data: png.toString("base64"), ...at });
+  } finally {
+    await blank.close();
+  }
+}

@@ -15,6 +15,7 @@ import {
   chromiumFor,
   ensureIslandBundle,
   launchChromium,
+  pixelOf,
   SCREENSHOT_DIR,
   servePortal,
   signIn,
@@ -327,6 +328,216 @@ Deno.test({
     }
   },
 });
+
+/** What a layout check found wrong on one page at one width; empty when nothing. */
+interface LayoutProblems {
+  /** The page is wider than the window. */
+  pageOverflow: number;
+  /** Navigation links not wholly inside the window and their nav's box. */
+  hiddenNav: string[];
+  /** Tables that scroll sideways, cutting their last columns. */
+  cutTables: number;
+  /** Height of the sidebar (the header on a phone). */
+  headerHeight: number;
+}
+
+Deno.test({
+  name:
+    "at 390 and 1280 px every page fits the window, shows every nav item and whole tables, and works without JavaScript",
+  ignore: !chromiumPath,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    await ensureIslandBundle();
+    await Deno.mkdir(SCREENSHOT_DIR, { recursive: true });
+    const streams = new LiveStreams();
+    const f = await makeFixture({ streams, seed: seedLongNames });
+    const server = servePortal(f.app);
+    const browser = await launchChromium(chromiumPath!);
+    try {
+      const context = await browser.newContext({
+        viewport: { width: 1280, height: 800 },
+      });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      await signIn(page, server.url, PASSWORD);
+      const { id } = f.db.prepare(
+        "SELECT lower(hex(ID)) AS id FROM clients ORDER BY Name LIMIT 1",
+      ).get() as { id: string };
+      const pages = [
+        ["dashboard", "/"],
+        ["clients", "/clients"],
+        ["client", `/clients/${id}`],
+        ["files", "/files"],
+        ["transfers", "/transfers"],
+        ["logs", "/logs"],
+        ["settings", "/settings"],
+      ] as const;
+
+      for (const width of [390, 1280]) {
+        await t.step(`at ${width} px`, async () => {
+          await page.setViewportSize({ width, height: 844 });
+          for (const [name, path] of pages) {
+            await page.goto(`${server.url}${path}`);
+            // Screenshots first, so a failure leaves a picture of it.
+            await page.screenshot({
+              path: `${SCREENSHOT_DIR}${name}-${width}.png`,
+              fullPage: true,
+            });
+            const found = await page.evaluate(layoutProblems);
+            assert.deepEqual(
+              { ...found, headerHeight: 0 },
+              { pageOverflow: 0, hiddenNav: [], cutTables: 0, headerHeight: 0 },
+              `${name} at ${width} px`,
+            );
+            if (width === 390) {
+              assert.ok(
+                found.headerHeight < 150,
+                `the header of ${name} stays ${found.headerHeight} px high, not filling a short page`,
+              );
+            }
+          }
+        });
+      }
+
+      await t.step(
+        "on a phone a table that scrolls sideways shows a shadow where columns are hidden",
+        async () => {
+          await page.setViewportSize({ width: 390, height: 844 });
+          await page.goto(`${server.url}/clients`);
+          const box = page.locator(".table-box");
+          assert.ok(
+            await box.evaluate((b) => b.scrollWidth > b.clientWidth + 100),
+            "the clients table is wider than a phone",
+          );
+          // In the top padding of the first row: the box's own background.
+          const y = await box.evaluate((b) =>
+            b.querySelector("tbody tr")!.getBoundingClientRect().top -
+            b.getBoundingClientRect().top + 3
+          );
+          const edges = async () => ({
+            left: shade(await pixelOf(box, { x: 3, y })),
+            right: shade(await pixelOf(box, { x: -4, y })),
+          });
+          const start = await edges();
+          assert.ok(
+            start.left < 8 && start.right > 25,
+            `shadow on the right only: ${JSON.stringify(start)}`,
+          );
+          await box.evaluate((b) => b.scrollLeft = b.scrollWidth);
+          const end = await edges();
+          assert.ok(
+            end.left > 25 && end.right < 8,
+            `shadow on the left only: ${JSON.stringify(end)}`,
+          );
+        },
+      );
+
+      await t.step(
+        "an empty Active transfers card stays one line high",
+        async () => {
+          await page.setViewportSize({ width: 1280, height: 800 });
+          await page.goto(`${server.url}/`);
+          const empty = page.locator('[data-transfers="0"]');
+          await empty.waitFor();
+          assert.equal(
+            (await empty.textContent())?.trim(),
+            "No uploads in progress.",
+          );
+          const box = await page.locator(".panel", { has: empty })
+            .boundingBox();
+          assert.ok(box && box.height < 140, `card is ${box?.height} px high`);
+        },
+      );
+
+      await t.step(
+        "without JavaScript the badge says live updates need it, and Recent activity shows stored uploads",
+        async () => {
+          const noJs = await browser.newContext({
+            viewport: { width: 1280, height: 800 },
+            javaScriptEnabled: false,
+          });
+          await noJs.addCookies(await context.cookies());
+          const still = await noJs.newPage();
+          await still.goto(`${server.url}/`);
+          const badge = still.locator("[data-live]");
+          assert.equal(
+            (await badge.textContent())?.trim(),
+            "Live updates need JavaScript",
+          );
+          assert.ok(await badge.isVisible(), "the no-script label is shown");
+          assert.match(
+            (await still.locator(".feed").textContent()) ?? "",
+            /verified \([\d.]+ [KMG]iB sent/,
+          );
+          await still.screenshot({
+            path: `${SCREENSHOT_DIR}dashboard-nojs.png`,
+            fullPage: true,
+          });
+          await noJs.close();
+          await page.goto(`${server.url}/`);
+          await page.locator('[data-live="live"]').waitFor({ timeout: 10_000 });
+        },
+      );
+      assert.deepEqual(errors, [], "no script errors in the browser");
+    } finally {
+      await browser.close();
+      streams.shutdown();
+      await server.close();
+      await f.close();
+    }
+  },
+});
+
+/** How much darker than white a light-theme pixel is (0: white). */
+function shade([r, g, b]: number[]): number {
+  return 765 - r - g - b;
+}
+
+/** Runs in the page: measures what a user at this width could not see. */
+function layoutProblems(): LayoutProblems {
+  const width = document.documentElement.clientWidth;
+  const nav = document.querySelector("nav")!;
+  const navBox = nav.getBoundingClientRect();
+  const hiddenNav = [...nav.querySelectorAll("a")].filter((a) => {
+    const r = a.getBoundingClientRect();
+    return r.left < Math.max(0, navBox.left) - 0.5 ||
+      r.right > Math.min(width, navBox.right) + 0.5 ||
+      r.width === 0;
+  }).map((a) => a.textContent ?? "");
+  const cutTables =
+    [...document.querySelectorAll<HTMLElement>(".table-box")].filter((box) =>
+      box.scrollWidth > box.clientWidth + 1
+    ).length;
+  return {
+    pageOverflow: Math.max(0, document.documentElement.scrollWidth - width),
+    hiddenNav,
+    cutTables: width >= 1000 ? cutTables : 0,
+    headerHeight: document.querySelector(".sidebar")!.getBoundingClientRect()
+      .height,
+  };
+}
+
+/** Names as long as real ones: the tables must still fit at 1280 px. */
+function seedLongNames(db: import("node:sqlite").DatabaseSync): void {
+  const now = Date.now();
+  const long = "quarterly-financial-report-2026-final-reviewed-v3.xlsx";
+  for (const [i, name] of ["accounting-workstation-07", "bob"].entries()) {
+    const id = addClient(db, name);
+    addFile(db, id, i === 0 ? long : "notes.txt", { size: 42 * 1024 ** 2 });
+    db.prepare(
+      "INSERT INTO transfers (ClientID, FileName, StartedAt, FinishedAt, Outcome, Bytes, Size, Attempts, Transport) VALUES (?, ?, ?, ?, 'verified', ?, ?, 2, 'http')",
+    ).run(
+      id,
+      i === 0 ? long : "notes.txt",
+      new Date(now - 60_000).toISOString(),
+      new Date(now - 55_000).toISOString(),
+      42 * 1024 ** 2 + 16,
+      42 * 1024 ** 2 + 16,
+    );
+  }
+}
 
 function log(
   f: { logs: import("../../server/stats/log_buffer.ts").LogBuffer },

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   formatBytes,
   formatDuration,
+  formatMinute,
   formatPercent,
   formatRate,
   formatTime,
@@ -31,6 +32,12 @@ Deno.test("formatDuration(), formatPercent() and formatTime() read naturally", (
     "2024-05-01 13:45:10 UTC",
   );
   assert.equal(formatTime(null), "–");
+  assert.equal(
+    formatMinute("2024-05-01T13:45:10.123Z"),
+    "2024-05-01 13:45 UTC",
+  );
+  assert.equal(formatMinute(null), "–");
+  assert.equal(formatMinute("soon"), "soon");
 });
 
 Deno.test("recentRate() averages complete seconds and ignores the one in progress", () => {

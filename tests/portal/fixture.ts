@@ -10,7 +10,11 @@ import { type AppOptions, createApp } from "../../server/portal/app.ts";
 import { hashPasswordSync } from "../../server/portal/auth/password.ts";
 import type { PortalDeps } from "../../server/portal/deps.ts";
 import { toHex } from "../../server/portal/params.ts";
-import { setAdminHash } from "../../server/storage/admin_queries.ts";
+import {
+  countStored,
+  listTransfers,
+  setAdminHash,
+} from "../../server/storage/admin_queries.ts";
 import { Database } from "../../server/storage/database.ts";
 import { FileStore } from "../../server/storage/file_store.ts";
 import { LogBuffer } from "../../server/stats/log_buffer.ts";
@@ -90,9 +94,12 @@ export async function makeFixture(
     maxConnections: 100,
     idleTimeoutMs: 60_000,
   };
+  // Wired as server/serve.ts wires it.
   const stats = new Stats({
     maxConnections: () => limits.maxConnections,
     now: options.now,
+    stored: () => countStored(db),
+    recent: listTransfers(db, { pageSize: 20 }).rows,
   });
   const logs = new LogBuffer();
   const healthState = { tcp: true, database: true };

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
 import { Stats } from "../../server/stats/stats.ts";
+import {
+  countStored,
+  listTransfers,
+} from "../../server/storage/admin_queries.ts";
+import { Database } from "../../server/storage/database.ts";
 
 function clock(start = 1_700_000_000_000) {
   const c = { now: start, tick: (ms: number) => (c.now += ms) };
@@ -32,11 +37,7 @@ Deno.test("Stats reads the connection limit each time, so run-time changes show 
 
 Deno.test("Stats follows a transfer from start through progress to its outcome", () => {
   const c = clock();
-  const stats = new Stats({
-    maxConnections: () => 10,
-    now: () => c.now,
-    seed: { registeredClients: 4, verifiedFiles: 7 },
-  });
+  const stats = new Stats({ maxConnections: () => 10, now: () => c.now });
   stats.apply({
     type: "transfer-start",
     transfer: "t",
@@ -63,12 +64,10 @@ Deno.test("Stats follows a transfer from start through progress to its outcome",
   s = stats.snapshot();
   assert.equal(s.transfers.active.length, 0);
   assert.equal(s.transfers.verified, 1);
-  assert.equal(s.verifiedFiles, 8);
-  assert.equal(s.registeredClients, 4);
   assert.equal(s.activity[0].kind, "verified");
   assert.equal(
     s.activity[0].text,
-    "alice: f.bin verified (1000 bytes in 2.5 s)",
+    "alice: f.bin verified (1000 B sent in 2.5 s)",
   );
 });
 
@@ -138,7 +137,7 @@ Deno.test("Stats sums received bytes into per-second throughput over five minute
   assert.ok(stats.snapshot().throughput.every((v) => v === 0));
 });
 
-Deno.test("Stats counts errors by response code and registered clients", () => {
+Deno.test("Stats counts errors by response code and logs registrations", () => {
   const stats = new Stats({ maxConnections: () => 1 });
   const refused = { type: "error", cause: "refused" } as const;
   stats.apply({ ...refused, response: 1607, message: "bad packet" });
@@ -152,7 +151,6 @@ Deno.test("Stats counts errors by response code and registered clients", () => {
   });
   const s = stats.snapshot();
   assert.deepEqual(s.errors, { "1607": 2, "1601": 1 });
-  assert.equal(s.registeredClients, 1);
   assert.equal(s.connections.refused, 1);
   assert.deepEqual(s.activity.map((a) => a.kind), [
     "refused",
@@ -216,3 +214,140 @@ Deno.test("Stats counts the growth of transfer progress as received bytes", () =
   stats.apply({ type: "transfer-progress", transfer: "t", bytes: 70 });
   assert.equal(stats.snapshot().bytesReceived, 70);
 });
+
+/** A real database file with one registered client, removed afterwards. */
+async function withDatabase(
+  fn: (db: Database, client: Uint8Array) => void,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "cb-stats-" });
+  const db = Database.open(`${dir}/defensive.db`);
+  try {
+    const client = crypto.getRandomValues(new Uint8Array(16));
+    db.createClient(client, "alice", new Date().toISOString());
+    fn(db, client);
+  } finally {
+    db.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Records a verified upload of `fileName` as the session does, then reports it. */
+function verifiedUpload(
+  stats: Stats,
+  db: Database,
+  client: Uint8Array,
+  fileName: string,
+): void {
+  const now = new Date().toISOString();
+  const id = db.startTransfer({
+    clientId: client,
+    fileName,
+    transport: "tcp",
+    size: 48,
+    attempt: 1,
+  }, now);
+  db.recordVerifiedFile({
+    clientId: client,
+    fileName,
+    pathName: `received_files/x/${fileName}`,
+    size: 42,
+    checksum: 1,
+  }, now);
+  db.finishTransfer(id, { outcome: "verified", bytes: 48 }, now);
+  stats.apply({
+    type: "transfer-end",
+    transfer: String(id),
+    client: "ab",
+    file: fileName,
+    outcome: "verified",
+    bytes: 48,
+  });
+}
+
+Deno.test("Stats counts a verified re-upload of a stored name as the same file, without a resync", () =>
+  withDatabase((db, client) => {
+    const stats = new Stats({
+      maxConnections: () => 1,
+      stored: () => countStored(db.handle),
+    });
+    assert.deepEqual(
+      [stats.snapshot().registeredClients, stats.snapshot().verifiedFiles],
+      [1, 0],
+    );
+    verifiedUpload(stats, db, client, "a.txt");
+    verifiedUpload(stats, db, client, "b.txt");
+    assert.equal(stats.snapshot().verifiedFiles, 2);
+    verifiedUpload(stats, db, client, "a.txt");
+    verifiedUpload(stats, db, client, "b.txt");
+    const s = stats.snapshot();
+    assert.equal(s.verifiedFiles, 2);
+    assert.equal(s.transfers.verified, 4, "four uploads did succeed");
+    const other = crypto.getRandomValues(new Uint8Array(16));
+    db.createClient(other, "bob", new Date().toISOString());
+    stats.apply({ type: "registered", client: "cd", name: "bob" });
+    assert.equal(stats.snapshot().registeredClients, 2);
+  }));
+
+Deno.test("Stats keep the last stored counts while the database cannot answer", () => {
+  let broken = false;
+  let files = 3;
+  const stats = new Stats({
+    maxConnections: () => 1,
+    stored: () => {
+      if (broken) throw new Error("Cannot read: database is locked");
+      return { registeredClients: 1, verifiedFiles: files };
+    },
+  });
+  assert.equal(stats.snapshot().verifiedFiles, 3);
+  broken = true;
+  files = 4;
+  const end = {
+    type: "transfer-end",
+    transfer: "t",
+    client: "ab",
+    file: "f",
+    outcome: "verified",
+    bytes: 16,
+  } as const;
+  stats.apply(end);
+  assert.equal(stats.snapshot().verifiedFiles, 3);
+  broken = false;
+  assert.equal(stats.snapshot().verifiedFiles, 4);
+});
+
+Deno.test("Stats starts its activity feed from the uploads recorded before a restart", () =>
+  withDatabase((db, client) => {
+    const before = new Stats({ maxConnections: () => 1 });
+    verifiedUpload(before, db, client, "report.pdf");
+    const failed = db.startTransfer({
+      clientId: client,
+      fileName: "broken.bin",
+      transport: "http",
+      size: 2 * 1024 * 1024,
+      attempt: 1,
+    }, new Date().toISOString());
+    db.finishTransfer(
+      failed,
+      { outcome: "failed", bytes: 1024 },
+      new Date().toISOString(),
+    );
+    db.startTransfer({
+      clientId: client,
+      fileName: "running.bin",
+      transport: "tcp",
+      size: 16,
+      attempt: 1,
+    }, new Date().toISOString());
+    const stats = new Stats({
+      maxConnections: () => 1,
+      recent: listTransfers(db.handle, { pageSize: 20 }).rows,
+    });
+    const feed = stats.snapshot().activity;
+    assert.deepEqual(feed.map((a) => a.kind), ["failed", "verified"]);
+    assert.equal(feed[0].text, "alice: broken.bin failed");
+    assert.match(
+      feed[1].text,
+      /^alice: report\.pdf verified \(48 B sent in \d+\.\d s\)$/,
+    );
+    assert.ok(feed[0].id > feed[1].id, "ids grow from oldest to newest");
+  }));

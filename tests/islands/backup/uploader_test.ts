@@ -191,7 +191,19 @@ Deno.test("an unreachable server and a too-large file fail with clear messages",
       info,
     }).catch((e) => e);
     assert.equal(tooLarge.code, "file_too_large");
-    assert.match(tooLarge.message, /too large: 101 bytes.*at most 100/);
+    assert.match(
+      tooLarge.message,
+      /too large: 101 B, the server accepts at most 100 B\./,
+    );
+    // 1025 and 1024 bytes both read "1.00 KiB": the message gives bytes.
+    const justOver = await uploadFile(new Blob([new Uint8Array(1025)]), "x", {
+      connection,
+      info: { ...info, maxFileBytes: 1024 },
+    }).catch((e) => e);
+    assert.match(
+      justOver.message,
+      /too large: 1025 bytes, the server accepts at most 1024\./,
+    );
     down = true;
     const unreachable = await uploadFile(new Blob([new Uint8Array(10)]), "y", {
       connection,
