@@ -158,6 +158,19 @@ export default define.page<SettingsData>(
               --help.
             </p>
           </section>
+          <section class="panel">
+            <h2>Sign-in sessions</h2>
+            <p class="muted">
+              Ends your sessions in every browser, this one included.
+              <code>cyberbackup admin set-password</code>{" "}
+              does the same for the account it changes.
+            </p>
+            <form method="post" action="/logout" class="stack">
+              <Csrf session={session} />
+              <input type="hidden" name="everywhere" value="1" />
+              <button type="submit" class="button">Sign out everywhere</button>
+            </form>
+          </section>
         </div>
       </Layout>
     );

@@ -78,6 +78,8 @@ export async function makeFixture(
     metricsToken?: string;
     seed?: (db: DatabaseSync) => void;
     now?: () => number;
+    /** Options on top of {@link testConfig} (trusted proxies, public names). */
+    config?: Partial<ServerConfig>;
   } = {},
 ): Promise<Fixture> {
   const dir = await Deno.makeTempDir({ prefix: "cyberbackup-portal-" });
@@ -101,7 +103,7 @@ export async function makeFixture(
     store,
     stats,
     logs,
-    config: testConfig(dir),
+    config: { ...testConfig(dir), ...options.config },
     limits: {
       get: () => ({ ...limits }),
       set: (values) => Object.assign(limits, values),
