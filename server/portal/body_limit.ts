@@ -100,7 +100,10 @@ export function boundedBodies(options: {
     try {
       bytes = await readBounded(request, options.maxBytes, options.idleMs);
     } catch (error) {
-      if (!(error instanceof BodyLimitError)) throw error;
+      // A client that went away mid-body is not a server error.
+      if (!(error instanceof BodyLimitError)) {
+        return c.text("Request body was cut off", 400, { connection: "close" });
+      }
       return c.text(
         error.reason === "too_large"
           ? "Request body too large"

@@ -26,6 +26,8 @@ const logger = getLogger(["cyberbackup", "portal", "listen"]);
 /** First and longest wait before the listener is opened again. */
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5000;
+/** A failure this long after the previous one starts a new outage (logged again). */
+const QUIET_MS = 60_000;
 
 /** A `Deno.serve` server that reopens itself after its accept loop fails. */
 export class ResilientHttpServer {
@@ -37,6 +39,8 @@ export class ResilientHttpServer {
   #stopping = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #failures = 0;
+  #lastFailure = 0;
+  #delay = RETRY_MIN_MS;
 
   /** Listens on `hostname:port` (port 0: any); throws when the first listen fails. */
   constructor(
@@ -80,12 +84,20 @@ export class ResilientHttpServer {
   #failed(error: unknown): void {
     if (this.#stopping) return;
     this.#failures++;
-    // Logged once per outage, not once per retry.
-    logger.error(
-      "HTTP accept loop failed: {message}; reopening port {port}",
-      { message: (error as Error).message, port: this.addr.port, error },
-    );
-    this.#retry(RETRY_MIN_MS);
+    const now = Date.now();
+    const sameOutage = now - this.#lastFailure < QUIET_MS;
+    this.#lastFailure = now;
+    // Failing again soon after a reopen is the same outage: wait longer, log once.
+    this.#delay = sameOutage
+      ? Math.min(this.#delay * 2, RETRY_MAX_MS)
+      : RETRY_MIN_MS;
+    if (!sameOutage) {
+      logger.error(
+        "HTTP accept loop failed: {message}; reopening port {port}",
+        { message: (error as Error).message, port: this.addr.port, error },
+      );
+    }
+    this.#retry(this.#delay);
   }
 
   #retry(delayMs: number): void {
@@ -93,7 +105,7 @@ export class ResilientHttpServer {
       if (this.#stopping) return;
       try {
         this.#open(this.addr.port);
-        logger.info("HTTP listener reopened on port {port}", {
+        logger.debug("HTTP listener reopened on port {port}", {
           port: this.addr.port,
         });
       } catch {
