@@ -46,11 +46,21 @@ export function securityHeaders(): MiddlewareHandler {
   };
 }
 
-/** False when a browser says the request comes from another origin. */
+/**
+ * False when a browser says the request comes from another origin. Only the
+ * host and port are compared: behind a proxy that terminates TLS the page is
+ * https while the request reaching us is http.
+ */
 export function sameOrigin(request: Request): boolean {
   const origin = request.headers.get("origin");
   if (origin === null) return true;
-  return origin === new URL(request.url).origin;
+  try {
+    const url = new URL(origin);
+    return (url.protocol === "http:" || url.protocol === "https:") &&
+      url.host === new URL(request.url).host;
+  } catch {
+    return false; // "null" (a sandboxed or file page) or garbage
+  }
 }
 
 /**
