@@ -8,7 +8,7 @@ import {
 import { sameSecret, SessionStore } from "../../server/portal/auth/sessions.ts";
 import { SignInThrottle } from "../../server/portal/auth/throttle.ts";
 import { Database } from "../../server/storage/database.ts";
-import type { DatabaseSync } from "node:sqlite";
+import { DatabaseSync } from "node:sqlite";
 
 const COST = { N: 1024, r: 8, p: 1 };
 
@@ -180,3 +180,18 @@ Deno.test("sameSecret compares in constant time and refuses missing values", () 
   assert.equal(sameSecret(undefined, undefined), false);
   assert.equal(sameSecret("", ""), false);
 });
+
+Deno.test("a session still works on a database that has become read-only", () =>
+  withDatabase((db) => {
+    let now = 0;
+    const s = new SessionStore(db, { now: () => now }).create("admin");
+    const path = db.location()!;
+    const readOnly = new DatabaseSync(path, { readOnly: true });
+    try {
+      now = 120_000;
+      const store = new SessionStore(readOnly, { now: () => now });
+      assert.equal(store.get(s.id)?.user, "admin", "no refresh, no error");
+    } finally {
+      readOnly.close();
+    }
+  }));

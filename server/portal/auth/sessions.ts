@@ -10,6 +10,9 @@
 import { Buffer } from "node:buffer";
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { DatabaseSync } from "node:sqlite";
+import { getLogger } from "@logtape/logtape";
+
+const logger = getLogger(["cyberbackup", "portal", "auth"]);
 
 /** A signed-in administrator. */
 export interface Session {
@@ -86,10 +89,18 @@ export class SessionStore {
     if (
       now - session.lastSeen >= Math.min(TOUCH_MS, this.#lifetime.idleMs / 10)
     ) {
-      this.#db.prepare(
-        "UPDATE portal_sessions SET LastSeen = ? WHERE IdHash = ?",
-      ).run(now, digest("session", session.id));
-      session.lastSeen = now;
+      try {
+        this.#db.prepare(
+          "UPDATE portal_sessions SET LastSeen = ? WHERE IdHash = ?",
+        ).run(now, digest("session", session.id));
+        session.lastSeen = now;
+      } catch (error) {
+        // A locked or read-only database must not sign anyone out; the
+        // session only loses this refresh.
+        logger.warn("Cannot refresh a portal session: {message}", {
+          message: (error as Error).message,
+        });
+      }
     }
     return session;
   }
@@ -107,8 +118,7 @@ export class SessionStore {
       now - row.LastSeen > this.#lifetime.idleMs ||
       now - row.CreatedAt > this.#lifetime.absoluteMs
     ) {
-      this.delete(id);
-      return undefined;
+      return undefined; // the row goes with the next sign-in's sweep
     }
     return {
       id,
