@@ -161,15 +161,18 @@ export default define.page<SettingsData>(
           <section class="panel">
             <h2>Sign-in sessions</h2>
             <p class="muted">
-              Ends your sessions in every browser, this one included.
-              <code>cyberbackup admin set-password</code>{" "}
-              does the same for the account it changes.
+              Ends your sessions in every browser, this one included. A password
+              change (here or with{" "}
+              <code>cyberbackup admin set-password</code>) ends the others.
             </p>
             <form method="post" action="/logout" class="stack">
               <Csrf session={session} />
               <input type="hidden" name="everywhere" value="1" />
               <button type="submit" class="button">Sign out everywhere</button>
             </form>
+            <p>
+              <a href="/password">Change password</a>
+            </p>
           </section>
         </div>
       </Layout>

@@ -32,12 +32,17 @@ export function ensureAdminAccount(db: PortalDatabase): string | undefined {
 
 /**
  * Sets (or creates) an administrator's password, after checking its
- * length, and ends every portal session of that administrator.
+ * length, and ends every portal session of that administrator but the
+ * one that asked.
  */
 export function setAdminPassword(
   db: PortalDatabase,
   user: string,
   password: string,
+  options: {
+    /** The portal session that asked for the change: it stays signed in. */
+    keepSession?: string;
+  } = {},
 ): void {
   if (password.length < MIN_PASSWORD_LENGTH) {
     throw new RangeError(
@@ -54,7 +59,7 @@ export function setAdminPassword(
   try {
     setAdminHash(db.handle, user, hash);
     // Whoever signed in with the old password is signed out.
-    endSessionsOf(db.handle, user);
+    endSessionsOf(db.handle, user, options.keepSession);
     db.handle.exec("COMMIT");
   } catch (error) {
     db.handle.exec("ROLLBACK");

@@ -243,3 +243,47 @@ Deno.test("an open live-log stream ends when its session signs out", async () =>
     await f.close();
   }
 });
+
+Deno.test("changing the password in the portal signs out every other session and keeps this one", async () => {
+  const f = await makeFixture();
+  try {
+    const laptop = new TestBrowser(f.app, "192.0.2.10");
+    const phone = new TestBrowser(f.app, "192.0.2.11");
+    await laptop.signIn();
+    await phone.signIn();
+    const csrf = await laptop.csrf();
+    const wrong = await laptop.post("/password", {
+      _csrf: csrf,
+      current: "not it",
+      password: "a brand new password",
+      confirm: "a brand new password",
+    });
+    assert.equal(wrong.status, 403);
+    assert.equal((await phone.request("/settings")).status, 200);
+    const differ = await laptop.post("/password", {
+      _csrf: csrf,
+      current: PASSWORD,
+      password: "a brand new password",
+      confirm: "another new password",
+    });
+    assert.equal(differ.status, 400);
+    const changed = await laptop.post("/password", {
+      _csrf: csrf,
+      current: PASSWORD,
+      password: "a brand new password",
+      confirm: "a brand new password",
+    });
+    assert.equal(changed.status, 200);
+    assert.match(await changed.text(), /Password changed/);
+    assert.equal((await laptop.request("/settings")).status, 200);
+    assert.equal((await phone.request("/settings")).status, 303);
+    assert.equal(
+      (await phone.signIn()).status,
+      401,
+      "the old password is gone",
+    );
+    assert.equal((await phone.signIn("a brand new password")).status, 303);
+  } finally {
+    await f.close();
+  }
+});

@@ -68,6 +68,24 @@ export class Auth {
     user: string,
     password: string,
   ): Promise<SignInResult> {
+    const checked = await this.checkPassword(c, user, password);
+    if (!checked.ok) return checked;
+    const session = this.sessions.create(user);
+    setCookie(c, SESSION_COOKIE, session.id, cookieOptions(c));
+    deleteCookie(c, LOGIN_COOKIE, { path: "/" });
+    logger.info("Signed in", { address: clientAddress(c, this.proxies), user });
+    return { ok: true, session };
+  }
+
+  /**
+   * Checks `password` for `user` under the same throttle as sign-in (a
+   * password change asks for the current one this way).
+   */
+  async checkPassword(
+    c: Context,
+    user: string,
+    password: string,
+  ): Promise<{ ok: true } | Exclude<SignInResult, { ok: true }>> {
     const address = clientAddress(c, this.proxies);
     const wait = this.throttle.retryAfter(address, user);
     if (wait > 0) {
@@ -83,11 +101,7 @@ export class Auth {
       return { ok: false, reason: "wrong" };
     }
     this.throttle.succeed(address, user);
-    const session = this.sessions.create(user);
-    setCookie(c, SESSION_COOKIE, session.id, cookieOptions(c));
-    deleteCookie(c, LOGIN_COOKIE, { path: "/" });
-    logger.info("Signed in", { address, user });
-    return { ok: true, session };
+    return { ok: true };
   }
 
   /** Ends every other session of the request's user ("sign out everywhere"); returns how many ended. */
