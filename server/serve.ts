@@ -136,6 +136,7 @@ export async function startServer(
         },
         maxPacketBytes: config.maxPacketBytes,
         bodyIdleMs: config.idleTimeoutMs,
+        trustedProxy: config.trustedProxy,
       });
     },
   });

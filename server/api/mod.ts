@@ -23,6 +23,8 @@ import { PROTOCOL_VERSION, Size } from "../protocol/constants.ts";
 import type { SessionContext } from "../session/context.ts";
 import { renderPage } from "../portal/render.ts";
 import { sameOrigin } from "../portal/security.ts";
+import { TrustedProxies } from "../portal/address.ts";
+import { clientAddress } from "../portal/auth/auth.ts";
 import * as backupPage from "../../routes/backup.tsx";
 import { readJsonObject } from "./body.ts";
 import { ApiError, errorResponse, jsonResponse } from "./errors.ts";
@@ -55,6 +57,11 @@ export interface ApiDeps {
   bodyIdleMs?: number;
   /** Closes every session when aborted (server shutdown). */
   signal?: AbortSignal;
+  /**
+   * `--trusted-proxy`: proxies whose X-Forwarded-For names the client, so
+   * that the per-address rate limit does not lump every user behind one proxy.
+   */
+  trustedProxy?: string;
 }
 
 /** The mounted API, for shutdown and tests. */
@@ -73,11 +80,6 @@ export interface ApiInfo {
   maxFileBytes: number;
   maxPacketBytes: number;
   sessionIdleSeconds: number;
-}
-
-function remoteAddress(c: Context): string {
-  const env = c.env as { remoteAddr?: { hostname?: string } } | undefined;
-  return env?.remoteAddr?.hostname ?? "unknown";
 }
 
 function bearer(c: Context): string | undefined {
@@ -166,6 +168,7 @@ export function mountBackupApi(app: Hono, deps: ApiDeps): BackupApi {
     sessionIdleSeconds: registry.idleMs / 1000,
   };
   const session = (c: Context) => registry.get(bearer(c));
+  const proxies = new TrustedProxies(deps.trustedProxy);
   const body = (c: Context) => readJsonObject(c.req.raw);
 
   app.use("/api/v1/*", browserGuard);
@@ -173,7 +176,7 @@ export function mountBackupApi(app: Hono, deps: ApiDeps): BackupApi {
   app.post("/api/v1/register", (c) =>
     answer(c, async () => {
       const result = await register(registry, {
-        address: remoteAddress(c),
+        address: clientAddress(c, proxies),
         body: await body(c),
       });
       return jsonResponse(result, 201);
@@ -182,7 +185,7 @@ export function mountBackupApi(app: Hono, deps: ApiDeps): BackupApi {
     answer(c, async () =>
       jsonResponse(
         await reconnect(registry, {
-          address: remoteAddress(c),
+          address: clientAddress(c, proxies),
           ctx,
           body: await body(c),
         }),
