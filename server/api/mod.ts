@@ -24,7 +24,6 @@ import type { SessionContext } from "../session/context.ts";
 import { renderPage } from "../portal/render.ts";
 import { sameOrigin } from "../portal/security.ts";
 import { TrustedProxies } from "../portal/address.ts";
-import { clientAddress } from "../portal/auth/auth.ts";
 import * as backupPage from "../../routes/backup.tsx";
 import { readJsonObject } from "./body.ts";
 import { ApiError, errorResponse, jsonResponse } from "./errors.ts";
@@ -176,7 +175,7 @@ export function mountBackupApi(app: Hono, deps: ApiDeps): BackupApi {
   app.post("/api/v1/register", (c) =>
     answer(c, async () => {
       const result = await register(registry, {
-        address: clientAddress(c, proxies),
+        address: proxies.of(c),
         body: await body(c),
       });
       return jsonResponse(result, 201);
@@ -185,7 +184,7 @@ export function mountBackupApi(app: Hono, deps: ApiDeps): BackupApi {
     answer(c, async () =>
       jsonResponse(
         await reconnect(registry, {
-          address: clientAddress(c, proxies),
+          address: proxies.of(c),
           ctx,
           body: await body(c),
         }),

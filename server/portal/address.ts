@@ -5,6 +5,7 @@
  * shuts out DNS rebinding.
  * @module
  */
+import type { Context } from "hono";
 import { BlockList, isIP } from "node:net";
 
 /** The reverse proxies whose `X-Forwarded-For` is believed. */
@@ -45,6 +46,14 @@ export class TrustedProxies {
     return this.#list.check(address, family === 4 ? "ipv4" : "ipv6");
   }
 
+  /** The client's address of a request (see {@link clientAddress}). */
+  of(c: Context): string {
+    return this.clientAddress(
+      remoteAddress(c),
+      c.req.header("x-forwarded-for"),
+    );
+  }
+
   /**
    * The client's address: the peer itself, unless the peer is a trusted
    * proxy; then the right-most `X-Forwarded-For` entry that is not itself
@@ -60,6 +69,12 @@ export class TrustedProxies {
     }
     return hops[0] || peer;
   }
+}
+
+/** The peer's IP address (Deno.serve passes it as the env of `app.fetch`). */
+export function remoteAddress(c: Context): string {
+  const env = c.env as { remoteAddr?: { hostname?: string } } | undefined;
+  return env?.remoteAddr?.hostname ?? "unknown";
 }
 
 /** The host names a request may carry in `Host`: see {@link hostAllowed}. */

@@ -73,7 +73,7 @@ export class Auth {
     const session = this.sessions.create(user);
     setCookie(c, SESSION_COOKIE, session.id, cookieOptions(c));
     deleteCookie(c, LOGIN_COOKIE, { path: "/" });
-    logger.info("Signed in", { address: clientAddress(c, this.proxies), user });
+    logger.info("Signed in", { address: this.proxies.of(c), user });
     return { ok: true, session };
   }
 
@@ -86,7 +86,7 @@ export class Auth {
     user: string,
     password: string,
   ): Promise<{ ok: true } | Exclude<SignInResult, { ok: true }>> {
-    const address = clientAddress(c, this.proxies);
+    const address = this.proxies.of(c);
     const wait = this.throttle.retryAfter(address, user);
     if (wait > 0) {
       logger.warn("Sign-in refused: too many failures", { address, user });
@@ -108,7 +108,7 @@ export class Auth {
   signOutOthers(c: Context, session: Session): number {
     const ended = this.sessions.deleteUser(session.user, session.id);
     logger.info("Signed out everywhere else", {
-      address: clientAddress(c, this.proxies),
+      address: this.proxies.of(c),
       user: session.user,
       ended,
     });
@@ -135,20 +135,6 @@ export class Auth {
   checkLoginToken(c: Context, submitted: string | undefined): boolean {
     return sameSecret(getCookie(c, LOGIN_COOKIE), submitted);
   }
-}
-
-/** The peer's IP address (Deno.serve passes it as the env of `app.fetch`). */
-export function remoteAddress(c: Context): string {
-  const env = c.env as { remoteAddr?: { hostname?: string } } | undefined;
-  return env?.remoteAddr?.hostname ?? "unknown";
-}
-
-/** The client's address: the peer, or what a trusted proxy says in X-Forwarded-For. */
-export function clientAddress(c: Context, proxies: TrustedProxies): string {
-  return proxies.clientAddress(
-    remoteAddress(c),
-    c.req.header("x-forwarded-for"),
-  );
 }
 
 function cookieOptions(c: Context) {
