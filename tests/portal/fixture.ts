@@ -8,6 +8,10 @@ import type { Hono } from "hono";
 import type { RuntimeLimitValues, ServerConfig } from "../../server/config.ts";
 import { type AppOptions, createApp } from "../../server/portal/app.ts";
 import { hashPasswordSync } from "../../server/portal/auth/password.ts";
+import {
+  type SessionLifetime,
+  SessionStore,
+} from "../../server/portal/auth/sessions.ts";
 import type { PortalDeps } from "../../server/portal/deps.ts";
 import { toHex } from "../../server/portal/params.ts";
 import { setAdminHash } from "../../server/storage/admin_queries.ts";
@@ -80,6 +84,8 @@ export async function makeFixture(
     now?: () => number;
     /** Options on top of {@link testConfig} (trusted proxies, public names). */
     config?: Partial<ServerConfig>;
+    /** Session lifetime (default: the production one). */
+    sessionLifetime?: SessionLifetime;
   } = {},
 ): Promise<Fixture> {
   const dir = await Deno.makeTempDir({ prefix: "cyberbackup-portal-" });
@@ -114,7 +120,12 @@ export async function makeFixture(
   };
   const app = createApp(deps, {
     ...options,
-    auth: { cost: TEST_COST, ...options.auth },
+    auth: {
+      cost: TEST_COST,
+      sessions: options.sessionLifetime &&
+        new SessionStore(db, { lifetime: options.sessionLifetime }),
+      ...options.auth,
+    },
   });
   return {
     app,

@@ -287,3 +287,26 @@ Deno.test("changing the password in the portal signs out every other session and
     await f.close();
   }
 });
+
+Deno.test("an open stats stream ends when its session expires", async () => {
+  const f = await makeFixture({
+    sessionLifetime: { idleMs: 1500, absoluteMs: 60_000 },
+  });
+  try {
+    const browser = new TestBrowser(f.app);
+    await browser.signIn();
+    const stream = await browser.request("/events/stats");
+    assert.equal(stream.status, 200);
+    const reader = stream.body!.getReader();
+    const ended = await Promise.race([
+      (async () => {
+        for (;;) if ((await reader.read()).done) return true;
+      })(),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), 6000)),
+    ]);
+    if (!ended) await reader.cancel();
+    assert.equal(ended, true, "the stream outlived its session by 4 s");
+  } finally {
+    await f.close();
+  }
+});
