@@ -158,6 +158,22 @@ export default define.page<SettingsData>(
               --help.
             </p>
           </section>
+          <section class="panel">
+            <h2>Sign-in sessions</h2>
+            <p class="muted">
+              Ends your sessions in every browser, this one included. A password
+              change (here or with{" "}
+              <code>cyberbackup admin set-password</code>) ends the others.
+            </p>
+            <form method="post" action="/logout" class="stack">
+              <Csrf session={session} />
+              <input type="hidden" name="everywhere" value="1" />
+              <button type="submit" class="button">Sign out everywhere</button>
+            </form>
+            <p>
+              <a href="/password">Change password</a>
+            </p>
+          </section>
         </div>
       </Layout>
     );

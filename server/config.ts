@@ -36,6 +36,10 @@ export interface ServerConfig extends RuntimeLimitValues {
   shutdownGraceMs: number;
   /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
   metricsToken?: string;
+  /** Comma-separated addresses/CIDRs of reverse proxies whose X-Forwarded-For counts. */
+  trustedProxy?: string;
+  /** Comma-separated host names the HTTP side answers to besides its own address and localhost. */
+  publicNames?: string;
 }
 
 /** Default TCP port when neither a flag, the environment nor port.info says. */
@@ -143,6 +147,20 @@ const OPTIONS = {
     kind: "string",
     help:
       "require Authorization: Bearer <token> on GET /metrics (default: open, like /health)",
+  },
+  trustedProxy: {
+    flag: "trusted-proxy",
+    env: "CYBERBACKUP_TRUSTED_PROXY",
+    kind: "string",
+    help:
+      "comma-separated proxy addresses or CIDRs whose X-Forwarded-For names the client (default: none)",
+  },
+  publicNames: {
+    flag: "public-name",
+    env: "CYBERBACKUP_PUBLIC_NAME",
+    kind: "string",
+    help:
+      "comma-separated host names the portal is reached by, besides --http-host, localhost and IP addresses",
   },
 } as const satisfies Record<string, OptionSpec>;
 

@@ -11,6 +11,8 @@ import { ensureAdminAccount } from "./admin/account.ts";
 import { type BackupApi, mountBackupApi } from "./api/mod.ts";
 import type { ServerConfig } from "./config.ts";
 import { createApp } from "./portal/app.ts";
+import { ResilientHttpServer } from "./portal/listen.ts";
+import { TrustedProxies } from "./portal/address.ts";
 import type { LogBuffer } from "./stats/log_buffer.ts";
 import { Stats } from "./stats/stats.ts";
 import { countStored, listTransfers } from "./storage/admin_queries.ts";
@@ -73,6 +75,8 @@ export async function startServer(
   config: ServerConfig,
   options: ServeOptions,
 ): Promise<RunningServer> {
+  // A bad --trusted-proxy fails the start before anything listens.
+  new TrustedProxies(config.trustedProxy);
   const { db, store } = await openData(config);
   let tcp: TcpServer | undefined;
   const stats = new Stats({
@@ -133,15 +137,16 @@ export async function startServer(
         },
         maxPacketBytes: config.maxPacketBytes,
         bodyIdleMs: config.idleTimeoutMs,
+        trustedProxy: config.trustedProxy,
       });
     },
   });
-  let http: Deno.HttpServer<Deno.NetAddr>;
+  let http: ResilientHttpServer;
   try {
-    http = Deno.serve({
+    // Survives EMFILE in the accept loop, which Deno.serve alone would let exit the process.
+    http = new ResilientHttpServer({
       hostname: config.httpHost,
       port: config.httpPort,
-      onListen: () => {},
     }, app.fetch);
   } catch (error) {
     await pool.stop(0);

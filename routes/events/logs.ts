@@ -10,5 +10,6 @@ export const handler = define.handlers<never>({
       ctx.deps,
       ctx.portal.streams,
       parseLevel(ctx.url.searchParams.get("level")) ?? "info",
+      () => ctx.portal.auth.sessions.peek(ctx.session?.id) !== undefined,
     ),
 });

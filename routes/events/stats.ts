@@ -3,5 +3,11 @@ import { define } from "../../server/portal/define.ts";
 import { statsStream } from "../../server/portal/sse.ts";
 
 export const handler = define.handlers<never>({
-  GET: (ctx) => statsStream(ctx.hono, ctx.deps, ctx.portal.streams),
+  GET: (ctx) =>
+    statsStream(
+      ctx.hono,
+      ctx.deps,
+      ctx.portal.streams,
+      () => ctx.portal.auth.sessions.peek(ctx.session?.id) !== undefined,
+    ),
 });

@@ -10,6 +10,7 @@ import {
 } from "../storage/admin_queries.ts";
 import { hashPasswordSync, randomPassword } from "../portal/auth/password.ts";
 import type { PortalDatabase } from "../portal/deps.ts";
+import { endSessionsOf } from "../portal/auth/sessions.ts";
 
 /** The account made on first start. */
 export const ADMIN_USER = "admin";
@@ -29,11 +30,19 @@ export function ensureAdminAccount(db: PortalDatabase): string | undefined {
   return password;
 }
 
-/** Sets (or creates) an administrator's password, after checking its length. */
+/**
+ * Sets (or creates) an administrator's password, after checking its
+ * length, and ends every portal session of that administrator but the
+ * one that asked.
+ */
 export function setAdminPassword(
   db: PortalDatabase,
   user: string,
   password: string,
+  options: {
+    /** The portal session that asked for the change: it stays signed in. */
+    keepSession?: string;
+  } = {},
 ): void {
   if (password.length < MIN_PASSWORD_LENGTH) {
     throw new RangeError(
@@ -45,7 +54,17 @@ export function setAdminPassword(
       "Cannot set password: the user name must be 1-100 printable ASCII characters",
     );
   }
-  setAdminHash(db.handle, user, hashPasswordSync(password));
+  const hash = hashPasswordSync(password);
+  db.handle.exec("BEGIN IMMEDIATE");
+  try {
+    setAdminHash(db.handle, user, hash);
+    // Whoever signed in with the old password is signed out.
+    endSessionsOf(db.handle, user, options.keepSession);
+    db.handle.exec("COMMIT");
+  } catch (error) {
+    db.handle.exec("ROLLBACK");
+    throw error;
+  }
 }
 
 /** True when `user` is an administrator. */

@@ -41,6 +41,16 @@ export async function runAdminCommand(
   },
 ): Promise<number> {
   const io = options.io ?? denoIO();
+  let dataDir = options.dataDir;
+  const at = args.indexOf("--data-dir");
+  if (at !== -1) {
+    if (!args[at + 1]) {
+      io.err(`--data-dir needs a folder\n${USAGE}`);
+      return 2;
+    }
+    dataDir = args[at + 1];
+    args = [...args.slice(0, at), ...args.slice(at + 2)];
+  }
   const [command, ...rest] = args;
   if (
     command === undefined || command === "help" || command === "--help" ||
@@ -49,7 +59,7 @@ export async function runAdminCommand(
     (command === undefined ? io.err : io.out)(USAGE);
     return command === undefined ? 2 : 0;
   }
-  const db = Database.open(`${options.dataDir}/defensive.db`);
+  const db = Database.open(`${dataDir}/defensive.db`);
   try {
     if (command === "set-password") return await setPassword(db, rest, io);
     if (command === "list-clients") return listAll(db, rest, io);

@@ -6,6 +6,7 @@
  * @module
  */
 import { ApiError } from "./errors.ts";
+import { BodyLimitError, readBounded } from "../portal/body_limit.ts";
 
 /** Largest JSON body of a control operation (a name, an id, a 162-byte key in base64). */
 export const MAX_JSON_BYTES = 4096;
@@ -29,34 +30,18 @@ export function contentLength(request: Request): number | undefined {
  */
 export async function readJsonObject(
   request: Request,
+  idleMs = DEFAULT_BODY_IDLE_MS,
 ): Promise<Record<string, unknown>> {
-  const declared = contentLength(request);
-  if (declared !== undefined && declared > MAX_JSON_BYTES) {
-    await request.body?.cancel();
+  contentLength(request);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readBounded(request, MAX_JSON_BYTES, idleMs);
+  } catch (error) {
+    if (!(error instanceof BodyLimitError)) throw error;
     throw new ApiError(
-      "body_too_large",
-      `Cannot read request body: ${declared} bytes exceed the limit of ${MAX_JSON_BYTES}`,
+      error.reason === "too_large" ? "body_too_large" : "body_timeout",
+      error.message,
     );
-  }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (request.body) {
-    for await (const chunk of request.body) {
-      size += chunk.length;
-      if (size > MAX_JSON_BYTES) {
-        throw new ApiError(
-          "body_too_large",
-          `Cannot read request body: more than ${MAX_JSON_BYTES} bytes`,
-        );
-      }
-      chunks.push(chunk);
-    }
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
   }
   const text = new TextDecoder().decode(bytes).trim();
   if (text === "") return {};

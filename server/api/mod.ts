@@ -17,11 +17,13 @@
  * ```
  * @module
  */
-import type { Context, Hono } from "hono";
+import type { Context, Hono, MiddlewareHandler } from "hono";
 import { getLogger } from "@logtape/logtape";
 import { PROTOCOL_VERSION, Size } from "../protocol/constants.ts";
 import type { SessionContext } from "../session/context.ts";
 import { renderPage } from "../portal/render.ts";
+import { sameOrigin } from "../portal/security.ts";
+import { TrustedProxies } from "../portal/address.ts";
 import * as backupPage from "../../routes/backup.tsx";
 import { readJsonObject } from "./body.ts";
 import { ApiError, errorResponse, jsonResponse } from "./errors.ts";
@@ -54,6 +56,11 @@ export interface ApiDeps {
   bodyIdleMs?: number;
   /** Closes every session when aborted (server shutdown). */
   signal?: AbortSignal;
+  /**
+   * `--trusted-proxy`: proxies whose X-Forwarded-For names the client, so
+   * that the per-address rate limit does not lump every user behind one proxy.
+   */
+  trustedProxy?: string;
 }
 
 /** The mounted API, for shutdown and tests. */
@@ -74,16 +81,49 @@ export interface ApiInfo {
   sessionIdleSeconds: number;
 }
 
-function remoteAddress(c: Context): string {
-  const env = c.env as { remoteAddr?: { hostname?: string } } | undefined;
-  return env?.remoteAddr?.hostname ?? "unknown";
-}
-
 function bearer(c: Context): string | undefined {
   const header = c.req.header("authorization");
   const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
   return match?.[1];
 }
+
+/**
+ * Refuses what a foreign page can make a visitor's browser send without a
+ * CORS preflight: a state-changing request from another origin (403), and
+ * a JSON operation posted as anything but `application/json` (415; a
+ * cross-origin form or `text/plain` fetch cannot set that type).
+ */
+const browserGuard: MiddlewareHandler = async (c, next) => {
+  const method = c.req.method;
+  if (method === "GET" || method === "HEAD") return await next();
+  if (!sameOrigin(c.req.raw)) {
+    logger.warn("API request refused: cross-origin {method} {path}", {
+      method,
+      path: c.req.path,
+      origin: c.req.header("origin")?.slice(0, 200),
+    });
+    return errorResponse(
+      new ApiError(
+        "forbidden_origin",
+        "Cannot accept the request: it comes from another origin",
+      ),
+    );
+  }
+  // Packets are raw ciphertext and need a bearer token a foreign page cannot send.
+  if (method === "POST" && c.req.path !== "/api/v1/packet") {
+    const type = (c.req.header("content-type") ?? "").split(";")[0].trim()
+      .toLowerCase();
+    if (type !== "application/json") {
+      return errorResponse(
+        new ApiError(
+          "unsupported_media_type",
+          "Cannot read request body: send it as Content-Type: application/json",
+        ),
+      );
+    }
+  }
+  await next();
+};
 
 /** Runs an endpoint, turning every failure into the API's JSON error. */
 async function answer(
@@ -127,13 +167,15 @@ export function mountBackupApi(app: Hono, deps: ApiDeps): BackupApi {
     sessionIdleSeconds: registry.idleMs / 1000,
   };
   const session = (c: Context) => registry.get(bearer(c));
+  const proxies = new TrustedProxies(deps.trustedProxy);
   const body = (c: Context) => readJsonObject(c.req.raw);
 
+  app.use("/api/v1/*", browserGuard);
   app.get("/api/v1/info", (c) => answer(c, () => jsonResponse(info)));
   app.post("/api/v1/register", (c) =>
     answer(c, async () => {
       const result = await register(registry, {
-        address: remoteAddress(c),
+        address: proxies.of(c),
         body: await body(c),
       });
       return jsonResponse(result, 201);
@@ -142,7 +184,7 @@ export function mountBackupApi(app: Hono, deps: ApiDeps): BackupApi {
     answer(c, async () =>
       jsonResponse(
         await reconnect(registry, {
-          address: remoteAddress(c),
+          address: proxies.of(c),
           ctx,
           body: await body(c),
         }),

@@ -23,7 +23,13 @@ import { registerIslands } from "./islands.ts";
 import { HttpMetrics } from "./metrics.ts";
 import { renderPage } from "./render.ts";
 import { type MountedRoute, ROUTES } from "./routes.ts";
-import { sameOrigin, securityHeaders } from "./security.ts";
+import { knownHost, sameOrigin, securityHeaders } from "./security.ts";
+import { allowedNames, TrustedProxies } from "./address.ts";
+import {
+  boundedBodies,
+  FORM_BODY_BYTES,
+  FORM_BODY_IDLE_MS,
+} from "./body_limit.ts";
 import { LiveStreams } from "./sse.ts";
 import { serveStatic } from "./static.ts";
 import * as errorPage from "../../routes/_error.tsx";
@@ -52,7 +58,10 @@ export interface AppOptions {
  */
 export function createApp(deps: PortalDeps, options: AppOptions = {}): Hono {
   const runtime: PortalRuntime = {
-    auth: new Auth(deps.db, options.auth),
+    auth: new Auth(deps.db, {
+      proxies: new TrustedProxies(deps.config.trustedProxy),
+      ...options.auth,
+    }),
     streams: options.streams ?? new LiveStreams(),
     http: new HttpMetrics(),
   };
@@ -63,6 +72,19 @@ export function createApp(deps: PortalDeps, options: AppOptions = {}): Hono {
   const app = new Hono();
   app.use("*", runtime.http.middleware());
   app.use("*", securityHeaders());
+  app.use(
+    "*",
+    knownHost(allowedNames(deps.config.httpHost, deps.config.publicNames)),
+  );
+  // The JSON API bounds its own bodies: small JSON, and packets of their own size.
+  app.use(
+    "*",
+    boundedBodies({
+      maxBytes: FORM_BODY_BYTES,
+      idleMs: FORM_BODY_IDLE_MS,
+      exempt: (path) => path.startsWith("/api/v1/"),
+    }),
+  );
   app.get(
     "/static/*",
     (c) => serveStatic(c, c.req.path.slice("/static/".length)),

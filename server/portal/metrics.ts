@@ -29,6 +29,22 @@ interface Series {
   count: number;
 }
 
+/** HTTP methods that keep their own label value; any other is "other". */
+const KNOWN_METHODS = new Set([
+  "GET",
+  "HEAD",
+  "POST",
+  "PUT",
+  "DELETE",
+  "PATCH",
+  "OPTIONS",
+]);
+
+/** The method label of a request: one of {@link KNOWN_METHODS} or "other". */
+export function methodLabel(method: string): string {
+  return KNOWN_METHODS.has(method) ? method : "other";
+}
+
 /** A latency histogram per method and route pattern (bounded label sets). */
 export class HttpMetrics {
   readonly #series = new Map<string, Series>();
@@ -57,8 +73,13 @@ export class HttpMetrics {
     return async (c, next) => {
       const start = performance.now();
       await next();
-      const route = c.res.status === 404 ? "unmatched" : routePath(c, -1);
-      this.observe(c.req.method, route, (performance.now() - start) / 1000);
+      const method = methodLabel(c.req.method);
+      // Only a route that answered keeps its pattern: anything a stranger
+      // can vary (paths, methods) folds into one label value.
+      const route = c.res.status === 404 || method === "other"
+        ? "unmatched"
+        : routePath(c, -1);
+      this.observe(method, route, (performance.now() - start) / 1000);
     };
   }
 

@@ -18,6 +18,7 @@ import * as fileDelete from "../../routes/files/delete.ts";
 import * as transfers from "../../routes/transfers.tsx";
 import * as logs from "../../routes/logs.tsx";
 import * as settings from "../../routes/settings.tsx";
+import * as password from "../../routes/password.tsx";
 import * as health from "../../routes/health.ts";
 import * as metrics from "../../routes/metrics.ts";
 import * as status from "../../routes/api/v1/status.ts";
@@ -52,6 +53,7 @@ export const ROUTES: readonly MountedRoute[] = [
   { path: "/transfers", module: transfers },
   { path: "/logs", module: logs },
   { path: "/settings", module: settings },
+  { path: "/password", module: password },
   { path: "/health", module: health, public: true },
   { path: "/metrics", module: metrics, public: true },
   { path: "/api/v1/status", module: status },

@@ -5,6 +5,10 @@
  * @module
  */
 import type { MiddlewareHandler } from "hono";
+import { getLogger } from "@logtape/logtape";
+import { hostAllowed } from "./address.ts";
+
+const logger = getLogger(["cyberbackup", "portal"]);
 
 /**
  * `style-src-attr 'unsafe-inline'` allows style attributes (the island
@@ -42,18 +46,56 @@ export function securityHeaders(): MiddlewareHandler {
   };
 }
 
-/** False when a browser says the request comes from another origin. */
+/**
+ * False when a browser says the request comes from another origin. Only the
+ * host and port are compared: behind a proxy that terminates TLS the page is
+ * https while the request reaching us is http.
+ */
 export function sameOrigin(request: Request): boolean {
   const origin = request.headers.get("origin");
   if (origin === null) return true;
-  return origin === new URL(request.url).origin;
+  try {
+    const url = new URL(origin);
+    return (url.protocol === "http:" || url.protocol === "https:") &&
+      url.host === new URL(request.url).host;
+  } catch {
+    return false; // "null" (a sandboxed or file page) or garbage
+  }
 }
 
-/** A local path to return to after sign-in; anything else becomes "/". */
+/**
+ * A path on this site to return to after sign-in, rebuilt from the parsed
+ * URL; "/" for anything that would leave the origin (`//evil`, `/\\evil`,
+ * a tab or newline that a parser drops to make `//evil`) or that is not a path.
+ */
 export function safeNext(next: string | null | undefined): string {
-  if (
-    !next || !next.startsWith("/") || next.startsWith("//") ||
-    next.startsWith("/\\")
-  ) return "/";
-  return next;
+  if (!next || !next.startsWith("/")) return "/";
+  const base = "http://portal.invalid";
+  let url: URL;
+  try {
+    url = new URL(next, base);
+  } catch {
+    return "/";
+  }
+  if (url.origin !== base) return "/";
+  return `${url.pathname}${url.search}${url.hash}`;
+}
+
+/**
+ * Answers 421 to a request whose `Host` is not one of `names` (or an IP
+ * address): a page on a rebound DNS name must not reach the portal or API.
+ */
+export function knownHost(names: ReadonlySet<string>): MiddlewareHandler {
+  return async (c, next) => {
+    const host = c.req.header("host") ?? new URL(c.req.url).host;
+    if (hostAllowed(host, names)) return await next();
+    logger.warn("Request refused: unknown Host", {
+      host: host.slice(0, 100),
+      path: c.req.path,
+    });
+    return c.text(
+      "This server does not answer to that host name (see --public-name).",
+      421,
+    );
+  };
 }

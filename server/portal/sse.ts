@@ -22,6 +22,11 @@ const MAX_INTERVAL_MS = 1000;
 const RESYNC_MS = 15_000;
 /** The browser's reconnect delay after a drop. */
 const RETRY_MS = 2000;
+/** How often a stream checks that its sign-in session still holds. */
+export const SESSION_CHECK_MS = 1000;
+
+/** True while the session that opened a stream is live (not signed out, expired or revoked). */
+export type SessionAlive = () => boolean;
 
 /** The open streams of one portal. */
 export class LiveStreams {
@@ -61,10 +66,11 @@ export function statsStream(
   c: Context,
   deps: PortalDeps,
   streams: LiveStreams,
+  alive: SessionAlive,
 ): Response {
   if (streams.closed) return c.text("Server is shutting down", 503);
   return streamSSE(c, async (stream) => {
-    const wake = wakeable(stream, streams);
+    const wake = wakeable(stream, streams, alive);
     let dirty = true;
     const unsubscribe = deps.stats.subscribe(() => {
       dirty = true;
@@ -109,10 +115,11 @@ export function logStream(
   deps: PortalDeps,
   streams: LiveStreams,
   level: LogLevelName,
+  alive: SessionAlive,
 ): Response {
   if (streams.closed) return c.text("Server is shutting down", 503);
   return streamSSE(c, async (stream) => {
-    const wake = wakeable(stream, streams);
+    const wake = wakeable(stream, streams, alive);
     const pending: LogEntry[] = [];
     const unsubscribe = deps.logs.subscribe((entry) => {
       if (!atLeast(entry.level, level)) return;
@@ -146,8 +153,15 @@ export function logStream(
   });
 }
 
-/** A sleep that ends early when woken, when the browser leaves or when the portal ends all streams. */
-function wakeable(stream: SSEStreamingApi, streams: LiveStreams) {
+/**
+ * A sleep that ends early when woken, when the browser leaves, when the
+ * portal ends all streams, or when the stream's session ends.
+ */
+function wakeable(
+  stream: SSEStreamingApi,
+  streams: LiveStreams,
+  alive: SessionAlive,
+) {
   let ended = false;
   let resolve: (() => void) | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -162,6 +176,9 @@ function wakeable(stream: SSEStreamingApi, streams: LiveStreams) {
     stream.abort();
   };
   const forget = streams.track(end);
+  const check = setInterval(() => {
+    if (!alive()) end();
+  }, SESSION_CHECK_MS);
   // Hono aborts the stream when the browser cancels the response body.
   stream.onAbort(() => {
     ended = true;
@@ -179,6 +196,7 @@ function wakeable(stream: SSEStreamingApi, streams: LiveStreams) {
     },
     dispose() {
       clearTimeout(timer);
+      clearInterval(check);
       forget();
     },
   };

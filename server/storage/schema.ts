@@ -50,4 +50,9 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX key_failures_client ON key_failures (ClientID, At);
    ALTER TABLE transfers ADD COLUMN CommitTemp TEXT;
    ALTER TABLE transfers ADD COLUMN CommitFinal TEXT;`,
+  // portal_sessions: admin portal sign-ins, kept across restarts. IdHash is
+  // a SHA-256 of the cookie value, never the value itself (times in ms).
+  `CREATE TABLE portal_sessions (IdHash TEXT PRIMARY KEY, User TEXT NOT NULL,
+     CreatedAt INTEGER NOT NULL, LastSeen INTEGER NOT NULL);
+   CREATE INDEX portal_sessions_user ON portal_sessions (User);`,
 ];

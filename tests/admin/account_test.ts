@@ -4,6 +4,7 @@ import {
   setAdminPassword,
 } from "../../server/admin/account.ts";
 import { verifyPassword } from "../../server/portal/auth/password.ts";
+import { SessionStore } from "../../server/portal/auth/sessions.ts";
 import { getAdminHash } from "../../server/storage/admin_queries.ts";
 import { openTestDatabase } from "../portal/fixture.ts";
 
@@ -58,4 +59,14 @@ Deno.test("setAdminPassword replaces the hash and refuses short passwords", () =
       () => setAdminPassword({ handle: db }, "bad name", "long enough"),
       TypeError,
     );
+  }));
+
+Deno.test("setting a password ends every portal session of that administrator", () =>
+  withDb((db) => {
+    const store = new SessionStore(db);
+    const admin = store.create("admin");
+    const other = store.create("other");
+    setAdminPassword({ handle: db }, "admin", "a new password");
+    assert.equal(store.get(admin.id), undefined);
+    assert.equal(store.get(other.id)?.user, "other");
   }));

@@ -127,3 +127,16 @@ Deno.test("an unknown admin command prints the usage and fails", () =>
     assert.match(streams.stderr, /Unknown admin command: frobnicate/);
     assert.match(streams.stderr, /set-password/);
   }));
+
+Deno.test("admin commands take --data-dir, as the usage says", () =>
+  withDataDir(async (dataDir) => {
+    const streams = io("new-password-123\n");
+    const code = await runAdminCommand(
+      ["set-password", "--data-dir", dataDir, "--password-stdin"],
+      { dataDir: `${dataDir}/not-here`, io: streams },
+    );
+    assert.equal(code, 0, streams.stderr);
+    const db = openTestDatabase(`${dataDir}/defensive.db`);
+    assert.ok(getAdminHash(db, "admin"));
+    db.close();
+  }));

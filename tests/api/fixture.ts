@@ -39,6 +39,7 @@ export async function startApi(
     maxPacketBytes?: number;
     oaepHash?: "sha1" | "sha256";
     bodyIdleMs?: number;
+    trustedProxy?: string;
   } = {},
 ): Promise<ApiFixture> {
   const dir = await Deno.makeTempDir({ prefix: "cb-api-" });
@@ -59,6 +60,7 @@ export async function startApi(
     maxPacketBytes: options.maxPacketBytes ?? 1024 * 1024 + 267,
     sessions: options.sessions,
     bodyIdleMs: options.bodyIdleMs,
+    trustedProxy: options.trustedProxy,
   });
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },

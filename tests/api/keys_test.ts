@@ -104,6 +104,7 @@ Deno.test("bad JSON bodies get 400 invalid_json and oversized ones 413", async (
   try {
     const broken = await call(`${api.url}/register`, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: "{name:",
     });
     assert.equal(broken.status, 400);
@@ -277,6 +278,38 @@ Deno.test("a client registered over HTTP has the id the database holds", async (
     const client = await registerClient(api.url, "heidi");
     const record = api.db.clientById(idBytes(client.clientId));
     assert.equal(record?.name, "heidi");
+  } finally {
+    await api.close();
+  }
+});
+
+Deno.test("a cross-origin or text/plain JSON POST is refused and registers nobody", async () => {
+  const api = await startApi();
+  try {
+    // What a foreign page can send through a visitor's browser without a preflight.
+    const plain = await call(`${api.url}/register`, {
+      method: "POST",
+      headers: { "content-type": "text/plain;charset=UTF-8" },
+      body: JSON.stringify({ name: "victim-plain" }),
+    });
+    assert.equal(plain.status, 415);
+    assert.equal(plain.body.code, "unsupported_media_type");
+    const foreign = await call(`${api.url}/register`, {
+      headers: { origin: "https://evil.example" },
+      json: { name: "victim-origin" },
+    });
+    assert.equal(foreign.status, 403);
+    assert.equal(foreign.body.code, "forbidden_origin");
+    const own = await call(`${api.url}/register`, {
+      headers: { origin: new URL(api.url).origin },
+      json: { name: "same-origin" },
+    });
+    assert.equal(own.status, 201, "the server's own origin is welcome");
+    assert.equal(
+      api.api.sessions.size,
+      1,
+      "only the same-origin call opened a session",
+    );
   } finally {
     await api.close();
   }

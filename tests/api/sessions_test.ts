@@ -141,6 +141,33 @@ Deno.test("one address opening too many sessions gets 429 with Retry-After", asy
   }
 });
 
+Deno.test("behind a trusted proxy the rate limit counts each client's own address", async () => {
+  const api = await startApi({
+    sessions: { rateLimit: { limit: 3, windowMs: 60_000 } },
+    trustedProxy: "127.0.0.1",
+  });
+  try {
+    for (let i = 0; i < 6; i++) {
+      const { status } = await call(`${api.url}/register`, {
+        headers: { "x-forwarded-for": `198.51.100.${i}` },
+        json: { name: `proxied${i}` },
+      });
+      assert.equal(status, 201, `client ${i}`);
+    }
+    const statuses = [];
+    for (let i = 0; i < 4; i++) {
+      const { status } = await call(`${api.url}/register`, {
+        headers: { "x-forwarded-for": "203.0.113.9" },
+        json: { name: `same${i}` },
+      });
+      statuses.push(status);
+    }
+    assert.deepEqual(statuses, [201, 201, 201, 429]);
+  } finally {
+    await api.close();
+  }
+});
+
 Deno.test("past the session cap new sessions get 429 too_many_sessions", async () => {
   const api = await startApi({ sessions: { maxSessions: 2 } });
   try {

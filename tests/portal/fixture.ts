@@ -8,6 +8,10 @@ import type { Hono } from "hono";
 import type { RuntimeLimitValues, ServerConfig } from "../../server/config.ts";
 import { type AppOptions, createApp } from "../../server/portal/app.ts";
 import { hashPasswordSync } from "../../server/portal/auth/password.ts";
+import {
+  type SessionLifetime,
+  SessionStore,
+} from "../../server/portal/auth/sessions.ts";
 import type { PortalDeps } from "../../server/portal/deps.ts";
 import { toHex } from "../../server/portal/params.ts";
 import {
@@ -82,6 +86,10 @@ export async function makeFixture(
     metricsToken?: string;
     seed?: (db: DatabaseSync) => void;
     now?: () => number;
+    /** Options on top of {@link testConfig} (trusted proxies, public names). */
+    config?: Partial<ServerConfig>;
+    /** Session lifetime (default: the production one). */
+    sessionLifetime?: SessionLifetime;
   } = {},
 ): Promise<Fixture> {
   const dir = await Deno.makeTempDir({ prefix: "cyberbackup-portal-" });
@@ -108,7 +116,7 @@ export async function makeFixture(
     store,
     stats,
     logs,
-    config: testConfig(dir),
+    config: { ...testConfig(dir), ...options.config },
     limits: {
       get: () => ({ ...limits }),
       set: (values) => Object.assign(limits, values),
@@ -119,7 +127,12 @@ export async function makeFixture(
   };
   const app = createApp(deps, {
     ...options,
-    auth: { cost: TEST_COST, ...options.auth },
+    auth: {
+      cost: TEST_COST,
+      sessions: options.sessionLifetime &&
+        new SessionStore(db, { lifetime: options.sessionLifetime }),
+      ...options.auth,
+    },
   });
   return {
     app,

@@ -17,6 +17,7 @@ import {
 } from "./password.ts";
 import { sameSecret, type Session, SessionStore, token } from "./sessions.ts";
 import { SignInThrottle } from "./throttle.ts";
+import { TrustedProxies } from "../address.ts";
 
 export const SESSION_COOKIE = "cb_session";
 export const LOGIN_COOKIE = "cb_login";
@@ -35,20 +36,24 @@ export interface AuthOptions {
   throttle?: SignInThrottle;
   /** scrypt cost of the dummy hash checked for unknown users (keeps timing even). */
   cost?: ScryptCost;
+  /** Proxies whose X-Forwarded-For names the client (default: none). */
+  proxies?: TrustedProxies;
 }
 
 /** Sessions, throttling and cookies, for one portal. */
 export class Auth {
   readonly sessions: SessionStore;
   readonly throttle: SignInThrottle;
+  readonly proxies: TrustedProxies;
   readonly #db: PortalDatabase;
   readonly #cost: ScryptCost;
   #dummyHash: string | undefined;
 
   constructor(db: PortalDatabase, options: AuthOptions = {}) {
     this.#db = db;
-    this.sessions = options.sessions ?? new SessionStore();
+    this.sessions = options.sessions ?? new SessionStore(db.handle);
     this.throttle = options.throttle ?? new SignInThrottle();
+    this.proxies = options.proxies ?? new TrustedProxies(undefined);
     this.#cost = options.cost ?? DEFAULT_COST;
   }
 
@@ -57,14 +62,32 @@ export class Auth {
     return this.sessions.get(getCookie(c, SESSION_COOKIE));
   }
 
-  /** Checks a user name and password, honouring the per-address throttle; sets the cookie on success. */
+  /** Checks a user name and password, honouring the throttle; sets the cookie on success. */
   async signIn(
     c: Context,
     user: string,
     password: string,
   ): Promise<SignInResult> {
-    const address = remoteAddress(c);
-    const wait = this.throttle.retryAfter(address);
+    const checked = await this.checkPassword(c, user, password);
+    if (!checked.ok) return checked;
+    const session = this.sessions.create(user);
+    setCookie(c, SESSION_COOKIE, session.id, cookieOptions(c));
+    deleteCookie(c, LOGIN_COOKIE, { path: "/" });
+    logger.info("Signed in", { address: this.proxies.of(c), user });
+    return { ok: true, session };
+  }
+
+  /**
+   * Checks `password` for `user` under the same throttle as sign-in (a
+   * password change asks for the current one this way).
+   */
+  async checkPassword(
+    c: Context,
+    user: string,
+    password: string,
+  ): Promise<{ ok: true } | Exclude<SignInResult, { ok: true }>> {
+    const address = this.proxies.of(c);
+    const wait = this.throttle.retryAfter(address, user);
     if (wait > 0) {
       logger.warn("Sign-in refused: too many failures", { address, user });
       return { ok: false, reason: "throttled", retryAfterMs: wait };
@@ -73,16 +96,23 @@ export class Auth {
     this.#dummyHash ??= hashPasswordSync(token(), this.#cost);
     const matches = await verifyPassword(password, stored ?? this.#dummyHash);
     if (!stored || !matches) {
-      this.throttle.fail(address);
+      this.throttle.fail(address, user);
       logger.warn("Sign-in failed", { address, user });
       return { ok: false, reason: "wrong" };
     }
-    this.throttle.succeed(address);
-    const session = this.sessions.create(user);
-    setCookie(c, SESSION_COOKIE, session.id, cookieOptions(c));
-    deleteCookie(c, LOGIN_COOKIE, { path: "/" });
-    logger.info("Signed in", { address, user });
-    return { ok: true, session };
+    this.throttle.succeed(address, user);
+    return { ok: true };
+  }
+
+  /** Ends every other session of the request's user ("sign out everywhere"); returns how many ended. */
+  signOutOthers(c: Context, session: Session): number {
+    const ended = this.sessions.deleteUser(session.user, session.id);
+    logger.info("Signed out everywhere else", {
+      address: this.proxies.of(c),
+      user: session.user,
+      ended,
+    });
+    return ended;
   }
 
   /** Ends the request's session and clears its cookie. */
@@ -105,12 +135,6 @@ export class Auth {
   checkLoginToken(c: Context, submitted: string | undefined): boolean {
     return sameSecret(getCookie(c, LOGIN_COOKIE), submitted);
   }
-}
-
-/** The peer's IP address (Deno.serve passes it as the env of `app.fetch`). */
-export function remoteAddress(c: Context): string {
-  const env = c.env as { remoteAddr?: { hostname?: string } } | undefined;
-  return env?.remoteAddr?.hostname ?? "unknown";
 }
 
 function cookieOptions(c: Context) {

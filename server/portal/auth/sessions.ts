@@ -1,14 +1,22 @@
 /**
- * Signed-in admin sessions, kept in memory: a restart signs everyone out,
- * which is acceptable for a handful of administrators and keeps session
- * secrets out of the database. Each session carries its CSRF token.
+ * Signed-in admin sessions, kept in the database so that a restart signs
+ * nobody out. Only a SHA-256 of the cookie value is stored: whoever reads
+ * `defensive.db` cannot sign in with it. The CSRF token is derived from the
+ * cookie value, so it is not stored either. Every lookup reads the row, so
+ * a session ended elsewhere (`cyberbackup admin set-password` in another
+ * process) ends here at the next request.
  * @module
  */
 import { Buffer } from "node:buffer";
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import type { DatabaseSync } from "node:sqlite";
+import { getLogger } from "@logtape/logtape";
+
+const logger = getLogger(["cyberbackup", "portal", "auth"]);
 
 /** A signed-in administrator. */
 export interface Session {
+  /** The cookie value; only its hash is stored. */
   id: string;
   user: string;
   /** Synchronizer token that every state-changing form must echo. */
@@ -30,71 +38,123 @@ const DEFAULT_LIFETIME: SessionLifetime = {
   absoluteMs: 12 * 3600_000,
 };
 
+/** The last-seen time is written at most this often per session (a write per request would be waste). */
+const TOUCH_MS = 30_000;
+
+interface SessionRow {
+  User: string;
+  CreatedAt: number;
+  LastSeen: number;
+}
+
 /** Creates, finds and ends sessions by their cookie value. */
 export class SessionStore {
-  readonly #sessions = new Map<string, Session>();
+  readonly #db: DatabaseSync;
   readonly #lifetime: SessionLifetime;
   readonly #now: () => number;
 
   constructor(
+    db: DatabaseSync,
     options: { lifetime?: SessionLifetime; now?: () => number } = {},
   ) {
+    this.#db = db;
     this.#lifetime = options.lifetime ?? DEFAULT_LIFETIME;
     this.#now = options.now ?? Date.now;
   }
 
   /** Starts a session for `user` and returns it (its id goes into the cookie). */
   create(user: string): Session {
-    this.#sweep();
     const now = this.#now();
-    const session = {
-      id: token(),
+    this.#db.prepare(
+      "DELETE FROM portal_sessions WHERE LastSeen < ? OR CreatedAt < ?",
+    ).run(now - this.#lifetime.idleMs, now - this.#lifetime.absoluteMs);
+    const id = token();
+    this.#db.prepare(
+      "INSERT INTO portal_sessions (IdHash, User, CreatedAt, LastSeen) VALUES (?, ?, ?, ?)",
+    ).run(digest("session", id), user, now, now);
+    return {
+      id,
       user,
-      csrf: token(),
+      csrf: digest("csrf", id),
       createdAt: now,
       lastSeen: now,
     };
-    this.#sessions.set(session.id, session);
-    return session;
   }
 
   /** The live session with this id, refreshed; undefined when unknown or expired. */
   get(id: string | undefined): Session | undefined {
-    if (!id) return undefined;
-    const session = this.#sessions.get(id);
+    const session = this.peek(id);
     if (!session) return undefined;
     const now = this.#now();
-    if (this.#expired(session, now)) {
-      this.#sessions.delete(id);
-      return undefined;
+    if (
+      now - session.lastSeen >= Math.min(TOUCH_MS, this.#lifetime.idleMs / 10)
+    ) {
+      try {
+        this.#db.prepare(
+          "UPDATE portal_sessions SET LastSeen = ? WHERE IdHash = ?",
+        ).run(now, digest("session", session.id));
+        session.lastSeen = now;
+      } catch (error) {
+        // A locked or read-only database must not sign anyone out; the
+        // session only loses this refresh.
+        logger.warn("Cannot refresh a portal session: {message}", {
+          message: (error as Error).message,
+        });
+      }
     }
-    session.lastSeen = now;
     return session;
+  }
+
+  /** Like {@link get} without counting as activity: for live streams checking that their session still holds. */
+  peek(id: string | undefined): Session | undefined {
+    if (!id || !/^[A-Za-z0-9_-]{43}$/.test(id)) return undefined;
+    const hash = digest("session", id);
+    const row = this.#db.prepare(
+      "SELECT User, CreatedAt, LastSeen FROM portal_sessions WHERE IdHash = ?",
+    ).get(hash) as SessionRow | undefined;
+    if (!row) return undefined;
+    const now = this.#now();
+    if (
+      now - row.LastSeen > this.#lifetime.idleMs ||
+      now - row.CreatedAt > this.#lifetime.absoluteMs
+    ) {
+      return undefined; // the row goes with the next sign-in's sweep
+    }
+    return {
+      id,
+      user: row.User,
+      csrf: digest("csrf", id),
+      createdAt: row.CreatedAt,
+      lastSeen: row.LastSeen,
+    };
   }
 
   /** Ends one session. */
   delete(id: string): void {
-    this.#sessions.delete(id);
+    this.#db.prepare("DELETE FROM portal_sessions WHERE IdHash = ?").run(
+      digest("session", id),
+    );
   }
 
-  /** Ends every session of `user`, e.g. after a password change. */
-  deleteUser(user: string): void {
-    for (const [id, session] of this.#sessions) {
-      if (session.user === user) this.#sessions.delete(id);
-    }
+  /** Ends every session of `user` but `keep` (the one asking), e.g. "sign out everywhere". */
+  deleteUser(user: string, keep?: string): number {
+    return endSessionsOf(this.#db, user, keep);
   }
+}
 
-  #expired(session: Session, now: number): boolean {
-    return now - session.lastSeen > this.#lifetime.idleMs ||
-      now - session.createdAt > this.#lifetime.absoluteMs;
-  }
-
-  #sweep(): void {
-    const now = this.#now();
-    for (const [id, session] of this.#sessions) {
-      if (this.#expired(session, now)) this.#sessions.delete(id);
-    }
-  }
+/**
+ * Ends every portal session of `user` except the one whose cookie value is
+ * `keep`; returns how many ended. A password change calls this.
+ */
+export function endSessionsOf(
+  db: DatabaseSync,
+  user: string,
+  keep?: string,
+): number {
+  const result = db.prepare(
+    "DELETE FROM portal_sessions WHERE User = ? AND IdHash != ?",
+  ).run(user, keep ? digest("session", keep) : "");
+  return Number(result.changes);
 }
 
 /** A 256-bit random token, URL-safe. */
@@ -111,4 +171,9 @@ export function sameSecret(
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** A purpose-bound SHA-256 of a cookie value, so the stored hash and the CSRF token differ. */
+function digest(purpose: "session" | "csrf", id: string): string {
+  return createHash("sha256").update(`${purpose}\0${id}`).digest("base64url");
 }
