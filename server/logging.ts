@@ -4,7 +4,6 @@
  * thread, so a single writer owns the log file.
  * @module
  */
-import { getRotatingFileSink } from "@logtape/file";
 import {
   configure,
   getConsoleSink,
@@ -15,6 +14,7 @@ import {
 } from "@logtape/logtape";
 import { join } from "node:path";
 import type { LogLevel } from "./config.ts";
+import { getJsonLinesFileSink, jsonValue } from "./log_file.ts";
 
 /** A log record reduced to what survives `postMessage`. */
 export interface ForwardedRecord {
@@ -26,29 +26,18 @@ export interface ForwardedRecord {
   properties: Record<string, unknown>;
 }
 
-/** Makes a value safe to structured-clone and readable in a log. */
-function plain(value: unknown): unknown {
-  if (value instanceof Error) return `${value.name}: ${value.message}`;
-  if (value instanceof Uint8Array) return `<${value.length} bytes>`;
-  if (typeof value === "bigint") return value.toString();
-  if (typeof value === "function" || typeof value === "symbol") {
-    return String(value);
-  }
-  return value;
-}
-
 /** A record as a cloneable object. */
 export function forwardable(record: LogRecord): ForwardedRecord {
   return {
     category: record.category,
     level: record.level,
     timestamp: record.timestamp,
-    message: record.message.map(plain),
+    message: record.message.map(jsonValue),
     rawMessage: typeof record.rawMessage === "string"
       ? record.rawMessage
       : record.rawMessage.join("{}"),
     properties: Object.fromEntries(
-      Object.entries(record.properties).map(([k, v]) => [k, plain(v)]),
+      Object.entries(record.properties).map(([k, v]) => [k, jsonValue(v)]),
     ),
   };
 }
@@ -78,12 +67,11 @@ export async function configureMainLogging(options: {
     ...options.extraSinks,
   };
   if (options.logDir) {
-    await Deno.mkdir(options.logDir, { recursive: true });
-    sinks.file = getRotatingFileSink(join(options.logDir, "cyberbackup.log"), {
+    await Deno.mkdir(options.logDir, { recursive: true, mode: 0o700 });
+    sinks.file = getJsonLinesFileSink(join(options.logDir, "cyberbackup.log"), {
       maxSize: 10 * 1024 * 1024,
       maxFiles: 5,
-      bufferSize: 8192,
-      flushInterval: 500,
+      flushMs: 200,
     });
   }
   await configure({

@@ -12,6 +12,7 @@ import { type BackupApi, mountBackupApi } from "./api/mod.ts";
 import type { ServerConfig } from "./config.ts";
 import { createApp } from "./portal/app.ts";
 import type { LogBuffer } from "./stats/log_buffer.ts";
+import type { DataLock } from "./storage/data_lock.ts";
 import { Stats } from "./stats/stats.ts";
 import { countStored } from "./storage/admin_queries.ts";
 import { Database } from "./storage/database.ts";
@@ -35,11 +36,16 @@ export interface ServeOptions {
   version: string;
   /** The live log tail the portal shows; main.ts also puts it in the logging set-up. */
   logs: LogBuffer;
+  /** The data directory's lock: recovery may only run under it. */
+  lock: DataLock;
 }
 
 /** Opens the database and storage, cleaning up what a crash left behind. */
 async function openData(config: ServerConfig) {
-  await Deno.mkdir(join(config.dataDir, "received_files"), { recursive: true });
+  await Deno.mkdir(join(config.dataDir, "received_files"), {
+    recursive: true,
+    mode: 0o700,
+  });
   // The main thread opens the database first so migrations run exactly once.
   const db = Database.open(join(config.dataDir, "defensive.db"));
   const interrupted = db.interruptUnfinishedTransfers(new Date().toISOString());
@@ -48,6 +54,8 @@ async function openData(config: ServerConfig) {
       count: interrupted,
     });
   }
+  // Session keys live in memory; a crash may have left some on disk.
+  db.forgetSessionKeys();
   const store = new FileStore(join(config.dataDir, "received_files"));
   // Before any worker starts: afterwards .tmp holds live uploads.
   const leftovers = await store.removeLeftovers();

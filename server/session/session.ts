@@ -44,6 +44,14 @@ export class Session {
     return this.#state.identity?.hex;
   }
 
+  /**
+   * The session AES key after 1026 / 1027: held here, in memory, for the
+   * session's life; the database copy is cleared when the session ends.
+   */
+  get aesKey(): Uint8Array | undefined {
+    return this.#state.aesKey;
+  }
+
   /** True while an upload is under way or waits for its verdict or resend. */
   get inTransfer(): boolean {
     const state = this.#state;
@@ -134,6 +142,21 @@ export class Session {
     }
   }
 
+  /** The AES key must not outlive the session in the database (who could read it). */
+  #forgetKey(): void {
+    const { identity, aesKey } = this.#state;
+    if (!identity || !aesKey) return;
+    try {
+      this.#ctx.db.forgetSessionKey(identity.clientId, aesKey);
+    } catch (error) {
+      // The next start clears it (Database.forgetSessionKeys).
+      logger.warn("Cannot clear the session key of {client}: {message}", {
+        client: identity.hex,
+        message: (error as Error).message,
+      });
+    }
+  }
+
   /**
    * Ends the session: an upload in flight or a file still waiting for its
    * verdict is dropped and recorded as aborted. Safe to call twice.
@@ -147,6 +170,7 @@ export class Session {
     await state.received?.pending.abort();
     state.upload = undefined;
     state.received = undefined;
+    this.#forgetKey();
     if (state.transfer) {
       logger.warn("Upload of {file} aborted: {reason}", {
         file: state.transfer.fileName,

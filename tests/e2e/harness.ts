@@ -90,12 +90,26 @@ export function serveArgs(
  * (a new temporary folder by default) and waits until it listens.
  */
 export async function startServer(
-  options: { dataDir?: string; args?: string[]; timeoutMs?: number } = {},
+  options: {
+    dataDir?: string;
+    args?: string[];
+    timeoutMs?: number;
+    /** Shell commands run before the server replaces the shell, e.g. "umask 000". */
+    shell?: string;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ??
     await Deno.makeTempDir({ prefix: "cb-e2e-" });
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [...serveArgs(dataDir), "--workers", "2", ...(options.args ?? [])],
+  const args = [
+    ...serveArgs(dataDir),
+    "--workers",
+    "2",
+    ...(options.args ?? []),
+  ];
+  const child = new Deno.Command(options.shell ? "bash" : Deno.execPath(), {
+    args: options.shell
+      ? ["-c", `${options.shell}; exec "$0" "$@"`, Deno.execPath(), ...args]
+      : args,
     // Run where the data is, not in the repository: assets must be found
     // beside the modules, as in the compiled executable.
     cwd: dataDir,

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { Database, SPEC_COLUMNS } from "../../server/storage/database.ts";
+import {
+  ABANDONED_NAME_GRACE_MS,
+  Database,
+  SPEC_COLUMNS,
+} from "../../server/storage/database.ts";
 import { MIGRATIONS } from "../../server/storage/schema.ts";
 
 const NOW = "2025-01-02T03:04:05.000Z";
@@ -239,10 +243,17 @@ Deno.test("createClient() returns false for a taken name and keeps the first cli
   }
 });
 
-Deno.test("createClient() takes over a name whose registration was abandoned before any key or file", async () => {
+Deno.test("createClient() takes over a name whose registration was abandoned before any key or file, once its grace period is over", async () => {
   const db = Database.open(await tempDbPath());
   try {
     assert.equal(db.createClient(id(1), "abandoned", NOW), true);
+    // Between 1600 and 1026 the name is not free: a stranger would take it.
+    const soon = new Date(Date.parse(NOW) + ABANDONED_NAME_GRACE_MS - 1000);
+    assert.equal(
+      db.createClient(id(2), "abandoned", soon.toISOString()),
+      false,
+    );
+    assert.deepEqual(db.clientByName("abandoned")?.id, id(1));
     assert.equal(db.createClient(id(2), "abandoned", LATER), true);
     assert.equal(db.clientById(id(1)), undefined);
     assert.deepEqual(db.clientByName("abandoned")?.id, id(2));
