@@ -16,6 +16,7 @@ import { resolveConfig, SERVE_ARGS, serveHelp } from "./server/config.ts";
 import { configureMainLogging } from "./server/logging.ts";
 import { startServer } from "./server/serve.ts";
 import { LogBuffer } from "./server/stats/log_buffer.ts";
+import { descriptorsNeeded, ensureDescriptors } from "./server/tcp/fd_limit.ts";
 import { lockDataDir } from "./server/storage/data_lock.ts";
 import { secureDataDir } from "./server/storage/permissions.ts";
 
@@ -88,6 +89,17 @@ async function serveCommand(args: string[]): Promise<number> {
     return 1;
   }
   await secureDataDir(config.dataDir);
+  let descriptors;
+  try {
+    descriptors = ensureDescriptors(
+      descriptorsNeeded(config.maxConnections),
+      config.maxConnections,
+    );
+  } catch (error) {
+    console.error(`cyberbackup: ${(error as Error).message}`);
+    lock.release();
+    return 1;
+  }
   const logs = new LogBuffer();
   await configureMainLogging({
     level: config.logLevel,
@@ -96,6 +108,16 @@ async function serveCommand(args: string[]): Promise<number> {
   });
   const logger = getLogger(["cyberbackup", "server"]);
   for (const warning of warnings) logger.warn(warning);
+  if (!descriptors) {
+    logger.warn(
+      "Cannot check the open-file limit here (no libc); see SECURITY.md",
+    );
+  } else if (descriptors.after.soft !== descriptors.before.soft) {
+    logger.info("Raised the open-file limit from {from} to {to}", {
+      from: descriptors.before.soft,
+      to: descriptors.after.soft,
+    });
+  }
   let server;
   try {
     server = await startServer(config, { version: VERSION, logs, lock });

@@ -122,6 +122,7 @@ export async function startServer(
       get: () => pool.limits.get(),
       set: (values) => pool.limits.set(values),
     },
+    // From the workers alive now, not from the start: a dead one is replaced.
     health: () => ({ tcp: pool.listening, database: databaseUp(db) }),
     version: options.version,
     metricsToken: config.metricsToken,
@@ -156,7 +157,7 @@ export async function startServer(
     throw new Error(
       `Cannot listen on ${config.httpHost}:${config.httpPort} for the portal: ${
         (error as Error).message
-      }`,
+      } (choose another port with --http-port)`,
       { cause: error },
     );
   }

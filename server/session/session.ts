@@ -11,6 +11,7 @@ import {
   type Response,
 } from "../protocol/messages.ts";
 import { nowOf, type SessionContext } from "./context.ts";
+import { checkFreeSpace } from "./disk_guard.ts";
 import {
   abandonUpload,
   isDiscarded,
@@ -116,6 +117,10 @@ export class Session {
         return reconnect(state, this.#ctx, request);
       case RequestCode.SEND_FILE:
         if (isDiscarded(state, request)) return undefined;
+        // Before packet 1 opens anything: a nearly full disk takes no new upload.
+        if (request.packetNumber === 1) {
+          checkFreeSpace(this.#ctx, request.fileName);
+        }
         return receiveFilePacket(state, this.#ctx, request);
       case RequestCode.CRC_OK:
       case RequestCode.CRC_RETRY:

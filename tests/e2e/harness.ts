@@ -61,7 +61,9 @@ export async function signalAndWait(
 
 /**
  * Arguments for `deno` that run `main.ts serve` on 127.0.0.1 with its data
- * in `dataDir`; a port of 0 (the default) lets the system pick.
+ * in `dataDir`; a port of 0 (the default) lets the system pick. Every test
+ * client comes from 127.0.0.1, so the per-address limits are lifted here;
+ * tests of those limits set them again (a later flag wins).
  */
 export function serveArgs(
   dataDir: string,
@@ -82,6 +84,10 @@ export function serveArgs(
     "127.0.0.1",
     "--http-port",
     String(ports.httpPort ?? 0),
+    "--max-per-address",
+    "1000000",
+    "--register-rate",
+    "1000000",
   ];
 }
 
