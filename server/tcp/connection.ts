@@ -144,12 +144,7 @@ export async function serveConnection(
       busy = false;
     }
   } catch (error) {
-    if (authTimedOut) {
-      logger.info(
-        "Closing connection: no key exchange within {ms} ms of connecting",
-        { ms: options.authTimeoutMs },
-      );
-    } else if (idledOut) {
+    if (idledOut) {
       logger.info("Closing idle connection after {ms} ms", {
         ms: options.idleTimeoutMs(),
       });
@@ -163,6 +158,14 @@ export async function serveConnection(
       });
     }
   } finally {
+    // The cancelled read may end as a clean end of stream: log it here.
+    if (authTimedOut) {
+      const remote = conn.remoteAddr as Deno.NetAddr;
+      logger.info(
+        "Closing connection from {address}: no key exchange within {ms} ms of connecting",
+        { address: remote.hostname, ms: options.authTimeoutMs },
+      );
+    }
     clearTimeout(idleTimer);
     clearTimeout(authTimer);
     options.signal?.removeEventListener("abort", onAbort);
