@@ -88,7 +88,7 @@ async function serveCommand(args: string[]): Promise<number> {
     console.error(`cyberbackup: ${(error as Error).message}`);
     return 1;
   }
-  await secureDataDir(config.dataDir);
+  const unsecured = await secureDataDir(config.dataDir);
   let descriptors;
   try {
     descriptors = ensureDescriptors(
@@ -107,7 +107,7 @@ async function serveCommand(args: string[]): Promise<number> {
     extraSinks: { portal: logs.sink },
   });
   const logger = getLogger(["cyberbackup", "server"]);
-  for (const warning of warnings) logger.warn(warning);
+  for (const warning of [...warnings, ...unsecured]) logger.warn(warning);
   if (!descriptors) {
     logger.warn(
       "Cannot check the open-file limit here (no libc); see SECURITY.md",

@@ -19,17 +19,32 @@ const PRIVATE_PATHS: ReadonlyArray<readonly [string, number]> = [
  * Sets the process umask to 077, so that whatever the server creates from
  * now on (SQLite's files, logs, uploads, in every thread) is 0600 / 0700,
  * and restricts the data directory and what an earlier run left in it.
- * Where the platform has no modes (Windows) it does nothing.
+ * Returns what could not be restricted (an immutable file, another owner),
+ * for the caller to log once logging is set up: the directory's own mode
+ * still guards its contents. Where the platform has no modes (Windows) it
+ * does nothing.
  */
-export async function secureDataDir(dataDir: string): Promise<void> {
-  if (Deno.build.os === "windows") return;
+export async function secureDataDir(dataDir: string): Promise<string[]> {
+  if (Deno.build.os === "windows") return [];
   Deno.umask(0o077);
-  await Deno.chmod(dataDir, 0o700);
-  for (const [name, mode] of PRIVATE_PATHS) {
+  const problems: string[] = [];
+  const paths: ReadonlyArray<readonly [string, number]> = [
+    [dataDir, 0o700],
+    ...PRIVATE_PATHS.map(([name, mode]) =>
+      [join(dataDir, name), mode] as const
+    ),
+  ];
+  for (const [path, mode] of paths) {
     try {
-      await Deno.chmod(join(dataDir, name), mode);
+      await Deno.chmod(path, mode);
     } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      if (error instanceof Deno.errors.NotFound) continue;
+      problems.push(
+        `Cannot make ${path} private (mode ${mode.toString(8)}): ${
+          (error as Error).message
+        }`,
+      );
     }
   }
+  return problems;
 }
