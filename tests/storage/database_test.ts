@@ -563,3 +563,27 @@ Deno.test("close() is idempotent and later calls fail with a named action", asyn
     /^Cannot read client: /,
   );
 });
+
+Deno.test("forgetSessionKey() clears only the key it is given, forgetSessionKeys() every one", async () => {
+  const db = Database.open(await tempDbPath());
+  try {
+    const key = (fill: number) => new Uint8Array(32).fill(fill);
+    for (const n of [1, 2]) {
+      db.createClient(id(n), `c${n}`, NOW);
+      db.setKeys(
+        id(n),
+        { publicKey: new Uint8Array(160), aesKey: key(n) },
+        NOW,
+      );
+    }
+    // A newer session's key stays when an older session ends.
+    db.forgetSessionKey(id(1), key(9));
+    assert.deepEqual(db.clientById(id(1))?.aesKey, key(1));
+    db.forgetSessionKey(id(1), key(1));
+    assert.equal(db.clientById(id(1))?.aesKey, null);
+    assert.equal(db.forgetSessionKeys(), 1);
+    assert.equal(db.clientById(id(2))?.aesKey, null);
+  } finally {
+    db.close();
+  }
+});
