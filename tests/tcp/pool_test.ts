@@ -99,3 +99,24 @@ Deno.test("the pool stops within its grace period while a connection is mid-uplo
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("the pool stops within its grace period even when a worker hangs", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "cb-pool-" });
+  const server = await TcpServer.start({
+    config: configIn(dataDir),
+    workers: 2,
+    limits: { maxConnections: 10, idleTimeoutMs: 60_000 },
+    onEvent: () => {},
+    workerUrl: new URL("./crashing_worker.ts", import.meta.url),
+  });
+  try {
+    await Deno.writeTextFile(join(dataDir, "hang-on-stop"), "");
+    const started = Date.now();
+    await server.stop(200);
+    const took = Date.now() - started;
+    assert.ok(took < 200 + 2000 + 1000, `stopped in ${took} ms`);
+    assert.equal(server.liveWorkers, 0);
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
