@@ -12,6 +12,7 @@ import {
   type LogRecord,
   type Sink,
 } from "@logtape/logtape";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { join } from "node:path";
 import type { LogLevel } from "./config.ts";
 import { getJsonLinesFileSink, jsonValue } from "./log_file.ts";
@@ -76,6 +77,8 @@ export async function configureMainLogging(options: {
   }
   await configure({
     reset: true,
+    // withContext() adds who and from where to every record of a request.
+    contextLocalStorage: new AsyncLocalStorage(),
     sinks,
     loggers: [
       {
@@ -99,6 +102,7 @@ export async function configureWorkerLogging(options: {
 }): Promise<void> {
   await configure({
     reset: true,
+    contextLocalStorage: new AsyncLocalStorage(),
     sinks: { forward: (record) => options.post(forwardable(record)) },
     loggers: [
       {

@@ -6,7 +6,7 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import { getLogger } from "@logtape/logtape";
+import { getLogger, withContext } from "@logtape/logtape";
 import { join } from "node:path";
 import { encodeResponse } from "../protocol/codec.ts";
 import { ResponseCode } from "../protocol/constants.ts";
@@ -138,13 +138,18 @@ class TcpWorker {
       event: { type: "connect", conn: id, remote: address },
     });
     logger.info("Connection {conn} from {address}", { conn: id, address });
-    const served = serveConnection(conn, new Session(this.#ctx), {
-      maxPacketBytes: this.#config.maxPacketBytes,
-      idleTimeoutMs: () => this.#limits.get().idleTimeoutMs,
-      authTimeoutMs: this.#config.authTimeoutMs,
-      mayRegister: () => this.#addresses.tryRegister(host),
-      signal: this.#stopping.signal,
-    }).catch((error) =>
+    // Every record the connection logs says which one and from where.
+    const served = withContext(
+      { conn: id, address },
+      () =>
+        serveConnection(conn, new Session(this.#ctx), {
+          maxPacketBytes: this.#config.maxPacketBytes,
+          idleTimeoutMs: () => this.#limits.get().idleTimeoutMs,
+          authTimeoutMs: this.#config.authTimeoutMs,
+          mayRegister: () => this.#addresses.tryRegister(host),
+          signal: this.#stopping.signal,
+        }),
+    ).catch((error) =>
       logger.error("Connection {conn} crashed: {message}", {
         conn: id,
         message: (error as Error).message,

@@ -162,5 +162,8 @@ Deno.test("the log file holds JSON lines with their properties, and a warning is
   );
   assert.equal(refused?.message, "Registration refused: name alice is taken");
   assert.equal(refused?.category, "cyberbackup.session");
+  // From where, and on which connection, though the session never knew.
+  assert.match(refused?.properties.address, /^127\.0\.0\.1:\d+$/);
+  assert.match(refused?.properties.conn, /^w\d+-\d+$/);
   assert.ok(Date.parse(refused?.time) > 0);
 });
