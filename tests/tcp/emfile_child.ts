@@ -30,6 +30,9 @@ const server = await TcpServer.start({
 console.log(`port ${server.port}`);
 /** Waits for the parent's next word (one write each). */
 const nextWord = () => Deno.stdin.read(new Uint8Array(64));
+// Deno sets up its signal handling lazily and panics when that finds the
+// table full (ext/signals): have it done before.
+Deno.addSignalListener("SIGINT", () => {});
 const hoard: Deno.FsFile[] = [];
 try {
   for (;;) hoard.push(Deno.openSync("/dev/null"));

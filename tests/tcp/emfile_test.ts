@@ -40,7 +40,10 @@ Deno.test({
       collect(child.stderr),
     ]);
     const writer = child.stdin.getWriter();
-    const say = (word: string) => writer.write(new TextEncoder().encode(word));
+    const say = (word: string) =>
+      writer.write(new TextEncoder().encode(word)).catch((error) => {
+        throw new Error(`Cannot tell the child "${word}": ${error}\n${text}`);
+      });
     const held: RawClient[] = [];
     try {
       await waitUntil(
