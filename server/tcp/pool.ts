@@ -172,7 +172,17 @@ export class TcpServer {
       await new Promise((resolve) => setTimeout(resolve, RESTART_DELAY_MS));
       if (this.#stopped) return;
       try {
-        await startWorker(slot, this.#options, () => this.#replace(slot));
+        const worker = await startWorker(
+          slot,
+          this.#options,
+          () => this.#replace(slot),
+        );
+        if (this.#stopped) {
+          // stop() ran while it started: it must not outlive the pool.
+          worker.terminate();
+          slot.worker = undefined;
+          return;
+        }
         logger.info("TCP worker {index} replaced", { index: slot.index });
         return;
       } catch (error) {
