@@ -5,7 +5,7 @@
  * shuts down on signals.
  * @module
  */
-import { getLogger } from "@logtape/logtape";
+import { dispose, getLogger } from "@logtape/logtape";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -16,6 +16,9 @@ import { resolveConfig, SERVE_ARGS, serveHelp } from "./server/config.ts";
 import { configureMainLogging } from "./server/logging.ts";
 import { startServer } from "./server/serve.ts";
 import { LogBuffer } from "./server/stats/log_buffer.ts";
+import { descriptorsNeeded, ensureDescriptors } from "./server/tcp/fd_limit.ts";
+import { lockDataDir } from "./server/storage/data_lock.ts";
+import { secureDataDir } from "./server/storage/permissions.ts";
 
 const VERSION = denoJson.version;
 
@@ -30,6 +33,22 @@ Usage:
 Options of serve (flags override environment variables, which override port.info):
 ${serveHelp()}
 `;
+
+const COMMANDS = ["serve", "backup", "admin"] as const;
+
+/**
+ * How to run an admin command the way this process was started: the
+ * compiled executable by its name, from source through deno.
+ */
+export function adminCommandHint(
+  execPath: string,
+  mainUrl: string,
+  command: string,
+): string {
+  const runtime = execPath.split(/[\\/]/).pop() ?? "";
+  if (!/^deno(\.exe)?$/.test(runtime)) return `${runtime} admin ${command}`;
+  return `deno run -A ${new URL(mainUrl).pathname} admin ${command}`;
+}
 
 async function readPortInfo(dataDir: string): Promise<string | undefined> {
   try {
@@ -60,6 +79,27 @@ async function serveCommand(args: string[]): Promise<number> {
     cwd: Deno.cwd(),
     cores: availableParallelism(),
   });
+  // Before anything in the folder is touched: a second server must not run
+  // recovery over the first one's uploads (nor share its database).
+  let lock;
+  try {
+    lock = await lockDataDir(config.dataDir);
+  } catch (error) {
+    console.error(`cyberbackup: ${(error as Error).message}`);
+    return 1;
+  }
+  const unsecured = await secureDataDir(config.dataDir);
+  let descriptors;
+  try {
+    descriptors = ensureDescriptors(
+      descriptorsNeeded(config.maxConnections),
+      config.maxConnections,
+    );
+  } catch (error) {
+    console.error(`cyberbackup: ${(error as Error).message}`);
+    lock.release();
+    return 1;
+  }
   const logs = new LogBuffer();
   await configureMainLogging({
     level: config.logLevel,
@@ -67,14 +107,26 @@ async function serveCommand(args: string[]): Promise<number> {
     extraSinks: { portal: logs.sink },
   });
   const logger = getLogger(["cyberbackup", "server"]);
-  for (const warning of warnings) logger.warn(warning);
+  for (const warning of [...warnings, ...unsecured]) logger.warn(warning);
+  if (!descriptors) {
+    logger.warn(
+      "Cannot check the open-file limit here (no libc); see SECURITY.md",
+    );
+  } else if (descriptors.after.soft !== descriptors.before.soft) {
+    logger.info("Raised the open-file limit from {from} to {to}", {
+      from: descriptors.before.soft,
+      to: descriptors.after.soft,
+    });
+  }
   let server;
   try {
-    server = await startServer(config, { version: VERSION, logs });
+    server = await startServer(config, { version: VERSION, logs, lock });
   } catch (error) {
     logger.fatal("Cannot start server: {message}", {
       message: (error as Error).message,
     });
+    await dispose();
+    lock.release();
     return 1;
   }
   const stopped = Promise.withResolvers<void>();
@@ -86,12 +138,16 @@ async function serveCommand(args: string[]): Promise<number> {
     console.log(
       `\nAdmin portal account created. Sign in at http://${config.httpHost}:${server.httpPort}/login\n` +
         `  user: admin\n  password: ${server.initialPassword}\n` +
-        "Change it with: cyberbackup admin set-password\n",
+        `Change it with: ${
+          adminCommandHint(Deno.execPath(), import.meta.url, "set-password")
+        }\n`,
     );
   }
   logger.info("CyberBackup {version} started", { version: VERSION });
   await stopped.promise;
   await server.stop();
+  await dispose();
+  lock.release();
   return 0;
 }
 
@@ -115,6 +171,14 @@ async function main(args: string[]): Promise<number> {
         dataDir: Deno.env.get("CYBERBACKUP_DATA_DIR") ?? Deno.cwd(),
       });
     default:
+      if (first !== undefined && !first.startsWith("-")) {
+        console.error(
+          `cyberbackup: unknown command "${first}"; the commands are ${
+            COMMANDS.join(", ")
+          } (see --help)`,
+        );
+        return 2;
+      }
       return await serveCommand(args);
   }
 }

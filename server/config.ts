@@ -40,6 +40,14 @@ export interface ServerConfig extends RuntimeLimitValues {
   trustedProxy?: string;
   /** Comma-separated host names the HTTP side answers to besides its own address and localhost. */
   publicNames?: string;
+  /** Concurrent TCP connections one remote address may hold. */
+  maxPerAddress: number;
+  /** Time a TCP connection gets to finish 1025/1027 and its key exchange. */
+  authTimeoutMs: number;
+  /** TCP registrations (1025) one address may make per minute (burst the same). */
+  registerRate: number;
+  /** Free bytes on the data disk below which new uploads are refused. */
+  minFreeBytes: number;
 }
 
 /** Default TCP port when neither a flag, the environment nor port.info says. */
@@ -162,6 +170,34 @@ const OPTIONS = {
     help:
       "comma-separated host names the portal is reached by, besides --http-host, localhost and IP addresses",
   },
+  maxPerAddress: {
+    flag: "max-per-address",
+    env: "CYBERBACKUP_MAX_PER_ADDRESS",
+    kind: "int",
+    help:
+      "concurrent TCP connections from one address; extra ones are refused (default 64)",
+  },
+  authTimeoutMs: {
+    flag: "auth-timeout",
+    env: "CYBERBACKUP_AUTH_TIMEOUT",
+    kind: "ms",
+    help:
+      "close a TCP connection that has not registered or reconnected and exchanged keys within this time (default 30s)",
+  },
+  registerRate: {
+    flag: "register-rate",
+    env: "CYBERBACKUP_REGISTER_RATE",
+    kind: "int",
+    help:
+      "TCP registrations one address may make per minute; more get 1601 (default 10)",
+  },
+  minFreeBytes: {
+    flag: "min-free",
+    env: "CYBERBACKUP_MIN_FREE",
+    kind: "size",
+    help:
+      "refuse new uploads (1607) while the data disk has less free space than this, e.g. 1G (default 1G; 0 turns it off)",
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 type OptionName = keyof typeof OPTIONS;
@@ -183,6 +219,10 @@ const DEFAULTS: Omit<
   oaepHash: "sha1",
   logLevel: "info",
   shutdownGraceMs: 10_000,
+  maxPerAddress: 64,
+  authTimeoutMs: 30_000,
+  registerRate: 10,
+  minFreeBytes: 1024 ** 3,
 };
 
 /** The `parseArgs` option table of `serve`. */
@@ -327,4 +367,8 @@ function checkRanges(config: ServerConfig): void {
   range("max-packet", config.maxPacketBytes, 64 * 1024, 1024 ** 3);
   range("max-file", config.maxFileBytes, 0, MAX_PROTOCOL_FILE);
   range("shutdown-grace", config.shutdownGraceMs, 0, 3600_000);
+  range("max-per-address", config.maxPerAddress, 1, 1_000_000);
+  range("auth-timeout", config.authTimeoutMs, 100, 3600_000);
+  range("register-rate", config.registerRate, 1, 1_000_000);
+  range("min-free", config.minFreeBytes, 0, Number.MAX_SAFE_INTEGER);
 }

@@ -4,7 +4,6 @@
  * thread, so a single writer owns the log file.
  * @module
  */
-import { getRotatingFileSink } from "@logtape/file";
 import {
   configure,
   getConsoleSink,
@@ -13,8 +12,10 @@ import {
   type LogRecord,
   type Sink,
 } from "@logtape/logtape";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { join } from "node:path";
 import type { LogLevel } from "./config.ts";
+import { getJsonLinesFileSink, jsonValue } from "./log_file.ts";
 
 /** A log record reduced to what survives `postMessage`. */
 export interface ForwardedRecord {
@@ -26,29 +27,18 @@ export interface ForwardedRecord {
   properties: Record<string, unknown>;
 }
 
-/** Makes a value safe to structured-clone and readable in a log. */
-function plain(value: unknown): unknown {
-  if (value instanceof Error) return `${value.name}: ${value.message}`;
-  if (value instanceof Uint8Array) return `<${value.length} bytes>`;
-  if (typeof value === "bigint") return value.toString();
-  if (typeof value === "function" || typeof value === "symbol") {
-    return String(value);
-  }
-  return value;
-}
-
 /** A record as a cloneable object. */
 export function forwardable(record: LogRecord): ForwardedRecord {
   return {
     category: record.category,
     level: record.level,
     timestamp: record.timestamp,
-    message: record.message.map(plain),
+    message: record.message.map(jsonValue),
     rawMessage: typeof record.rawMessage === "string"
       ? record.rawMessage
       : record.rawMessage.join("{}"),
     properties: Object.fromEntries(
-      Object.entries(record.properties).map(([k, v]) => [k, plain(v)]),
+      Object.entries(record.properties).map(([k, v]) => [k, jsonValue(v)]),
     ),
   };
 }
@@ -78,16 +68,17 @@ export async function configureMainLogging(options: {
     ...options.extraSinks,
   };
   if (options.logDir) {
-    await Deno.mkdir(options.logDir, { recursive: true });
-    sinks.file = getRotatingFileSink(join(options.logDir, "cyberbackup.log"), {
+    await Deno.mkdir(options.logDir, { recursive: true, mode: 0o700 });
+    sinks.file = getJsonLinesFileSink(join(options.logDir, "cyberbackup.log"), {
       maxSize: 10 * 1024 * 1024,
       maxFiles: 5,
-      bufferSize: 8192,
-      flushInterval: 500,
+      flushMs: 200,
     });
   }
   await configure({
     reset: true,
+    // withContext() adds who and from where to every record of a request.
+    contextLocalStorage: new AsyncLocalStorage(),
     sinks,
     loggers: [
       {
@@ -111,6 +102,7 @@ export async function configureWorkerLogging(options: {
 }): Promise<void> {
   await configure({
     reset: true,
+    contextLocalStorage: new AsyncLocalStorage(),
     sinks: { forward: (record) => options.post(forwardable(record)) },
     loggers: [
       {

@@ -14,6 +14,7 @@ import { createApp } from "./portal/app.ts";
 import { ResilientHttpServer } from "./portal/listen.ts";
 import { TrustedProxies } from "./portal/address.ts";
 import type { LogBuffer } from "./stats/log_buffer.ts";
+import type { DataLock } from "./storage/data_lock.ts";
 import { Stats } from "./stats/stats.ts";
 import { countStored, listTransfers } from "./storage/admin_queries.ts";
 import { Database } from "./storage/database.ts";
@@ -37,11 +38,16 @@ export interface ServeOptions {
   version: string;
   /** The live log tail the portal shows; main.ts also puts it in the logging set-up. */
   logs: LogBuffer;
+  /** The data directory's lock: recovery may only run under it. */
+  lock: DataLock;
 }
 
 /** Opens the database and storage, cleaning up what a crash left behind. */
 async function openData(config: ServerConfig) {
-  await Deno.mkdir(join(config.dataDir, "received_files"), { recursive: true });
+  await Deno.mkdir(join(config.dataDir, "received_files"), {
+    recursive: true,
+    mode: 0o700,
+  });
   // The main thread opens the database first so migrations run exactly once.
   const db = Database.open(join(config.dataDir, "defensive.db"));
   const interrupted = db.interruptUnfinishedTransfers(new Date().toISOString());
@@ -50,6 +56,8 @@ async function openData(config: ServerConfig) {
       count: interrupted,
     });
   }
+  // Session keys live in memory; a crash may have left some on disk.
+  db.forgetSessionKeys();
   const store = new FileStore(join(config.dataDir, "received_files"));
   // Before any worker starts: afterwards .tmp holds live uploads.
   const leftovers = await store.removeLeftovers();
@@ -119,6 +127,7 @@ export async function startServer(
       get: () => pool.limits.get(),
       set: (values) => pool.limits.set(values),
     },
+    // From the workers alive now, not from the start: a dead one is replaced.
     health: () => ({ tcp: pool.listening, database: databaseUp(db) }),
     version: options.version,
     metricsToken: config.metricsToken,
@@ -154,7 +163,7 @@ export async function startServer(
     throw new Error(
       `Cannot listen on ${config.httpHost}:${config.httpPort} for the portal: ${
         (error as Error).message
-      }`,
+      } (choose another port with --http-port)`,
       { cause: error },
     );
   }

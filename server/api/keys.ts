@@ -50,10 +50,9 @@ export function serverFailure(session: ApiSession, action: string): ApiError {
   );
 }
 
-/** The AES key the core just stored for the client, kept for the history proof. */
-function rememberKey(session: ApiSession, ctx: SessionContext): void {
-  const id = session.identity?.clientId;
-  session.aesKey = (id && ctx.db.clientById(id)?.aesKey) ?? undefined;
+/** The session core's AES key, kept in memory for the history proof. */
+function rememberKey(session: ApiSession): void {
+  session.aesKey = session.core.aesKey;
 }
 
 /** 1025: opens a session and registers `name` in it. */
@@ -125,7 +124,7 @@ export async function sendPublicKey(
       `Cannot exchange keys: ${session.lastError}`,
     );
   }
-  rememberKey(session, ctx);
+  rememberKey(session);
   return {
     clientId: identity.hex,
     encryptedKey: encodeBase64(response.encryptedKey),
@@ -159,7 +158,7 @@ export async function reconnect(
   }
   if (response?.code === ResponseCode.RECONNECT_OK) {
     session.identity = { clientId, hex: toHex(clientId), name };
-    rememberKey(session, input.ctx);
+    rememberKey(session);
     return {
       clientId: toHex(clientId),
       encryptedKey: encodeBase64(response.encryptedKey),

@@ -34,6 +34,14 @@ export class ExactReader {
     this.#onData = options.onData ?? (() => {});
   }
 
+  /**
+   * Swaps the internal buffer for one of `bufferSize` bytes, e.g. a large
+   * one once a peer has authenticated. Views returned earlier stay valid.
+   */
+  resize(bufferSize: number): void {
+    this.#buffer = new ArrayBuffer(bufferSize);
+  }
+
   /** Size of the internal buffer: the most one read may ask for. */
   get bufferSize(): number {
     return this.#buffer.byteLength;

@@ -20,6 +20,10 @@ export interface SessionContext {
   transport: "tcp" | "http";
   /** The current time as ISO-8601 UTC; injectable for tests. */
   now?: () => string;
+  /** New uploads are refused while the data disk has fewer free bytes. */
+  minFreeBytes?: number;
+  /** Free bytes on the disk of `path`; injectable for tests (disk_guard.ts). */
+  freeBytes?: (path: string) => number;
 }
 
 /** ISO-8601 UTC time now, or the context's clock. */

@@ -11,6 +11,7 @@ import {
   type Response,
 } from "../protocol/messages.ts";
 import { nowOf, type SessionContext } from "./context.ts";
+import { checkFreeSpace } from "./disk_guard.ts";
 import {
   abandonUpload,
   isDiscarded,
@@ -42,6 +43,14 @@ export class Session {
   /** The client this session speaks for, once known (32 hex characters). */
   get client(): string | undefined {
     return this.#state.identity?.hex;
+  }
+
+  /**
+   * The session AES key after 1026 / 1027: held here, in memory, for the
+   * session's life; the database copy is cleared when the session ends.
+   */
+  get aesKey(): Uint8Array | undefined {
+    return this.#state.aesKey;
   }
 
   /** True while an upload is under way or waits for its verdict or resend. */
@@ -108,6 +117,10 @@ export class Session {
         return reconnect(state, this.#ctx, request);
       case RequestCode.SEND_FILE:
         if (isDiscarded(state, request)) return undefined;
+        // Before packet 1 opens anything: a nearly full disk takes no new upload.
+        if (request.packetNumber === 1) {
+          checkFreeSpace(this.#ctx, request.fileName);
+        }
         return receiveFilePacket(state, this.#ctx, request);
       case RequestCode.CRC_OK:
       case RequestCode.CRC_RETRY:
@@ -134,6 +147,21 @@ export class Session {
     }
   }
 
+  /** The AES key must not outlive the session in the database (who could read it). */
+  #forgetKey(): void {
+    const { identity, aesKey } = this.#state;
+    if (!identity || !aesKey) return;
+    try {
+      this.#ctx.db.forgetSessionKey(identity.clientId, aesKey);
+    } catch (error) {
+      // The next start clears it (Database.forgetSessionKeys).
+      logger.warn("Cannot clear the session key of {client}: {message}", {
+        client: identity.hex,
+        message: (error as Error).message,
+      });
+    }
+  }
+
   /**
    * Ends the session: an upload in flight or a file still waiting for its
    * verdict is dropped and recorded as aborted. Safe to call twice.
@@ -147,6 +175,7 @@ export class Session {
     await state.received?.pending.abort();
     state.upload = undefined;
     state.received = undefined;
+    this.#forgetKey();
     if (state.transfer) {
       logger.warn("Upload of {file} aborted: {reason}", {
         file: state.transfer.fileName,

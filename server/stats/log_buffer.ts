@@ -49,7 +49,21 @@ export function parseLevel(
 }
 
 /**
- * Keeps the last records and tells subscribers about new ones.
+ * True for what an administrator must not lose among connection noise:
+ * warnings and worse, and the portal's records (sign-ins, deletions,
+ * changed limits).
+ */
+export function isSecurityEvent(
+  entry: Pick<LogEntry, "level" | "category">,
+): boolean {
+  return atLeast(entry.level, "warning") ||
+    entry.category.startsWith("cyberbackup.portal");
+}
+
+/**
+ * Keeps the last records and tells subscribers about new ones. Security
+ * events ({@link isSecurityEvent}) have a ring of their own, so that a flood
+ * of anonymous connections cannot push them out.
  *
  * @example
  * ```ts
@@ -59,13 +73,15 @@ export function parseLevel(
  */
 export class LogBuffer {
   readonly #capacity: number;
-  readonly #entries: LogEntry[] = [];
+  readonly #noise: LogEntry[] = [];
+  readonly #security: LogEntry[] = [];
   readonly #listeners = new Set<(entry: LogEntry) => void>();
   #nextId = 1;
 
   /** The LogTape sink to put in the logging configuration. */
   readonly sink: Sink = (record) => this.push(record);
 
+  /** `capacity` applies to each ring: security events and the rest. */
   constructor(options: { capacity?: number } = {}) {
     this.#capacity = options.capacity ?? DEFAULT_CAPACITY;
   }
@@ -80,14 +96,17 @@ export class LogBuffer {
       message: renderMessage(record.message),
       properties: renderProperties(record.properties),
     };
-    this.#entries.push(entry);
-    if (this.#entries.length > this.#capacity) this.#entries.shift();
+    const ring = isSecurityEvent(entry) ? this.#security : this.#noise;
+    ring.push(entry);
+    if (ring.length > this.#capacity) ring.shift();
     for (const listener of this.#listeners) listener(entry);
   }
 
   /** Stored entries at `min` level or above, oldest first. */
   entries(min: LogLevelName = "trace"): LogEntry[] {
-    return this.#entries.filter((entry) => atLeast(entry.level, min));
+    return [...this.#noise, ...this.#security]
+      .filter((entry) => atLeast(entry.level, min))
+      .sort((a, b) => a.id - b.id);
   }
 
   /** Calls `listener` with each new entry; returns the function that stops it. */
@@ -99,7 +118,8 @@ export class LogBuffer {
   }
 }
 
-function renderMessage(parts: readonly unknown[]): string {
+/** A message's parts joined, its interpolated values bare (no quotes). */
+export function renderMessage(parts: readonly unknown[]): string {
   return parts.map((part, i) => i % 2 === 0 ? String(part) : renderValue(part))
     .join("");
 }

@@ -197,6 +197,7 @@ function prepareStatements(db: DatabaseSync) {
     ),
     reclaimName: db.prepare(
       `DELETE FROM clients WHERE Name = ? AND PublicKey IS NULL
+       AND coalesce(CreatedAt, '') < ?
        AND NOT EXISTS (SELECT 1 FROM files WHERE files.ID = clients.ID)`,
     ),
     clientById: db.prepare(`SELECT ${clientColumns} FROM clients WHERE ID = ?`),
@@ -208,6 +209,12 @@ function prepareStatements(db: DatabaseSync) {
        LastSeen = ? WHERE ID = ?`,
     ),
     touch: db.prepare("UPDATE clients SET LastSeen = ? WHERE ID = ?"),
+    forgetSessionKey: db.prepare(
+      "UPDATE clients SET AESKey = NULL WHERE ID = ? AND AESKey = ?",
+    ),
+    forgetSessionKeys: db.prepare(
+      "UPDATE clients SET AESKey = NULL WHERE AESKey IS NOT NULL",
+    ),
     recordVerifiedFile: db.prepare(
       `INSERT INTO files (${fileColumns}) VALUES (?, ?, ?, 1, ?, ?, ?)
        ON CONFLICT (ID, FileName) DO UPDATE SET PathName = excluded.PathName,
@@ -306,6 +313,9 @@ function migrate(db: DatabaseSync, path: string): void {
   }
 }
 
+/** How long a name registered without a key exchange stays reserved. */
+export const ABANDONED_NAME_GRACE_MS = 10 * 60_000;
+
 /** Something to wait on: `Atomics.wait` is a synchronous sleep. */
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
@@ -396,8 +406,10 @@ export class Database {
    * Inserts a client. Returns false, rather than throwing, when the name is
    * already registered: that is an expected answer (1601), not a failure.
    * A name whose client never completed a key exchange and stored nothing
-   * is taken over: that registration was abandoned (its connection died
-   * before 1026), and keeping it would lock the name forever.
+   * is taken over once {@link ABANDONED_NAME_GRACE_MS} have passed since
+   * its registration: that registration was abandoned (its connection died
+   * before 1026), and keeping it would lock the name forever. Sooner, a
+   * stranger's 1025 could take the name between a client's 1600 and 1026.
    */
   createClient(id: Uint8Array, name: string, now: string): boolean {
     if (id.length !== 16) {
@@ -407,7 +419,8 @@ export class Database {
     }
     const action = "Cannot create client";
     return this.transaction(() => {
-      this.#run(action, "reclaimName", name);
+      const cutoff = new Date(Date.parse(now) - ABANDONED_NAME_GRACE_MS);
+      this.#run(action, "reclaimName", name, cutoff.toISOString());
       return this.#run(action, "createClient", id, name, now, now).changes > 0;
     });
   }
@@ -447,6 +460,21 @@ export class Database {
     if (result.changes === 0) {
       throw new Error(`${action}: the client does not exist`);
     }
+  }
+
+  /**
+   * Clears the client's stored AES key when it is still `aesKey`: the
+   * session that used it has ended, and a newer session's key stays.
+   */
+  forgetSessionKey(id: Uint8Array, aesKey: Uint8Array): void {
+    this.#run("Cannot clear session key", "forgetSessionKey", id, aesKey);
+  }
+
+  /** Clears every stored AES key (at start: no session survives a restart). */
+  forgetSessionKeys(): number {
+    return Number(
+      this.#run("Cannot clear session keys", "forgetSessionKeys").changes,
+    );
   }
 
   /**

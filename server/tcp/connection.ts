@@ -24,12 +24,29 @@ const logger = getLogger(["cyberbackup", "tcp"]);
 
 /** Receive buffer per connection; also the largest chunk handed to decrypt. */
 const READ_BUFFER_BYTES = 1024 * 1024;
+/**
+ * Receive buffer until the key exchange: enough for any request but 1028
+ * (whose content it streams), so unauthenticated peers cost little memory.
+ */
+const PRE_AUTH_BUFFER_BYTES = 4096;
 
 /** What serving a connection needs besides the socket and the session. */
 export interface ConnectionOptions {
   maxPacketBytes: number;
   /** Read per call so a changed limit applies to live connections. */
   idleTimeoutMs: () => number;
+  /**
+   * Time from connect to a finished key exchange (1025 or 1027, then a
+   * session key); a connection without one by then is closed.
+   */
+  authTimeoutMs?: number;
+  /**
+   * Spends a registration token of the peer's address; when it says no,
+   * 1025 gets 1601 without reaching the session. 1601, not 1607: it is the
+   * answer the protocol defines for a refused registration, which clients
+   * report as such rather than retry as a server failure (docs/protocol.md).
+   */
+  mayRegister?: () => boolean;
   /**
    * Graceful shutdown: once aborted, the connection ends as soon as its
    * session has no transfer in flight.
@@ -60,9 +77,16 @@ export async function serveConnection(
     }, options.idleTimeoutMs());
   };
   const reader = new ExactReader(conn.readable, {
-    bufferSize: READ_BUFFER_BYTES,
+    bufferSize: PRE_AUTH_BUFFER_BYTES,
     onData: armIdle,
   });
+  let authTimedOut = false;
+  const authTimer = options.authTimeoutMs === undefined
+    ? undefined
+    : setTimeout(() => {
+      authTimedOut = true;
+      reader.cancel();
+    }, options.authTimeoutMs);
   const onAbort = () => {
     // Between requests nothing is lost by stopping; mid-request we finish first.
     if (!busy && !session.inTransfer) reader.cancel();
@@ -96,12 +120,26 @@ export async function serveConnection(
         await send(await serveFilePacket(reader, session, header));
       } else {
         const payload = await reader.readRequired(header.payloadSize);
+        const registerRefused = header.code === RequestCode.REGISTER &&
+          options.mayRegister?.() === false;
+        if (registerRefused) {
+          const remote = conn.remoteAddr as Deno.NetAddr;
+          logger.warn("Registration refused: too many from {address}", {
+            address: remote.hostname,
+          });
+        }
         await send(
-          await refuseMalformed(
-            () => decodeRequest(header, payload),
-            session.handle.bind(session),
-          ),
+          registerRefused
+            ? { code: ResponseCode.REGISTER_FAILED }
+            : await refuseMalformed(
+              () => decodeRequest(header, payload),
+              session.handle.bind(session),
+            ),
         );
+      }
+      if (session.aesKey && reader.bufferSize < READ_BUFFER_BYTES) {
+        clearTimeout(authTimer);
+        reader.resize(READ_BUFFER_BYTES);
       }
       busy = false;
     }
@@ -120,9 +158,24 @@ export async function serveConnection(
       });
     }
   } finally {
+    // The cancelled read may end as a clean end of stream: log it here.
+    if (authTimedOut) {
+      const remote = conn.remoteAddr as Deno.NetAddr;
+      logger.info(
+        "Closing connection from {address}: no key exchange within {ms} ms of connecting",
+        { address: remote.hostname, ms: options.authTimeoutMs },
+      );
+    }
     clearTimeout(idleTimer);
+    clearTimeout(authTimer);
     options.signal?.removeEventListener("abort", onAbort);
-    await session.close(idledOut ? "idle timeout" : "connection closed");
+    await session.close(
+      authTimedOut
+        ? "authentication timeout"
+        : idledOut
+        ? "idle timeout"
+        : "connection closed",
+    );
     try {
       conn.close();
     } catch { /* already closed */ }

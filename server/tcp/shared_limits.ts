@@ -9,7 +9,11 @@ import type { RuntimeLimitValues } from "../config.ts";
 const ACTIVE = 0;
 const MAX = 1;
 const IDLE_MS = 2;
-const SLOTS = 3;
+/** Cells from here on count each worker's connections. */
+const PER_WORKER = 3;
+/** The most workers a pool may have (config's --workers range). */
+export const MAX_WORKERS = 64;
+const SLOTS = PER_WORKER + MAX_WORKERS;
 
 /** Active-connection count and runtime limits in shared memory. */
 export class SharedLimits {
@@ -58,20 +62,34 @@ export class SharedLimits {
     }
   }
 
-  /** Takes a connection slot; false when the pool is full. */
-  tryAcquire(): boolean {
+  /** Takes a connection slot for `worker`; false when the pool is full. */
+  tryAcquire(worker: number): boolean {
     for (;;) {
       const active = Atomics.load(this.#cells, ACTIVE);
       if (active >= Atomics.load(this.#cells, MAX)) return false;
       if (
         Atomics.compareExchange(this.#cells, ACTIVE, active, active + 1) ===
           active
-      ) return true;
+      ) {
+        Atomics.add(this.#cells, PER_WORKER + worker, 1);
+        return true;
+      }
     }
   }
 
-  /** Gives a slot back. */
-  release(): void {
+  /** Gives a slot of `worker` back. */
+  release(worker: number): void {
+    Atomics.sub(this.#cells, PER_WORKER + worker, 1);
     Atomics.sub(this.#cells, ACTIVE, 1);
+  }
+
+  /**
+   * Gives back every slot a dead worker still held; returns how many. Only
+   * once the worker is terminated, so that it cannot release them too.
+   */
+  reclaim(worker: number): number {
+    const held = Atomics.exchange(this.#cells, PER_WORKER + worker, 0);
+    Atomics.sub(this.#cells, ACTIVE, held);
+    return held;
   }
 }

@@ -6,7 +6,7 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import { getLogger } from "@logtape/logtape";
+import { getLogger, withContext } from "@logtape/logtape";
 import { join } from "node:path";
 import { encodeResponse } from "../protocol/codec.ts";
 import { ResponseCode } from "../protocol/constants.ts";
@@ -16,11 +16,19 @@ import type { SessionContext } from "../session/context.ts";
 import type { ServerEvent } from "../stats/events.ts";
 import { Database } from "../storage/database.ts";
 import { FileStore } from "../storage/file_store.ts";
+import { acceptLoop } from "./accept.ts";
+import { AddressLimits, hostOf } from "./address_limits.ts";
 import { serveConnection } from "./connection.ts";
 import { SharedLimits } from "./shared_limits.ts";
 import type { FromWorker, ToWorker, WorkerConfig } from "./worker_messages.ts";
 
 const logger = getLogger(["cyberbackup", "tcp"]);
+
+/** Refusals are logged at most this often per worker. */
+const REFUSAL_LOG_MS = 5000;
+
+/** How long connections cut at the end of the grace period get to wind up. */
+const FORCED_CLOSE_MS = 1000;
 
 function post(message: FromWorker): void {
   self.postMessage(message);
@@ -30,22 +38,28 @@ function post(message: FromWorker): void {
 class TcpWorker {
   #listener: Deno.Listener;
   #limits: SharedLimits;
+  #addresses: AddressLimits;
+  #index: number;
   #ctx: SessionContext;
   #config: WorkerConfig;
   #stopping = new AbortController();
   #connections = new Map<Deno.Conn, Promise<void>>();
   #nextId = 0;
   #name: string;
+  #refusals = { loggedAt: 0, unlogged: 0 };
 
   constructor(options: {
     index: number;
     config: WorkerConfig;
     limits: SharedLimits;
+    addresses: AddressLimits;
   }) {
     const { config } = options;
     this.#config = config;
+    this.#index = options.index;
     this.#name = `w${options.index}`;
     this.#limits = options.limits;
+    this.#addresses = options.addresses;
     this.#ctx = {
       db: Database.open(join(config.dataDir, "defensive.db")),
       store: new FileStore(join(config.dataDir, "received_files")),
@@ -53,6 +67,7 @@ class TcpWorker {
       oaepHash: config.oaepHash,
       maxFileBytes: config.maxFileBytes,
       transport: "tcp",
+      minFreeBytes: config.minFreeBytes,
     };
     this.#listener = Deno.listen({
       hostname: config.host,
@@ -61,30 +76,61 @@ class TcpWorker {
     });
   }
 
-  async acceptLoop(): Promise<void> {
-    try {
-      for await (const conn of this.#listener) this.#accept(conn);
-    } catch (error) {
-      if (!this.#stopping.signal.aborted) throw error;
+  acceptLoop(): Promise<void> {
+    return acceptLoop(this.#listener, (conn) => this.#accept(conn), {
+      signal: this.#stopping.signal,
+    });
+  }
+
+  /**
+   * Logs a refusal, at most once per {@link REFUSAL_LOG_MS} with the number
+   * left unlogged: a flood must not flood the log file too.
+   */
+  #logRefusal(message: string, properties: Record<string, unknown>): void {
+    const now = Date.now();
+    if (now - this.#refusals.loggedAt < REFUSAL_LOG_MS) {
+      this.#refusals.unlogged++;
+      return;
     }
+    logger.warn(`${message} ({unlogged} more refused since the last report)`, {
+      ...properties,
+      unlogged: this.#refusals.unlogged,
+    });
+    this.#refusals = { loggedAt: now, unlogged: 0 };
+  }
+
+  /** Tells the client why (best effort, never waited on) and hangs up. */
+  #refuse(conn: Deno.Conn, address: string, reason: string): void {
+    post({
+      type: "event",
+      event: { type: "refused", remote: address, reason },
+    });
+    conn.write(encodeResponse({ code: ResponseCode.SERVER_ERROR }))
+      .catch(() => {}).finally(() => {
+        try {
+          conn.close();
+        } catch { /* already closed */ }
+      });
   }
 
   #accept(conn: Deno.Conn): void {
     const remote = conn.remoteAddr as Deno.NetAddr;
     const address = `${remote.hostname}:${remote.port}`;
-    if (!this.#limits.tryAcquire()) {
-      logger.warn("Refused connection from {address}: {max} connections open", {
-        address,
-        max: this.#limits.get().maxConnections,
-      });
-      post({
-        type: "event",
-        event: { type: "refused", remote: address, reason: "connection limit" },
-      });
-      // A best-effort 1607 tells a well-behaved client why; never wait on it.
-      conn.write(encodeResponse({ code: ResponseCode.SERVER_ERROR }))
-        .catch(() => {}).finally(() => conn.close());
-      return;
+    const host = hostOf(address);
+    if (!this.#addresses.tryConnect(host)) {
+      this.#logRefusal(
+        "Refused connection from {address}: {max} connections from {host} open",
+        { address, host, max: this.#addresses.values.maxPerAddress },
+      );
+      return this.#refuse(conn, address, "address limit");
+    }
+    if (!this.#limits.tryAcquire(this.#index)) {
+      this.#addresses.disconnect(host);
+      this.#logRefusal(
+        "Refused connection from {address}: {max} connections open",
+        { address, max: this.#limits.get().maxConnections },
+      );
+      return this.#refuse(conn, address, "connection limit");
     }
     const id = `${this.#name}-${++this.#nextId}`;
     post({
@@ -92,17 +138,25 @@ class TcpWorker {
       event: { type: "connect", conn: id, remote: address },
     });
     logger.info("Connection {conn} from {address}", { conn: id, address });
-    const served = serveConnection(conn, new Session(this.#ctx), {
-      maxPacketBytes: this.#config.maxPacketBytes,
-      idleTimeoutMs: () => this.#limits.get().idleTimeoutMs,
-      signal: this.#stopping.signal,
-    }).catch((error) =>
+    // Every record the connection logs says which one and from where.
+    const served = withContext(
+      { conn: id, address },
+      () =>
+        serveConnection(conn, new Session(this.#ctx), {
+          maxPacketBytes: this.#config.maxPacketBytes,
+          idleTimeoutMs: () => this.#limits.get().idleTimeoutMs,
+          authTimeoutMs: this.#config.authTimeoutMs,
+          mayRegister: () => this.#addresses.tryRegister(host),
+          signal: this.#stopping.signal,
+        }),
+    ).catch((error) =>
       logger.error("Connection {conn} crashed: {message}", {
         conn: id,
         message: (error as Error).message,
       })
     ).finally(() => {
-      this.#limits.release();
+      this.#limits.release(this.#index);
+      this.#addresses.disconnect(host);
       this.#connections.delete(conn);
       post({ type: "event", event: { type: "disconnect", conn: id } });
       logger.info("Connection {conn} closed", { conn: id });
@@ -135,7 +189,12 @@ class TcpWorker {
           conn.close();
         } catch { /* already closed */ }
       }
-      await drained;
+      // A session stuck elsewhere (a locked database) must not hold the
+      // shutdown: what is not done by then is cut by the worker's end.
+      await Promise.race([
+        drained,
+        new Promise((resolve) => setTimeout(resolve, FORCED_CLOSE_MS)),
+      ]);
     }
     this.#ctx.db.close();
   }
@@ -155,6 +214,7 @@ self.onmessage = async (message: MessageEvent<ToWorker>) => {
         index: data.index,
         config: data.config,
         limits: SharedLimits.from(data.limits),
+        addresses: AddressLimits.from(data.addresses, data.config),
       });
     } catch (error) {
       post({ type: "failed", message: (error as Error).message });

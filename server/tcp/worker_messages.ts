@@ -16,6 +16,10 @@ export type WorkerConfig = Pick<
   | "maxFileBytes"
   | "oaepHash"
   | "logLevel"
+  | "maxPerAddress"
+  | "authTimeoutMs"
+  | "registerRate"
+  | "minFreeBytes"
 >;
 
 /** Main thread to worker. */
@@ -25,6 +29,8 @@ export type ToWorker =
     index: number;
     config: WorkerConfig;
     limits: SharedArrayBuffer;
+    /** The pool's AddressLimits buffer. */
+    addresses: SharedArrayBuffer;
   }
   | { type: "stop"; graceMs: number };
 

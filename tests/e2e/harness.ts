@@ -61,7 +61,9 @@ export async function signalAndWait(
 
 /**
  * Arguments for `deno` that run `main.ts serve` on 127.0.0.1 with its data
- * in `dataDir`; a port of 0 (the default) lets the system pick.
+ * in `dataDir`; a port of 0 (the default) lets the system pick. Every test
+ * client comes from 127.0.0.1, so the per-address limits are lifted here;
+ * tests of those limits set them again (a later flag wins).
  */
 export function serveArgs(
   dataDir: string,
@@ -82,6 +84,10 @@ export function serveArgs(
     "127.0.0.1",
     "--http-port",
     String(ports.httpPort ?? 0),
+    "--max-per-address",
+    "1000000",
+    "--register-rate",
+    "1000000",
   ];
 }
 
@@ -90,12 +96,26 @@ export function serveArgs(
  * (a new temporary folder by default) and waits until it listens.
  */
 export async function startServer(
-  options: { dataDir?: string; args?: string[]; timeoutMs?: number } = {},
+  options: {
+    dataDir?: string;
+    args?: string[];
+    timeoutMs?: number;
+    /** Shell commands run before the server replaces the shell, e.g. "umask 000". */
+    shell?: string;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ??
     await Deno.makeTempDir({ prefix: "cb-e2e-" });
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [...serveArgs(dataDir), "--workers", "2", ...(options.args ?? [])],
+  const args = [
+    ...serveArgs(dataDir),
+    "--workers",
+    "2",
+    ...(options.args ?? []),
+  ];
+  const child = new Deno.Command(options.shell ? "bash" : Deno.execPath(), {
+    args: options.shell
+      ? ["-c", `${options.shell}; exec "$0" "$@"`, Deno.execPath(), ...args]
+      : args,
     // Run where the data is, not in the repository: assets must be found
     // beside the modules, as in the compiled executable.
     cwd: dataDir,

@@ -3,7 +3,10 @@
  * the admin password, made only once both sides listen, is shown then.
  */
 import assert from "node:assert/strict";
+import { adminCommandHint } from "../../main.ts";
 import { adminPassword, serveArgs, startServer } from "./harness.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /** Runs `serve` to its end (a start that should fail) and collects its output. */
 async function serveUntilExit(
@@ -32,7 +35,7 @@ Deno.test("a start that fails on a taken portal port exits 1, and the next start
     assert.equal(code, 1, output);
     assert.match(
       output,
-      /Cannot start server: Cannot listen on 127\.0\.0\.1:\d+ for the portal: .*in use/i,
+      /Cannot start server: Cannot listen on 127\.0\.0\.1:\d+ for the portal: .*in use.*--http-port/i,
     );
     assert.doesNotMatch(output, /password:/);
   } finally {
@@ -58,7 +61,7 @@ Deno.test("a second server on the protocol port of a running one refuses to star
     assert.match(
       output,
       new RegExp(
-        `Cannot listen on 127\\.0\\.0\\.1:${first.port}: .*in use`,
+        `Cannot listen on 127\\.0\\.0\\.1:${first.port}: .*in use.*--port`,
         "i",
       ),
     );
@@ -67,4 +70,45 @@ Deno.test("a second server on the protocol port of a running one refuses to star
     await first.stop();
     await Deno.remove(dataDir, { recursive: true });
   }
+});
+
+Deno.test("an unknown command exits 2 naming the commands", async () => {
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, "srve"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(code, 2);
+  assert.match(
+    new TextDecoder().decode(stderr),
+    /unknown command "srve"; the commands are serve, backup, admin/,
+  );
+});
+
+Deno.test("the first-start banner run from source names the deno command that changes the password", async () => {
+  const server = await startServer();
+  try {
+    await adminPassword(server);
+    assert.match(
+      server.output(),
+      /Change it with: deno run -A \S+\/main\.ts admin set-password/,
+    );
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("adminCommandHint() names the compiled executable by its own name", () => {
+  assert.equal(
+    adminCommandHint(
+      "/usr/local/bin/cyberbackup",
+      "file:///x/main.ts",
+      "set-password",
+    ),
+    "cyberbackup admin set-password",
+  );
+  assert.equal(
+    adminCommandHint("/usr/bin/deno", "file:///src/cb/main.ts", "set-password"),
+    "deno run -A /src/cb/main.ts admin set-password",
+  );
 });

@@ -42,6 +42,23 @@ Deno.test("LogBuffer keeps only the newest records up to its capacity", () => {
   assert.deepEqual(logs.entries().map((e) => e.message), ["m2", "m3", "m4"]);
 });
 
+Deno.test("LogBuffer keeps security events after a flood of connection noise", () => {
+  const logs = new LogBuffer({ capacity: 10 });
+  logs.push(record("warning", ["Sign-in failed"], { address: "10.0.0.9" }));
+  logs.push({
+    ...record("info", ["File deleted"]),
+    category: ["cyberbackup", "portal"],
+  });
+  for (let i = 0; i < 300; i++) logs.push(record("info", [`Connection ${i}`]));
+  assert.deepEqual(logs.entries("warning").map((e) => e.message), [
+    "Sign-in failed",
+  ]);
+  const all = logs.entries().map((e) => e.message);
+  assert.deepEqual(all.slice(0, 2), ["Sign-in failed", "File deleted"]);
+  assert.equal(all.length, 12);
+  assert.equal(all.at(-1), "Connection 299");
+});
+
 Deno.test("LogBuffer filters by minimum level", () => {
   const logs = new LogBuffer();
   for (const level of ["debug", "info", "warning", "error"] as const) {

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { Database, SPEC_COLUMNS } from "../../server/storage/database.ts";
+import {
+  ABANDONED_NAME_GRACE_MS,
+  Database,
+  SPEC_COLUMNS,
+} from "../../server/storage/database.ts";
 import { MIGRATIONS } from "../../server/storage/schema.ts";
 
 const NOW = "2025-01-02T03:04:05.000Z";
@@ -239,10 +243,17 @@ Deno.test("createClient() returns false for a taken name and keeps the first cli
   }
 });
 
-Deno.test("createClient() takes over a name whose registration was abandoned before any key or file", async () => {
+Deno.test("createClient() takes over a name whose registration was abandoned before any key or file, once its grace period is over", async () => {
   const db = Database.open(await tempDbPath());
   try {
     assert.equal(db.createClient(id(1), "abandoned", NOW), true);
+    // Between 1600 and 1026 the name is not free: a stranger would take it.
+    const soon = new Date(Date.parse(NOW) + ABANDONED_NAME_GRACE_MS - 1000);
+    assert.equal(
+      db.createClient(id(2), "abandoned", soon.toISOString()),
+      false,
+    );
+    assert.deepEqual(db.clientByName("abandoned")?.id, id(1));
     assert.equal(db.createClient(id(2), "abandoned", LATER), true);
     assert.equal(db.clientById(id(1)), undefined);
     assert.deepEqual(db.clientByName("abandoned")?.id, id(2));
@@ -551,4 +562,28 @@ Deno.test("close() is idempotent and later calls fail with a named action", asyn
     thrown(() => db.clientById(id(1))).message,
     /^Cannot read client: /,
   );
+});
+
+Deno.test("forgetSessionKey() clears only the key it is given, forgetSessionKeys() every one", async () => {
+  const db = Database.open(await tempDbPath());
+  try {
+    const key = (fill: number) => new Uint8Array(32).fill(fill);
+    for (const n of [1, 2]) {
+      db.createClient(id(n), `c${n}`, NOW);
+      db.setKeys(
+        id(n),
+        { publicKey: new Uint8Array(160), aesKey: key(n) },
+        NOW,
+      );
+    }
+    // A newer session's key stays when an older session ends.
+    db.forgetSessionKey(id(1), key(9));
+    assert.deepEqual(db.clientById(id(1))?.aesKey, key(1));
+    db.forgetSessionKey(id(1), key(1));
+    assert.equal(db.clientById(id(1))?.aesKey, null);
+    assert.equal(db.forgetSessionKeys(), 1);
+    assert.equal(db.clientById(id(2))?.aesKey, null);
+  } finally {
+    db.close();
+  }
 });
