@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { decryptKey, generateKeyPair } from "../../server/crypto/rsa_oaep.ts";
 import { cksum } from "../../server/crypto/cksum.ts";
+import { toHex } from "../../server/session/state.ts";
 import { RequestCode, ResponseCode } from "../../server/protocol/constants.ts";
 import {
   clientDir,
@@ -341,7 +342,7 @@ Deno.test("20 clients uploading at once all verify, and an idle connection is dr
   }
 });
 
-Deno.test("a key cannot be set from another session, and a registration awaiting its key exchange keeps its name from a second 1025", async () => {
+Deno.test("a key cannot be set from another session, and a registration awaiting its key exchange keeps its name from a second 1025 but not from its own id", async () => {
   const server = await startServer();
   try {
     const first = await RawClient.connect(server.port);
@@ -369,6 +370,25 @@ Deno.test("a key cannot be set from another session, and a registration awaiting
     });
     assert.equal(hijack?.code, ResponseCode.REGISTER_FAILED);
     intruder.close();
+    // The client itself, registering again under the id it was given (as
+    // the classic client does after 1606), gets that id back and goes on.
+    const again = await RawClient.connect(server.port);
+    const resumed = await again.request({
+      code: RequestCode.REGISTER,
+      clientId: registered.clientId,
+      name: "carol",
+    });
+    assert.equal(resumed?.code, ResponseCode.REGISTER_OK);
+    if (resumed?.code !== ResponseCode.REGISTER_OK) return;
+    assert.equal(toHex(resumed.clientId), toHex(registered.clientId));
+    const keyed = await again.request({
+      code: RequestCode.SEND_PUBLIC_KEY,
+      clientId: registered.clientId,
+      name: "carol",
+      publicKey: generateKeyPair().publicKey,
+    });
+    assert.equal(keyed?.code, ResponseCode.AES_KEY);
+    again.close();
   } finally {
     await server.stop();
   }

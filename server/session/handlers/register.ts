@@ -4,11 +4,17 @@ import { ResponseCode, Size } from "../../protocol/constants.ts";
 import type { RegisterRequest, Response } from "../../protocol/messages.ts";
 import { nowOf, type SessionContext } from "../context.ts";
 import { checkUserName } from "../names.ts";
-import { type SessionState, toHex } from "../state.ts";
+import { sameBytes, type SessionState, toHex } from "../state.ts";
 
 const logger = getLogger(["cyberbackup", "session"]);
 
-/** Creates the client with a fresh random id (1600), or answers 1601. */
+/**
+ * Creates the client with a fresh random id (1600), or answers 1601. A
+ * client whose key exchange never happened may register again under the id
+ * it was given (the classic client does so after 1606, carrying its old id
+ * in the header; docs/protocol.md, "Dialects"): it gets that id back, so
+ * the name is not locked for the abandoned-name grace period.
+ */
 export function register(
   state: SessionState,
   ctx: SessionContext,
@@ -19,8 +25,13 @@ export function register(
     logger.warn("Registration refused: {reason}", { reason });
     return { code: ResponseCode.REGISTER_FAILED };
   }
-  const clientId = crypto.getRandomValues(new Uint8Array(Size.CLIENT_ID));
-  if (!ctx.db.createClient(clientId, request.name, nowOf(ctx))) {
+  const unfinished = ctx.db.clientByName(request.name);
+  const resumed = unfinished !== undefined && !unfinished.publicKey &&
+    sameBytes(unfinished.id, request.clientId);
+  const clientId = resumed
+    ? unfinished.id
+    : crypto.getRandomValues(new Uint8Array(Size.CLIENT_ID));
+  if (!resumed && !ctx.db.createClient(clientId, request.name, nowOf(ctx))) {
     logger.warn("Registration refused: name {name} is taken", {
       name: request.name,
     });
