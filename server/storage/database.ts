@@ -205,7 +205,14 @@ function prepareStatements(db: DatabaseSync) {
     ),
     setKeys: db.prepare(
       `UPDATE clients SET PublicKey = coalesce(?, PublicKey), AESKey = ?,
-       LastSeen = ? WHERE ID = ?`,
+       LastSeen = ?, KeyField = coalesce(?, KeyField) WHERE ID = ?`,
+    ),
+    clientUploadDialect: db.prepare(
+      `UPDATE clients SET IvPrefix = ?,
+       SizeMeaning = coalesce(?, SizeMeaning, 'either') WHERE ID = ?`,
+    ),
+    transferDialect: db.prepare(
+      "UPDATE transfers SET Dialect = ? WHERE TransferID = ?",
     ),
     touch: db.prepare("UPDATE clients SET LastSeen = ? WHERE ID = ?"),
     recordVerifiedFile: db.prepare(
@@ -426,12 +433,13 @@ export class Database {
 
   /**
    * Stores the session AES key and, on a first key exchange, the public key
-   * (a reconnect keeps the stored one). Throws when the client is gone, for
-   * instance deleted from the portal meanwhile.
+   * and the form of the key field it came in (a reconnect keeps the stored
+   * ones). Throws when the client is gone, for instance deleted from the
+   * portal meanwhile.
    */
   setKeys(
     id: Uint8Array,
-    keys: { publicKey?: Uint8Array; aesKey: Uint8Array },
+    keys: { publicKey?: Uint8Array; aesKey: Uint8Array; keyField?: string },
     now: string,
   ): void {
     const action = "Cannot store keys";
@@ -442,11 +450,33 @@ export class Database {
       publicKey,
       keys.aesKey,
       now,
+      keys.keyField ?? null,
       id,
     );
     if (result.changes === 0) {
       throw new Error(`${action}: the client does not exist`);
     }
+  }
+
+  /**
+   * Records how a client sent its last complete upload (docs/protocol.md,
+   * "Dialects"), on the client and on the upload's transfer. A size meaning
+   * of undefined (a single packet fits both) keeps the one known before.
+   */
+  recordUploadDialect(
+    clientId: Uint8Array,
+    dialect: { ivPrefix: boolean; sizes?: string; label: string },
+    transferId?: number,
+  ): void {
+    const action = "Cannot record upload dialect";
+    this.transaction(() => {
+      const prefix = dialect.ivPrefix ? 1 : 0;
+      const sizes = dialect.sizes ?? null;
+      this.#run(action, "clientUploadDialect", prefix, sizes, clientId);
+      if (transferId !== undefined) {
+        this.#run(action, "transferDialect", dialect.label, transferId);
+      }
+    });
   }
 
   /**
