@@ -144,7 +144,7 @@ function toFile(row: Row): FileRecord {
   };
 }
 
-/** The original columns of PROTOCOL.md ("Server state") that other tools read. */
+/** The specification's columns (`docs/protocol.md`, "Server state") that other tools read. */
 export const SPEC_COLUMNS = {
   clients: ["ID", "Name", "PublicKey", "LastSeen", "AESKey"],
   files: ["ID", "FileName", "PathName", "Verified"],
@@ -157,8 +157,9 @@ function userVersion(db: DatabaseSync): number {
 }
 
 /**
- * True when a database at version 0 already holds PROTOCOL.md's two tables,
- * made by another tool: the first migration then counts as done. Throws
+ * True when a database at version 0 already holds the specification's two
+ * tables (`docs/protocol.md`, "Server state"), made by another tool: the
+ * first migration then counts as done. Throws
  * when only one of them, or one without the spec's columns, is there.
  */
 function adoptSpecTables(db: DatabaseSync): boolean {
@@ -335,7 +336,7 @@ export class Database {
    * Opens (creating if needed) the database file, makes it ready for
    * concurrent connections (WAL, busy timeout, foreign keys, synchronous
    * NORMAL) and runs pending migrations. A file made by another tool with
-   * only PROTOCOL.md's two tables is migrated forward with its rows.
+   * only the two tables of `docs/protocol.md` is migrated forward with its rows.
    */
   static open(path: string, options: DatabaseOptions = {}): Database {
     const settings = {
