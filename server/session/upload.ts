@@ -151,6 +151,11 @@ export class Upload {
       await this.#decrypt(data);
       onProgress?.(this.#received);
     }
+    if (head) {
+      throw new ProtocolError(
+        "Cannot accept file packet: packet 1 ended within its first 16 bytes",
+      );
+    }
     this.#nextPacket++;
   }
 

@@ -302,6 +302,16 @@ Deno.test("every dialect uploads files of 0, 1, 15, 16, 17 bytes, one full packe
           SizeMeaning: dialect.sizes,
           KeyLength: dialect.key === "162" ? 162 : 160,
         });
+        const transfer = dbRow<{ Dialect: string }>(
+          server,
+          `SELECT Dialect FROM transfers WHERE ClientID = ?
+           ORDER BY TransferID DESC LIMIT 1`,
+          s.clientId,
+        );
+        assert.equal(
+          transfer.Dialect,
+          `${dialect.prefix ? "iv-prefix" : "no-prefix"} ${dialect.sizes}`,
+        );
       } finally {
         s.raw.close();
       }
