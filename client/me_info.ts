@@ -1,6 +1,6 @@
 /**
  * `me.info`, the client's identity: name, client id and RSA private key.
- * Its presence means "returning client". See PROTOCOL.md, "Client state files".
+ * Its presence means "returning client". See `docs/protocol.md`, "Client state files".
  * @module
  */
 import { Buffer } from "node:buffer";

@@ -1,6 +1,6 @@
 /**
  * How a file is cut into 1028 packets: sizes that fit the protocol's u32
- * and u16 fields. See PROTOCOL.md, "Flow" step 4.
+ * and u16 fields. See `docs/protocol.md`, "Flow" step 4.
  * @module
  */
 import { MAX_PACKETS, MAX_U32, Size } from "../server/protocol/constants.ts";

@@ -1,6 +1,6 @@
 /**
  * `transfer.info`, the client's instructions: where the server is, who the
- * user is, which files to back up. See PROTOCOL.md, "Client state files".
+ * user is, which files to back up. See `docs/protocol.md`, "Client state files".
  * @module
  */
 import { basename, dirname, resolve } from "node:path";

@@ -7,9 +7,11 @@ import { formatBytes, formatCount, formatTime } from "../../islands/format.ts";
 import { define, page } from "../../server/portal/define.ts";
 import { parseClientId } from "../../server/portal/params.ts";
 import {
+  type ClientDialect,
   type ClientRow,
   type FileRow,
   getClient,
+  getClientDialect,
   listFiles,
   listTransfers,
   type Page,
@@ -18,6 +20,7 @@ import {
 
 interface ClientData {
   client: ClientRow;
+  dialect: ClientDialect | undefined;
   files: Page<FileRow>;
   transfers: Page<TransferRow>;
 }
@@ -30,6 +33,7 @@ export const handler = define.handlers<ClientData>({
     const db = ctx.deps.db.handle;
     return page({
       client,
+      dialect: getClientDialect(db, id),
       files: listFiles(db, {
         client: id,
         sort: "stored",
@@ -41,9 +45,53 @@ export const handler = define.handlers<ClientData>({
   },
 });
 
+const KEY_FIELDS: Record<string, string> = {
+  "160": "160-byte field, 160-byte key (e = 17), as specified",
+  "162-junk": "162-byte field: 160-byte key (e = 17) and 2 ignored bytes",
+  "162": "162-byte field, 162-byte key (e = 65537)",
+};
+
+const SIZE_MEANINGS: Record<string, string> = {
+  "total": "size of the whole encrypted file",
+  "per-packet": "size of each packet's content",
+  "either": "not known yet (only single-packet uploads, which fit both)",
+};
+
+/** The client's dialect (docs/protocol.md, "Dialects"), as far as known. */
+function HowItSpeaks({ dialect }: { dialect: ClientDialect | undefined }) {
+  const unknown = <span class="muted">not seen yet</span>;
+  return (
+    <section class="panel">
+      <h2>How it speaks</h2>
+      <dl class="facts">
+        <dt>Key field</dt>
+        <dd>
+          {dialect?.keyField
+            ? KEY_FIELDS[dialect.keyField] ?? dialect.keyField
+            : unknown}
+        </dd>
+        <dt>IV prefix</dt>
+        <dd>
+          {dialect?.ivPrefix == null
+            ? unknown
+            : dialect.ivPrefix
+            ? "yes: 16 zero bytes open each upload"
+            : "no"}
+        </dd>
+        <dt>ContentSize</dt>
+        <dd>
+          {dialect?.sizeMeaning
+            ? SIZE_MEANINGS[dialect.sizeMeaning] ?? dialect.sizeMeaning
+            : unknown}
+        </dd>
+      </dl>
+    </section>
+  );
+}
+
 export default define.page<ClientData>(
   function ClientPage({ data, url, session }) {
-    const { client, files, transfers } = data;
+    const { client, dialect, files, transfers } = data;
     return (
       <Layout
         title={client.name}
@@ -106,6 +154,7 @@ export default define.page<ClientData>(
             </form>
           </section>
         </div>
+        <HowItSpeaks dialect={dialect} />
         <section class="panel">
           <h2>
             Files{" "}

@@ -5,6 +5,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
+import { dialectLabel, UPLOAD_SIZE_MEANINGS } from "../session/dialect.ts";
 import type { StatsSnapshot } from "../stats/snapshot.ts";
 
 /** Upper bounds of the latency buckets, in seconds. */
@@ -172,6 +173,12 @@ export function renderMetrics(
     ],
   );
   metric(
+    "cyberbackup_uploads_by_dialect_total",
+    "counter",
+    "Uploads received whole, by IV prefix and ContentSize meaning (docs/protocol.md, Dialects).",
+    dialectSamples(snapshot.uploadDialects),
+  );
+  metric(
     "cyberbackup_received_bytes_total",
     "counter",
     "Bytes received from clients.",
@@ -212,6 +219,16 @@ export function renderMetrics(
   );
   out.push(http.render());
   return out.join("\n") + "\n";
+}
+
+/** One sample per possible dialect (a fixed, bounded label set), zeros included. */
+function dialectSamples(counts: Record<string, number>): [string, number][] {
+  return [true, false].flatMap((ivPrefix) =>
+    UPLOAD_SIZE_MEANINGS.map((sizes): [string, number] => [
+      `{iv_prefix="${ivPrefix ? "yes" : "no"}",content_size="${sizes}"}`,
+      counts[dialectLabel({ ivPrefix, sizes })] ?? 0,
+    ])
+  );
 }
 
 function escapeLabel(value: string): string {

@@ -41,6 +41,8 @@ export function decodeRequestHeader(bytes: Uint8Array): RequestHeader {
 export interface PayloadBounds {
   min: number;
   max: number;
+  /** When set, the only sizes allowed within min..max. */
+  only?: readonly number[];
 }
 
 /**
@@ -63,7 +65,10 @@ export function checkRequestHeader(
       `Cannot serve request: unknown request code ${header.code}`,
     );
   }
-  if (header.payloadSize < bounds.min || header.payloadSize > bounds.max) {
+  if (
+    header.payloadSize < bounds.min || header.payloadSize > bounds.max ||
+    (bounds.only && !bounds.only.includes(header.payloadSize))
+  ) {
     throw new ProtocolError(
       `Cannot serve request ${header.code}: payload of ${header.payloadSize} bytes is outside ${bounds.min}..${bounds.max}`,
     );
@@ -84,9 +89,11 @@ export function payloadBounds(
     case RequestCode.CRC_ABORT:
       return { min: Size.NAME, max: Size.NAME };
     case RequestCode.SEND_PUBLIC_KEY:
+      // 415 or 417: the key field is 160 or 162 bytes (docs/protocol.md).
       return {
         min: Size.NAME + Size.PUBLIC_KEY,
-        max: Size.NAME + Size.PUBLIC_KEY,
+        max: Size.NAME + Size.PUBLIC_KEY_LONG,
+        only: [Size.NAME + Size.PUBLIC_KEY, Size.NAME + Size.PUBLIC_KEY_LONG],
       };
     case RequestCode.SEND_FILE:
       return {
@@ -132,7 +139,7 @@ export function decodeRequest(
         code: header.code,
         clientId,
         name: parseField("name", () => r.fixedString(Size.NAME)),
-        publicKey: parseField("public key", () => r.bytes(Size.PUBLIC_KEY)),
+        publicKey: parseField("public key", () => r.bytes(r.remaining)),
       };
     case RequestCode.CRC_OK:
     case RequestCode.CRC_RETRY:

@@ -1,6 +1,6 @@
 /**
  * Codes and sizes of the CyberBackup wire protocol, version 3.
- * See `shared/spec/PROTOCOL.md`, sections "Framing", "Requests" and "Responses".
+ * See `docs/protocol.md`, sections "Framing", "Requests" and "Responses".
  * @module
  */
 
@@ -38,7 +38,10 @@ export type ResponseCode = typeof ResponseCode[keyof typeof ResponseCode];
 export const Size = {
   CLIENT_ID: 16,
   NAME: 255,
+  /** The 1026 key field as specified: a 160-byte SubjectPublicKeyInfo (e = 17). */
   PUBLIC_KEY: 160,
+  /** The 1026 key field some clients send: 162 bytes (see `docs/protocol.md`, "Dialects"). */
+  PUBLIC_KEY_LONG: 162,
   AES_KEY: 32,
   AES_BLOCK: 16,
   REQUEST_HEADER: 23,

@@ -20,7 +20,12 @@ export interface RegisterRequest {
   name: string;
 }
 
-/** 1026: the client's RSA public key (X.509 SubjectPublicKeyInfo DER, 160 bytes). */
+/**
+ * 1026: the client's RSA public key. `publicKey` is the key field exactly as
+ * sent, 160 or 162 bytes (its length is the field size): a DER
+ * SubjectPublicKeyInfo, in the 162-byte field possibly followed by 2 junk
+ * bytes; `splitKeyField()` finds the key in it.
+ */
 export interface PublicKeyRequest {
   code: typeof RequestCode.SEND_PUBLIC_KEY;
   clientId: Uint8Array;
@@ -37,7 +42,10 @@ export interface ReconnectRequest {
 
 /** The fixed fields of a 1028 file packet; the content follows separately. */
 export interface FilePacketHeader {
-  /** Size of the whole encrypted file, the same in every packet of an upload. */
+  /**
+   * Size of the whole encrypted file (the same in every packet) or of this
+   * packet's content, depending on the client's dialect (`docs/protocol.md`).
+   */
   contentSize: number;
   origFileSize: number;
   packetNumber: number;

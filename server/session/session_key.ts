@@ -6,6 +6,7 @@
 import { getLogger } from "@logtape/logtape";
 import { encryptKey } from "../crypto/rsa_oaep.ts";
 import { Size } from "../protocol/constants.ts";
+import type { KeyFieldForm } from "../protocol/key_field.ts";
 import type { ClientRecord } from "../storage/database.ts";
 import { nowOf, type SessionContext } from "./context.ts";
 import { type SessionState, toHex } from "./state.ts";
@@ -20,14 +21,20 @@ const logger = getLogger(["cyberbackup", "session"]);
 export function issueSessionKey(
   state: SessionState,
   ctx: SessionContext,
-  options: { client: ClientRecord; publicKey: Uint8Array; newKey: boolean },
+  options: {
+    client: ClientRecord;
+    publicKey: Uint8Array;
+    newKey: boolean;
+    /** The form of the 1026 key field the new key came in. */
+    keyField?: KeyFieldForm;
+  },
 ): Uint8Array {
-  const { client, publicKey, newKey } = options;
+  const { client, publicKey, newKey, keyField } = options;
   const aesKey = crypto.getRandomValues(new Uint8Array(Size.AES_KEY));
   const encryptedKey = encryptKey(publicKey, aesKey, { hash: ctx.oaepHash });
   ctx.db.setKeys(
     client.id,
-    newKey ? { publicKey, aesKey } : { aesKey },
+    newKey ? { publicKey, aesKey, keyField } : { aesKey },
     nowOf(ctx),
   );
   const hex = toHex(client.id);

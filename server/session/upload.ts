@@ -10,7 +10,9 @@ import {
   type FilePacketRequest,
   ProtocolError,
 } from "../protocol/messages.ts";
+import { Size } from "../protocol/constants.ts";
 import type { FileStore, PendingFile } from "../storage/file_store.ts";
+import type { DialectTracker, UploadDialect } from "./dialect.ts";
 import { UndecryptableError } from "./key_failures.ts";
 
 /** A completely received, decrypted file waiting for the client's verdict. */
@@ -20,23 +22,31 @@ export interface ReceivedFile {
   size: number;
   checksum: number;
   pending: PendingFile;
+  /** How the client sent it. */
+  dialect: UploadDialect;
 }
 
 /** Receives the packets of one file, in order. */
 export class Upload {
   readonly header: Readonly<FilePacketHeader>;
   #nextPacket = 1;
+  /** Content bytes on the wire so far, IV prefix included. */
+  #wire = 0;
+  /** Ciphertext bytes decrypted so far (the wire bytes but the prefix). */
   #received = 0;
+  #dialect: DialectTracker;
   #decipher: CbcStream;
   #cksum = new Cksum();
   #pending: PendingFile;
 
   private constructor(
     header: FilePacketHeader,
+    dialect: DialectTracker,
     decipher: CbcStream,
     pending: PendingFile,
   ) {
     this.header = header;
+    this.#dialect = dialect;
     this.#decipher = decipher;
     this.#pending = pending;
   }
@@ -48,20 +58,27 @@ export class Upload {
       clientId: Uint8Array;
       aesKey: Uint8Array;
       header: FilePacketHeader;
+      /** What packet 1's sizes said (`new DialectTracker(packet)`). */
+      dialect: DialectTracker;
     },
   ): Promise<Upload> {
-    const pending = await store.begin(
-      options.clientId,
-      options.header.fileName,
-    );
+    const { header, dialect } = options;
+    const pending = await store.begin(options.clientId, header.fileName);
     return new Upload(
-      { ...options.header },
+      {
+        contentSize: header.contentSize,
+        origFileSize: header.origFileSize,
+        packetNumber: header.packetNumber,
+        totalPackets: header.totalPackets,
+        fileName: header.fileName,
+      },
+      dialect,
       createDecipher(options.aesKey),
       pending,
     );
   }
 
-  /** Ciphertext bytes received so far. */
+  /** Ciphertext bytes received so far, without the IV prefix. */
   get received(): number {
     return this.#received;
   }
@@ -80,28 +97,28 @@ export class Upload {
     if (packet.totalPackets !== h.totalPackets) {
       return "packet count changed mid-upload";
     }
-    if (
-      packet.contentSize !== h.contentSize ||
-      packet.origFileSize !== h.origFileSize
-    ) {
+    if (packet.origFileSize !== h.origFileSize) {
       return "file size changed mid-upload";
     }
     if (packet.packetNumber !== this.#nextPacket) {
       return `packet ${packet.packetNumber} out of sequence, expected ${this.#nextPacket}`;
     }
-    const total = this.#received + packet.contentLength;
-    if (total > h.contentSize) {
-      return `packets carry more than the announced ${h.contentSize} bytes`;
+    if (packet.packetNumber > 1) {
+      const reason = this.#dialect.follow(packet);
+      if (reason) return reason;
     }
-    if (packet.packetNumber === h.totalPackets && total !== h.contentSize) {
-      return `packets carry ${total} bytes, not the announced ${h.contentSize}`;
-    }
-    return undefined;
+    if (this.#dialect.needsFirstBlock) return undefined;
+    return this.#dialect.checkBytes(
+      this.#wire + packet.contentLength,
+      packet.packetNumber === h.totalPackets,
+    );
   }
 
   /**
    * Streams one packet's ciphertext through decrypt, checksum and write.
-   * `onProgress` gets the running ciphertext count after each chunk.
+   * Packet 1's first 16 bytes are held back until they tell whether they
+   * are the IV prefix, which is dropped. `onProgress` gets the running
+   * ciphertext count after each chunk.
    */
   async receive(
     packet: FilePacketRequest,
@@ -109,12 +126,43 @@ export class Upload {
   ): Promise<void> {
     const reason = this.mismatch(packet);
     if (reason) throw new ProtocolError(`Cannot accept file packet: ${reason}`);
+    const last = packet.packetNumber === this.header.totalPackets;
+    let head = this.#dialect.needsFirstBlock
+      ? new Uint8Array(Size.AES_BLOCK)
+      : undefined;
+    let filled = 0;
     for await (const chunk of packet.content) {
-      this.#received += chunk.length;
-      await this.#consume(this.#decipher.update(chunk));
+      this.#wire += chunk.length;
+      let data = chunk;
+      if (head) {
+        const n = Math.min(head.length - filled, chunk.length);
+        head.set(chunk.subarray(0, n), filled);
+        filled += n;
+        if (filled < head.length) continue;
+        data = chunk.subarray(n);
+        const prefix = this.#dialect.takeFirstBlock(head);
+        const problem = this.#dialect.checkBytes(packet.contentLength, last);
+        if (problem) {
+          throw new ProtocolError(`Cannot accept file packet: ${problem}`);
+        }
+        if (!prefix) await this.#decrypt(head);
+        head = undefined;
+      }
+      await this.#decrypt(data);
       onProgress?.(this.#received);
     }
+    if (head) {
+      throw new ProtocolError(
+        "Cannot accept file packet: packet 1 ended within its first 16 bytes",
+      );
+    }
     this.#nextPacket++;
+  }
+
+  async #decrypt(cipher: Uint8Array): Promise<void> {
+    if (cipher.length === 0) return;
+    this.#received += cipher.length;
+    await this.#consume(this.#decipher.update(cipher));
   }
 
   async #consume(plain: Uint8Array): Promise<void> {
@@ -151,6 +199,7 @@ export class Upload {
       size: this.#cksum.length,
       checksum: this.#cksum.digest(),
       pending: this.#pending,
+      dialect: this.#dialect.dialect,
     };
   }
 

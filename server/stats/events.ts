@@ -28,6 +28,12 @@ export type ServerEvent =
   }
   | { type: "transfer-progress"; transfer: string; bytes: number }
   | {
+    /** A whole upload arrived (1603 sent); how the client sent it. */
+    type: "upload-received";
+    ivPrefix: boolean;
+    sizes: "total" | "per-packet" | "either";
+  }
+  | {
     type: "transfer-end";
     transfer: string;
     client: string;

@@ -68,4 +68,9 @@ export interface StatsSnapshot {
   activity: ActivityItem[];
   /** Error responses sent, by response code. */
   errors: Record<string, number>;
+  /**
+   * Uploads received, by `dialectLabel()` (docs/protocol.md, "Dialects");
+   * only dialects seen so far.
+   */
+  uploadDialects: Record<string, number>;
 }

@@ -9,6 +9,7 @@
  */
 import type { TransferRow } from "../storage/admin_queries.ts";
 import { formatBytes } from "../../islands/format.ts";
+import { dialectLabel } from "../session/dialect.ts";
 import type { ServerEvent } from "./events.ts";
 import type {
   ActiveTransfer,
@@ -76,6 +77,7 @@ export class Stats {
   readonly #activity: ActivityItem[] = [];
   readonly #activityLength: number;
   readonly #errors = new Map<number, number>();
+  readonly #uploadDialects = new Map<string, number>();
   readonly #listeners = new Set<() => void>();
   #activityId = 0;
   #peak = 0;
@@ -156,6 +158,11 @@ export class Stats {
       case "transfer-end":
         this.#endTransfer(event, now);
         break;
+      case "upload-received": {
+        const key = dialectLabel(event);
+        this.#uploadDialects.set(key, (this.#uploadDialects.get(key) ?? 0) + 1);
+        break;
+      }
       case "error":
         this.#errors.set(
           event.response,
@@ -208,6 +215,7 @@ export class Stats {
       errors: Object.fromEntries(
         [...this.#errors].map(([code, n]) => [String(code), n]),
       ),
+      uploadDialects: Object.fromEntries(this.#uploadDialects),
     };
   }
 

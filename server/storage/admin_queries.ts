@@ -158,6 +158,35 @@ export function getClient(
   return row;
 }
 
+/**
+ * How a client speaks the protocol (docs/protocol.md, "Dialects"), as its
+ * key exchange and last complete upload showed; nulls until they happen.
+ */
+export interface ClientDialect {
+  /** "160", "162-junk" or "162". */
+  keyField: string | null;
+  ivPrefix: boolean | null;
+  /** "total", "per-packet" or "either" (only single-packet uploads seen). */
+  sizeMeaning: string | null;
+}
+
+/** The recorded dialect of a client, or undefined when the id is unknown. */
+export function getClientDialect(
+  db: DatabaseSync,
+  id: Uint8Array,
+): ClientDialect | undefined {
+  const row = db.prepare(
+    `SELECT KeyField AS keyField, IvPrefix AS ivPrefix, SizeMeaning AS sizeMeaning
+       FROM clients WHERE ID = ?`,
+  ).get(id);
+  if (!row) return undefined;
+  return {
+    keyField: row.keyField === null ? null : String(row.keyField),
+    ivPrefix: row.ivPrefix === null ? null : Number(row.ivPrefix) === 1,
+    sizeMeaning: row.sizeMeaning === null ? null : String(row.sizeMeaning),
+  };
+}
+
 /** Removes a client's file rows and the client itself; false when there was no such client. */
 export function deleteClientRows(db: DatabaseSync, id: Uint8Array): boolean {
   return transaction(db, () => {

@@ -144,7 +144,7 @@ function toFile(row: Row): FileRecord {
   };
 }
 
-/** The original columns of PROTOCOL.md ("Server state") that other tools read. */
+/** The specification's columns (`docs/protocol.md`, "Server state") that other tools read. */
 export const SPEC_COLUMNS = {
   clients: ["ID", "Name", "PublicKey", "LastSeen", "AESKey"],
   files: ["ID", "FileName", "PathName", "Verified"],
@@ -157,8 +157,9 @@ function userVersion(db: DatabaseSync): number {
 }
 
 /**
- * True when a database at version 0 already holds PROTOCOL.md's two tables,
- * made by another tool: the first migration then counts as done. Throws
+ * True when a database at version 0 already holds the specification's two
+ * tables (`docs/protocol.md`, "Server state"), made by another tool: the
+ * first migration then counts as done. Throws
  * when only one of them, or one without the spec's columns, is there.
  */
 function adoptSpecTables(db: DatabaseSync): boolean {
@@ -206,7 +207,14 @@ function prepareStatements(db: DatabaseSync) {
     ),
     setKeys: db.prepare(
       `UPDATE clients SET PublicKey = coalesce(?, PublicKey), AESKey = ?,
-       LastSeen = ? WHERE ID = ?`,
+       LastSeen = ?, KeyField = coalesce(?, KeyField) WHERE ID = ?`,
+    ),
+    clientUploadDialect: db.prepare(
+      `UPDATE clients SET IvPrefix = ?,
+       SizeMeaning = coalesce(?, SizeMeaning, 'either') WHERE ID = ?`,
+    ),
+    transferDialect: db.prepare(
+      "UPDATE transfers SET Dialect = ? WHERE TransferID = ?",
     ),
     touch: db.prepare("UPDATE clients SET LastSeen = ? WHERE ID = ?"),
     forgetSessionKey: db.prepare(
@@ -338,7 +346,7 @@ export class Database {
    * Opens (creating if needed) the database file, makes it ready for
    * concurrent connections (WAL, busy timeout, foreign keys, synchronous
    * NORMAL) and runs pending migrations. A file made by another tool with
-   * only PROTOCOL.md's two tables is migrated forward with its rows.
+   * only the two tables of `docs/protocol.md` is migrated forward with its rows.
    */
   static open(path: string, options: DatabaseOptions = {}): Database {
     const settings = {
@@ -439,12 +447,13 @@ export class Database {
 
   /**
    * Stores the session AES key and, on a first key exchange, the public key
-   * (a reconnect keeps the stored one). Throws when the client is gone, for
-   * instance deleted from the portal meanwhile.
+   * and the form of the key field it came in (a reconnect keeps the stored
+   * ones). Throws when the client is gone, for instance deleted from the
+   * portal meanwhile.
    */
   setKeys(
     id: Uint8Array,
-    keys: { publicKey?: Uint8Array; aesKey: Uint8Array },
+    keys: { publicKey?: Uint8Array; aesKey: Uint8Array; keyField?: string },
     now: string,
   ): void {
     const action = "Cannot store keys";
@@ -455,6 +464,7 @@ export class Database {
       publicKey,
       keys.aesKey,
       now,
+      keys.keyField ?? null,
       id,
     );
     if (result.changes === 0) {
@@ -475,6 +485,27 @@ export class Database {
     return Number(
       this.#run("Cannot clear session keys", "forgetSessionKeys").changes,
     );
+  }
+
+  /**
+   * Records how a client sent its last complete upload (docs/protocol.md,
+   * "Dialects"), on the client and on the upload's transfer. A size meaning
+   * of undefined (a single packet fits both) keeps the one known before.
+   */
+  recordUploadDialect(
+    clientId: Uint8Array,
+    dialect: { ivPrefix: boolean; sizes?: string; label: string },
+    transferId?: number,
+  ): void {
+    const action = "Cannot record upload dialect";
+    this.transaction(() => {
+      const prefix = dialect.ivPrefix ? 1 : 0;
+      const sizes = dialect.sizes ?? null;
+      this.#run(action, "clientUploadDialect", prefix, sizes, clientId);
+      if (transferId !== undefined) {
+        this.#run(action, "transferDialect", dialect.label, transferId);
+      }
+    });
   }
 
   /**

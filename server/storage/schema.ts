@@ -1,7 +1,8 @@
 /**
  * Schema migrations of `defensive.db`. The `clients` and `files` tables keep
- * the exact names and columns of PROTOCOL.md ("Server state") so existing
- * tools keep reading them; everything else is added alongside.
+ * the exact names and columns of the specification (`docs/protocol.md`,
+ * "Server state") so existing tools keep reading them; everything else is
+ * added alongside.
  * Each entry runs once, in order, inside a transaction; `PRAGMA user_version`
  * records how many have run. Append only: never edit a shipped migration.
  * @module
@@ -55,4 +56,11 @@ export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE portal_sessions (IdHash TEXT PRIMARY KEY, User TEXT NOT NULL,
      CreatedAt INTEGER NOT NULL, LastSeen INTEGER NOT NULL);
    CREATE INDEX portal_sessions_user ON portal_sessions (User);`,
+  // How each client speaks (docs/protocol.md, "Dialects"): the form of its
+  // 1026 key field and, from its last complete upload, whether it sends the
+  // zero IV prefix and what its ContentSize means; and each upload's dialect.
+  `ALTER TABLE clients ADD COLUMN KeyField TEXT;
+   ALTER TABLE clients ADD COLUMN IvPrefix INTEGER;
+   ALTER TABLE clients ADD COLUMN SizeMeaning TEXT;
+   ALTER TABLE transfers ADD COLUMN Dialect TEXT;`,
 ];

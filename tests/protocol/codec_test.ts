@@ -305,3 +305,41 @@ Deno.test("file names travel as UTF-8; user names stay ASCII", () => {
     /non-ASCII/,
   );
 });
+
+Deno.test("checkRequestHeader() takes a 1026 payload of 415 or 417 bytes and nothing between", () => {
+  for (const size of [415, 417]) {
+    assert.equal(
+      checkRequestHeader(
+        header(RequestCode.SEND_PUBLIC_KEY, size),
+        MAX_PACKET,
+      ),
+      RequestCode.SEND_PUBLIC_KEY,
+    );
+  }
+  for (const size of [414, 416, 418]) {
+    assert.throws(
+      () =>
+        checkRequestHeader(
+          header(RequestCode.SEND_PUBLIC_KEY, size),
+          MAX_PACKET,
+        ),
+      ProtocolError,
+    );
+  }
+});
+
+Deno.test("decodeRequest() hands over a 162-byte key field whole", () => {
+  const field = Uint8Array.from({ length: 162 }, (_, i) => (i * 5) & 0xff);
+  const payload = new Uint8Array(Size.NAME + 162);
+  payload.set(nameField([0x62, 0x6f, 0x62]));
+  payload.set(field, Size.NAME);
+  const request = decodeRequest(
+    header(RequestCode.SEND_PUBLIC_KEY, payload.length),
+    payload,
+  );
+  assert.equal(request.code, RequestCode.SEND_PUBLIC_KEY);
+  if (request.code !== RequestCode.SEND_PUBLIC_KEY) return;
+  assert.equal(request.name, "bob");
+  assert.equal(request.publicKey.length, 162);
+  assert.ok(request.publicKey.every((b, i) => b === field[i]));
+});

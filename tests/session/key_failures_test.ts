@@ -16,9 +16,13 @@ import { fixture, keyed, KEYS, packet } from "./fixture.ts";
 /** The plaintext size a one-block forgery claims (padding of one byte). */
 const FORGED_SIZE = 15;
 
-/** One block that does not decrypt under `key` (its padding is invalid). */
+/**
+ * One block that does not decrypt under `key` (its padding is invalid).
+ * Never the zero block: a packet 1 opening with it is read as the IV prefix
+ * (docs/protocol.md, "Dialects") and refused for its size, not its key.
+ */
 function undecryptable(key: Uint8Array): Uint8Array {
-  for (let i = 0;; i++) {
+  for (let i = 1;; i++) {
     const block = new Uint8Array(16).fill(i);
     try {
       decrypt(key, block);

@@ -304,6 +304,9 @@ function keyAttack(rng: Rng, lane: LaneView): Step[] {
           junk = mutate(rng, lane.publicKey, rng.range(1, 3), 0, 29);
         } while (sameBytes(junk, lane.publicKey));
       }
+      // The 162-byte field (payload 417) of the classic client: the same
+      // broken key followed by 2 junk bytes must be refused just the same.
+      if (rng.chance(0.3)) junk = concat(junk, rng.bytes(2));
       return [
         step(
           "junk-public-key",

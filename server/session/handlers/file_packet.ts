@@ -1,6 +1,5 @@
 /** 1028 send file packet: stream one packet of an upload. @module */
 import { getLogger } from "@logtape/logtape";
-import { encryptedSize } from "../../crypto/aes_cbc.ts";
 import { ResponseCode } from "../../protocol/constants.ts";
 import {
   type FilePacketRequest,
@@ -9,6 +8,11 @@ import {
 } from "../../protocol/messages.ts";
 import { checkFileName } from "../../storage/file_name.ts";
 import type { SessionContext } from "../context.ts";
+import {
+  dialectLabel,
+  DialectTracker,
+  type UploadDialect,
+} from "../dialect.ts";
 import {
   checkKeyFailures,
   distrustSession,
@@ -23,10 +27,11 @@ const logger = getLogger(["cyberbackup", "session"]);
 /** Smallest interval between two progress events of one upload. */
 const PROGRESS_INTERVAL_MS = 100;
 
+/** Checks packet 1 and reads its dialect; throws ProtocolError when it fits none. */
 function checkFirstPacket(
   ctx: SessionContext,
   packet: FilePacketRequest,
-): void {
+): DialectTracker {
   const reason = checkFileName(packet.fileName);
   if (reason) {
     throw new ProtocolError(
@@ -41,11 +46,7 @@ function checkFirstPacket(
       `Cannot accept file: ${packet.origFileSize} bytes exceed the limit of ${ctx.maxFileBytes}`,
     );
   }
-  if (packet.contentSize !== encryptedSize(packet.origFileSize)) {
-    throw new ProtocolError(
-      `Cannot accept file: content size ${packet.contentSize} does not fit a ${packet.origFileSize}-byte file`,
-    );
-  }
+  return new DialectTracker(packet);
 }
 
 /**
@@ -69,7 +70,7 @@ export async function receiveFilePacket(
         `Cannot accept file packet: "${state.upload.header.fileName}" is still being uploaded`,
       );
     }
-    checkFirstPacket(ctx, packet);
+    const dialect = checkFirstPacket(ctx, packet);
     checkKeyFailures(ctx, identity);
     await state.upload?.abort();
     state.upload = undefined;
@@ -79,12 +80,13 @@ export async function receiveFilePacket(
     beginAttempt(state, ctx, {
       identity,
       fileName: packet.fileName,
-      size: packet.contentSize,
+      size: dialect.cipherSize,
     });
     state.upload = await Upload.start(ctx.store, {
       clientId: identity.clientId,
       aesKey,
       header: packet,
+      dialect,
     });
   } else if (!state.upload) {
     throw new ProtocolError(
@@ -115,6 +117,11 @@ export async function receiveFilePacket(
   state.upload = undefined;
   state.received = received;
   ctx.events({ type: "transfer-progress", transfer, bytes: upload.received });
+  recordDialect(ctx, {
+    clientId: identity.clientId,
+    transferId: state.transfer?.id,
+    dialect: received.dialect,
+  });
   logger.info("Received {file} from {client}: {size} bytes, cksum {checksum}", {
     file: received.fileName,
     client: identity.hex,
@@ -128,6 +135,30 @@ export async function receiveFilePacket(
     fileName: received.fileName,
     checksum: received.checksum,
   };
+}
+
+/**
+ * Notes how the client sent a whole upload, in the database and as an
+ * event. Bookkeeping: a database that cannot take it does not fail the
+ * upload, which is recorded on its own when the verdict comes.
+ */
+function recordDialect(
+  ctx: SessionContext,
+  upload: { clientId: Uint8Array; transferId?: number; dialect: UploadDialect },
+): void {
+  const { ivPrefix, sizes } = upload.dialect;
+  ctx.events({ type: "upload-received", ivPrefix, sizes });
+  try {
+    ctx.db.recordUploadDialect(upload.clientId, {
+      ivPrefix,
+      sizes: sizes === "either" ? undefined : sizes,
+      label: dialectLabel(upload.dialect),
+    }, upload.transferId);
+  } catch (error) {
+    logger.warn("Cannot record upload dialect: {message}", {
+      message: (error as Error).message,
+    });
+  }
 }
 
 /**

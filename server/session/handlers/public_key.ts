@@ -2,6 +2,7 @@
 import { getLogger } from "@logtape/logtape";
 import { parsePublicKey } from "../../crypto/rsa_oaep.ts";
 import { ResponseCode } from "../../protocol/constants.ts";
+import { splitKeyField } from "../../protocol/key_field.ts";
 import {
   ProtocolError,
   type PublicKeyRequest,
@@ -15,7 +16,8 @@ const logger = getLogger(["cyberbackup", "session"]);
 
 /**
  * Checks that id and name belong together and that this session registered
- * or reconnected that client, stores the key and answers 1602. A key on
+ * or reconnected that client, finds the key in its 160- or 162-byte field
+ * (docs/protocol.md, "Dialects"), stores it and answers 1602. A key on
  * file may only be replaced by the session that registered the client:
  * anyone who learnt an id and name (both travel in clear) can reconnect,
  * and could otherwise set the key of a client and take over its uploads.
@@ -52,17 +54,20 @@ export function sendPublicKey(
       `Cannot exchange keys: client ${hex} already has a public key; only the session that registered it may set one`,
     );
   }
+  const { der, form } = splitKeyField(request.publicKey);
   try {
-    parsePublicKey(request.publicKey);
+    parsePublicKey(der);
   } catch (error) {
     throw new ProtocolError(
       `Cannot exchange keys: ${(error as Error).message}`,
     );
   }
+  // Only the key is stored (a copy, without junk): 1605 encrypts to it.
   const encryptedKey = issueSessionKey(state, ctx, {
     client,
-    publicKey: request.publicKey,
+    publicKey: der.slice(),
     newKey: true,
+    keyField: form,
   });
   return { code: ResponseCode.AES_KEY, clientId: client.id, encryptedKey };
 }
