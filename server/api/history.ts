@@ -52,13 +52,14 @@ export function checkKeyProof(
   session: ApiSession,
   proof: string | undefined,
 ): void {
-  if (!session.aesKey) {
+  const { aesKey } = session.core.view;
+  if (!aesKey) {
     throw new ApiError(
       "no_key",
       "Cannot list files: exchange keys or reconnect first",
     );
   }
-  const expected = Buffer.from(keyProof(session.aesKey, session.token));
+  const expected = Buffer.from(keyProof(aesKey, session.token));
   const given = Buffer.from(proof ?? "");
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw new ApiError(
@@ -70,7 +71,7 @@ export function checkKeyProof(
 
 /** The session client's files (up to 200) and latest transfers (up to 50). */
 export function historyOf(session: ApiSession, ctx: SessionContext): History {
-  const identity = session.identity!;
+  const identity = session.identity;
   const db = ctx.db.handle;
   const files = listFiles(db, {
     client: identity.clientId,

@@ -6,8 +6,8 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { RequestCode, ResponseCode, Size } from "../protocol/constants.ts";
-import type { Response } from "../protocol/messages.ts";
 import type { SessionContext } from "../session/context.ts";
+import type { Refusal, Served } from "../session/session.ts";
 import { toHex } from "../session/state.ts";
 import { ApiError } from "./errors.ts";
 import {
@@ -38,21 +38,20 @@ export interface KeyResult {
 }
 
 /** The 500 for a 1607 that no input of the client explains. */
-export function serverFailure(session: ApiSession, action: string): ApiError {
+export function serverFailure(
+  session: ApiSession,
+  action: string,
+  refusal: Refusal | undefined,
+): ApiError {
   logger.error("API {action} failed in the session core: {message}", {
     action,
-    message: session.lastError,
+    message: refusal?.message,
     conn: session.conn,
   });
   return new ApiError(
     "server_error",
     `Cannot ${action}: the server failed; the error is in its log`,
   );
-}
-
-/** The session core's AES key, kept in memory for the history proof. */
-function rememberKey(session: ApiSession): void {
-  session.aesKey = session.core.aesKey;
 }
 
 /** 1025: opens a session and registers `name` in it. */
@@ -62,11 +61,11 @@ export async function register(
 ): Promise<RegisterResult> {
   const name = parseUserName(input.body.name);
   const session = registry.open(input.address);
-  let response: Response | undefined;
+  let served: Served | undefined;
   try {
-    response = await session.run(
+    served = await session.run(
       () =>
-        session.core.handle({
+        session.core.serve({
           code: RequestCode.REGISTER,
           clientId: NO_CLIENT_ID,
           name,
@@ -74,15 +73,14 @@ export async function register(
       () => registry.now(),
     );
   } finally {
-    if (response?.code !== ResponseCode.REGISTER_OK) {
+    if (served?.response?.code !== ResponseCode.REGISTER_OK) {
       await registry.close(session, "registration failed");
     }
   }
+  const response = served.response;
   if (response?.code === ResponseCode.REGISTER_OK) {
-    const hex = toHex(response.clientId);
-    session.identity = { clientId: response.clientId, hex, name };
     return {
-      clientId: hex,
+      clientId: toHex(response.clientId),
       token: session.token,
       expiresIn: registry.idleMs / 1000,
     };
@@ -93,7 +91,7 @@ export async function register(
       `Cannot register "${name}": the name is already registered`,
     );
   }
-  throw serverFailure(session, "register");
+  throw serverFailure(session, "register", served.refusal);
 }
 
 /** 1026: stores the session's public key and answers with the AES key. */
@@ -107,10 +105,10 @@ export async function sendPublicKey(
 ): Promise<KeyResult> {
   const { session, ctx } = input;
   const publicKey = parsePublicKeyField(input.body.publicKey);
-  const identity = session.identity!;
-  const response = await session.run(
+  const identity = session.identity;
+  const { response, refusal } = await session.run(
     () =>
-      session.core.handle({
+      session.core.serve({
         code: RequestCode.SEND_PUBLIC_KEY,
         clientId: identity.clientId,
         name: identity.name,
@@ -121,10 +119,11 @@ export async function sendPublicKey(
   if (response?.code !== ResponseCode.AES_KEY) {
     throw new ApiError(
       "key_exchange_refused",
-      `Cannot exchange keys: ${session.lastError}`,
+      `Cannot exchange keys: ${
+        refusal?.message ?? "the server refused the request"
+      }`,
     );
   }
-  rememberKey(session);
   return {
     clientId: identity.hex,
     encryptedKey: encodeBase64(response.encryptedKey),
@@ -144,21 +143,19 @@ export async function reconnect(
   const name = parseUserName(input.body.name);
   const clientId = parseClientId(input.body.clientId);
   const session = registry.open(input.address);
-  let response: Response | undefined;
+  let served: Served | undefined;
   try {
-    response = await session.run(
-      () =>
-        session.core.handle({ code: RequestCode.RECONNECT, clientId, name }),
+    served = await session.run(
+      () => session.core.serve({ code: RequestCode.RECONNECT, clientId, name }),
       () => registry.now(),
     );
   } finally {
-    if (response?.code !== ResponseCode.RECONNECT_OK) {
+    if (served?.response?.code !== ResponseCode.RECONNECT_OK) {
       await registry.close(session, "reconnect failed");
     }
   }
+  const response = served.response;
   if (response?.code === ResponseCode.RECONNECT_OK) {
-    session.identity = { clientId, hex: toHex(clientId), name };
-    rememberKey(session);
     return {
       clientId: toHex(clientId),
       encryptedKey: encodeBase64(response.encryptedKey),
@@ -173,5 +170,5 @@ export async function reconnect(
       `Cannot reconnect "${name}": the server does not know this name with this client id, or holds no key for it; register again`,
     );
   }
-  throw serverFailure(session, "reconnect");
+  throw serverFailure(session, "reconnect", served.refusal);
 }

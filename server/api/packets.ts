@@ -7,6 +7,8 @@
  */
 import { RequestCode, ResponseCode, Size } from "../protocol/constants.ts";
 import type { SessionContext } from "../session/context.ts";
+import type { Served } from "../session/session.ts";
+import type { SessionView } from "../session/state.ts";
 import {
   type BodyCheck,
   contentLength,
@@ -116,9 +118,9 @@ function packetLength(
 }
 
 /** Why a packet after the first cannot continue the upload the API has seen. */
-function checkSequence(session: ApiSession, params: PacketParams): void {
+function checkSequence(view: SessionView, params: PacketParams): void {
   if (params.packetNumber === 1) return;
-  const upload = session.upload;
+  const upload = view.upload;
   const expected = upload
     ? `expected packet ${upload.nextPacket} of ${upload.totalPackets} of "${upload.fileName}"`
     : "no upload is in progress; start with packet 1";
@@ -138,10 +140,11 @@ function checkSequence(session: ApiSession, params: PacketParams): void {
 /** The API error for a packet the core refused (1607). */
 function refusal(
   session: ApiSession,
+  served: Served,
   check: BodyCheck,
-  previous: string | undefined,
-  params: PacketParams,
+  options: { previous: string | undefined; params: PacketParams },
 ): ApiError {
+  const { previous, params } = options;
   if (check.problem) {
     return new ApiError(
       "length_mismatch",
@@ -155,13 +158,13 @@ function refusal(
     );
   }
   // The core refused the upload itself (sizes, padding, name, sequence).
-  if (session.lastRefused) {
+  if (served.refusal?.cause === "refused") {
     return new ApiError(
       "upload_rejected",
-      `${session.lastError}; the upload was dropped, start again with packet 1`,
+      `${served.refusal.message}; the upload was dropped, start again with packet 1`,
     );
   }
-  return serverFailure(session, "accept file packet");
+  return serverFailure(session, "accept file packet", served.refusal);
 }
 
 /** 1028: streams one packet's ciphertext (the request body) into the core. */
@@ -179,9 +182,10 @@ export function filePacket(
 ): Promise<PacketAccepted | FileReceived> {
   const { session, ctx, request, params } = input;
   return session.run(async () => {
+    const view = session.core.view;
     let length: number;
     try {
-      if (!session.aesKey) {
+      if (!view.aesKey) {
         throw new ApiError(
           "no_key",
           "Cannot accept file packet: exchange keys or reconnect first",
@@ -194,7 +198,7 @@ export function filePacket(
         );
       }
       length = packetLength(request, params, input.maxContent);
-      checkSequence(session, params);
+      checkSequence(view, params);
     } catch (error) {
       // A body of acceptable size is read and dropped, so the client sees
       // the answer instead of a reset connection; a larger one is cut off.
@@ -207,10 +211,9 @@ export function filePacket(
       throw error;
     }
     const check: BodyCheck = {};
-    const previous = session.upload?.fileName;
-    const response = await session.core.handle({
+    const served = await session.core.serve({
       code: RequestCode.SEND_FILE,
-      clientId: session.identity!.clientId,
+      clientId: session.identity.clientId,
       contentSize: params.contentSize,
       origFileSize: params.origFileSize,
       packetNumber: params.packetNumber,
@@ -223,31 +226,25 @@ export function filePacket(
     });
     // The core refused before reading: drop the body so the answer gets through.
     await discard(request.body, input.maxContent, input.bodyIdleMs);
-    if (params.packetNumber === 1) session.awaiting = undefined;
+    const response = served.response;
     if (response === undefined) {
-      session.upload = {
-        fileName: params.fileName,
-        totalPackets: params.totalPackets,
-        origFileSize: params.origFileSize,
-        nextPacket: params.packetNumber + 1,
-      };
       return {
         fileName: params.fileName,
         packet: params.packetNumber,
         totalPackets: params.totalPackets,
       };
     }
-    session.upload = undefined;
     if (response.code === ResponseCode.FILE_RECEIVED) {
-      session.awaiting = response.fileName;
       return {
         fileName: response.fileName,
         size: response.contentSize,
         checksum: response.checksum,
       };
     }
-    session.awaiting = undefined;
-    throw refusal(session, check, previous, params);
+    throw refusal(session, served, check, {
+      previous: view.upload?.fileName,
+      params,
+    });
   }, () => registry.now());
 }
 
@@ -263,16 +260,15 @@ export function checksumVerdict(
   const { session, verdict } = input;
   const fileName = parseFileName(input.body.fileName);
   return session.run(async () => {
-    if (session.awaiting !== fileName) {
+    if (session.core.view.awaitingVerdict !== fileName) {
       throw new ApiError(
         "no_file_awaiting",
         `Cannot take a checksum verdict on "${fileName}": no such file awaits one in this session`,
       );
     }
-    session.awaiting = undefined;
-    const response = await session.core.handle({
+    const { response, refusal } = await session.core.serve({
       code: VERDICTS[verdict],
-      clientId: session.identity!.clientId,
+      clientId: session.identity.clientId,
       fileName,
     });
     if (verdict === "resend" && response === undefined) {
@@ -281,7 +277,11 @@ export function checksumVerdict(
     if (response?.code === ResponseCode.ACK) {
       return { fileName, verified: verdict === "ok" };
     }
-    throw serverFailure(session, `take checksum verdict "${verdict}"`);
+    throw serverFailure(
+      session,
+      `take checksum verdict "${verdict}"`,
+      refusal,
+    );
   }, () => registry.now());
 }
 

@@ -8,7 +8,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { SessionContext } from "../session/context.ts";
 import { Session } from "../session/session.ts";
-import type { ServerEvent } from "../stats/events.ts";
+import type { Identity } from "../session/state.ts";
 import { ApiError } from "./errors.ts";
 import { RateLimiter, type RateLimitOptions } from "./rate_limit.ts";
 
@@ -17,38 +17,17 @@ const logger = getLogger(["cyberbackup", "api"]);
 /** Idle time after which a session is closed: 10 minutes. */
 export const SESSION_IDLE_MS = 10 * 60_000;
 
-/** Who a session speaks for, once registration or reconnect said so. */
-export interface ApiIdentity {
-  clientId: Uint8Array;
-  hex: string;
-  name: string;
-}
-
-/** The upload the core is receiving, as far as the API has seen it. */
-export interface UploadProgress {
-  fileName: string;
-  totalPackets: number;
-  origFileSize: number;
-  nextPacket: number;
-}
-
 /**
- * One API session: the core session plus what the API must know to answer
- * with precise errors (the core answers every refusal with 1607).
+ * One API session: the core session, which alone holds the protocol state
+ * (read through `core.view`), and what HTTP adds around it: the token,
+ * the idle clock and one request at a time.
  */
 export class ApiSession {
   readonly token: string;
   readonly core: Session;
   readonly conn: string;
-  identity?: ApiIdentity;
-  /** The session AES key once 1602 / 1605 gave one (for the history proof). */
-  aesKey?: Uint8Array;
-  upload?: UploadProgress;
-  /** A decrypted file waiting for the checksum verdict. */
-  awaiting?: string;
   lastUsed: number;
   #busy = false;
-  #lastError: Extract<ServerEvent, { type: "error" }> | undefined;
 
   constructor(
     options: { token: string; conn: string; ctx: SessionContext; now: number },
@@ -56,29 +35,26 @@ export class ApiSession {
     this.token = options.token;
     this.conn = options.conn;
     this.lastUsed = options.now;
-    const { ctx } = options;
-    this.core = new Session({
-      ...ctx,
-      events: (event: ServerEvent) => {
-        if (event.type === "error") this.#lastError = event;
-        ctx.events(event);
-      },
-    });
+    this.core = new Session(options.ctx);
+  }
+
+  /**
+   * Who the session speaks for, as the core knows it: a session is kept
+   * only once register or reconnect succeeded in it.
+   */
+  get identity(): Readonly<Identity> {
+    const identity = this.core.view.identity;
+    if (!identity) {
+      throw new Error(
+        `Cannot serve request: session ${this.conn} has no client`,
+      );
+    }
+    return identity;
   }
 
   /** True while a request of this session is being served. */
   get busy(): boolean {
     return this.#busy;
-  }
-
-  /** Why the core last refused a request (its log message). */
-  get lastError(): string {
-    return this.#lastError?.message ?? "the server refused the request";
-  }
-
-  /** True when the core's last 1607 was the request's fault, not the server's. */
-  get lastRefused(): boolean {
-    return this.#lastError?.cause === "refused";
   }
 
   /**
@@ -94,7 +70,6 @@ export class ApiSession {
       );
     }
     this.#busy = true;
-    this.#lastError = undefined;
     this.lastUsed = now();
     try {
       return await action();
@@ -238,7 +213,7 @@ export class SessionRegistry {
     for (const session of idle) {
       logger.info("Session {conn} of {client} closed after {ms} ms idle", {
         conn: session.conn,
-        client: session.identity?.hex,
+        client: session.core.client,
         ms: this.idleMs,
       });
       await this.close(session, "session idle for 10 minutes");

@@ -21,7 +21,7 @@ import { sendPublicKey } from "./handlers/public_key.ts";
 import { reconnect } from "./handlers/reconnect.ts";
 import { register } from "./handlers/register.ts";
 import { checksumVerdict } from "./handlers/verdict.ts";
-import { sameBytes, type SessionState } from "./state.ts";
+import { sameBytes, type SessionState, type SessionView } from "./state.ts";
 import { endTransfer } from "./transfers.ts";
 
 const logger = getLogger(["cyberbackup", "session"]);
@@ -29,12 +29,30 @@ const logger = getLogger(["cyberbackup", "session"]);
 /** LastSeen is written at most this often per session. */
 const TOUCH_INTERVAL_MS = 1000;
 
+/**
+ * Why a request got 1607: `refused` when the request was at fault
+ * (a ProtocolError), `failed` when the server was.
+ */
+export interface Refusal {
+  message: string;
+  cause: "refused" | "failed";
+}
+
+/** A request's outcome: the response to send, and why it is 1607 if it is. */
+export interface Served {
+  /** Undefined where the protocol sends no answer (intermediate packets, 1030). */
+  response: Response | undefined;
+  refusal?: Refusal;
+}
+
 /** The protocol state machine of one client, whatever the transport. */
 export class Session {
   #ctx: SessionContext;
   #state: SessionState = {};
   #lastTouch = 0;
   #closed = false;
+  /** The packet the upload in `#state.upload` takes next. */
+  #nextPacket = 1;
 
   constructor(ctx: SessionContext) {
     this.#ctx = ctx;
@@ -59,17 +77,41 @@ export class Session {
     return Boolean(state.upload || state.received || state.transfer);
   }
 
+  /** A read-only snapshot of what the session knows, for the transport. */
+  get view(): SessionView {
+    const { identity, aesKey, upload, received } = this.#state;
+    return {
+      identity,
+      aesKey,
+      upload: upload && {
+        fileName: upload.header.fileName,
+        totalPackets: upload.header.totalPackets,
+        origFileSize: upload.header.origFileSize,
+        nextPacket: this.#nextPacket,
+      },
+      awaitingVerdict: received?.fileName,
+    };
+  }
+
   /**
-   * Serves one request. Returns the response to send, or undefined where
-   * the protocol sends none (intermediate file packets, 1030). Never throws:
+   * Serves one request, for a transport that sends only the response
+   * (undefined where the protocol sends none: intermediate file packets,
+   * 1030). See {@linkcode Session.serve}.
+   */
+  async handle(request: Request): Promise<Response | undefined> {
+    return (await this.serve(request)).response;
+  }
+
+  /**
+   * Serves one request and says why when the answer is 1607. Never throws:
    * what cannot be served is logged and answered 1607. A file packet's
    * content may be left partly unread; the transport drains it.
    */
-  async handle(request: Request): Promise<Response | undefined> {
+  async serve(request: Request): Promise<Served> {
     if (this.#closed) throw new Error("Cannot handle request: session closed");
     try {
       this.#touch(request.clientId);
-      return await this.#dispatch(request);
+      return { response: await this.#dispatch(request) };
     } catch (error) {
       const message = (error as Error).message;
       if (error instanceof ProtocolError) {
@@ -94,19 +136,20 @@ export class Session {
             }),
         );
       }
+      const refusal: Refusal = {
+        message,
+        cause: error instanceof ProtocolError ? "refused" : "failed",
+      };
       this.#ctx.events({
         type: "error",
         response: ResponseCode.SERVER_ERROR,
-        message,
-        cause: error instanceof ProtocolError ? "refused" : "failed",
+        ...refusal,
       });
-      return { code: ResponseCode.SERVER_ERROR };
+      return { response: { code: ResponseCode.SERVER_ERROR }, refusal };
     }
   }
 
-  #dispatch(
-    request: Request,
-  ): Promise<Response | undefined> | Response | undefined {
+  async #dispatch(request: Request): Promise<Response | undefined> {
     const state = this.#state;
     switch (request.code) {
       case RequestCode.REGISTER:
@@ -115,13 +158,16 @@ export class Session {
         return sendPublicKey(state, this.#ctx, request);
       case RequestCode.RECONNECT:
         return reconnect(state, this.#ctx, request);
-      case RequestCode.SEND_FILE:
+      case RequestCode.SEND_FILE: {
         if (isDiscarded(state, request)) return undefined;
         // Before packet 1 opens anything: a nearly full disk takes no new upload.
         if (request.packetNumber === 1) {
           checkFreeSpace(this.#ctx, request.fileName);
         }
-        return receiveFilePacket(state, this.#ctx, request);
+        const response = await receiveFilePacket(state, this.#ctx, request);
+        this.#nextPacket = request.packetNumber + 1;
+        return response;
+      }
       case RequestCode.CRC_OK:
       case RequestCode.CRC_RETRY:
       case RequestCode.CRC_ABORT:

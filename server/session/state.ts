@@ -45,6 +45,28 @@ export interface SessionState {
   keyRejected?: boolean;
 }
 
+/** The upload a session is receiving, as a transport may show it. */
+export interface UploadProgress {
+  readonly fileName: string;
+  readonly totalPackets: number;
+  readonly origFileSize: number;
+  /** The packet number the upload takes next. */
+  readonly nextPacket: number;
+}
+
+/**
+ * What a transport may read of a session between requests; it changes only
+ * through `Session.serve()` / `handle()`.
+ */
+export interface SessionView {
+  readonly identity?: Readonly<Identity>;
+  /** The session AES key, held in memory once 1602 / 1605 gave one. */
+  readonly aesKey?: Uint8Array;
+  readonly upload?: UploadProgress;
+  /** The name of a received file waiting for 1029 / 1030 / 1031. */
+  readonly awaitingVerdict?: string;
+}
+
 /** Lowercase hex of a byte array. */
 export function toHex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");

@@ -40,10 +40,13 @@ export async function startApi(
     oaepHash?: "sha1" | "sha256";
     bodyIdleMs?: number;
     trustedProxy?: string;
+    busyTimeoutMs?: number;
   } = {},
 ): Promise<ApiFixture> {
   const dir = await Deno.makeTempDir({ prefix: "cb-api-" });
-  const db = Database.open(`${dir}/defensive.db`);
+  const db = Database.open(`${dir}/defensive.db`, {
+    busyTimeoutMs: options.busyTimeoutMs,
+  });
   const store = new FileStore(`${dir}/received_files`);
   const events: ServerEvent[] = [];
   const ctx: SessionContext = {

@@ -1,5 +1,7 @@
 /** Checksum verdicts and one-request-at-a-time sessions over the JSON API. */
 import assert from "node:assert/strict";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { encrypt } from "../../server/crypto/aes_cbc.ts";
 import { listTransfers } from "../../server/storage/admin_queries.ts";
 import {
@@ -40,6 +42,41 @@ Deno.test("resend drops the copy and takes the file again; abort discards it", a
     const [transfer] = listTransfers(api.db.handle, { client: id }).rows;
     assert.equal(transfer.outcome, "failed");
     assert.equal(transfer.attempts, 2);
+  } finally {
+    await api.close();
+  }
+});
+
+Deno.test("a checksum/ok refused while another process holds the write lock is 500, and its retry stores the file, as over TCP", async () => {
+  const api = await startApi({ busyTimeoutMs: 50 });
+  try {
+    const client = await registerClient(api.url, "fred");
+    const data = randomBytes(1000);
+    assert.equal(
+      (await uploadData(api.url, client, "l.bin", data)).status,
+      200,
+    );
+    const ok = () =>
+      call(`${api.url}/checksum/ok`, {
+        token: client.token,
+        json: { fileName: "l.bin" },
+      });
+    const other = new DatabaseSync(join(api.dir, "defensive.db"));
+    other.exec("BEGIN IMMEDIATE");
+    try {
+      const locked = await ok();
+      assert.equal(locked.status, 500);
+      assert.equal(locked.body.code, "server_error");
+    } finally {
+      other.exec("ROLLBACK");
+      other.close();
+    }
+    const retry = await ok();
+    assert.equal(retry.status, 200);
+    assert.deepEqual(retry.body, { fileName: "l.bin", verified: true });
+    const row = api.db.fileOf(idBytes(client.clientId), "l.bin");
+    assert.equal(row?.size, 1000);
+    assert.equal(row?.verified, true);
   } finally {
     await api.close();
   }
