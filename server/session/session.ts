@@ -51,8 +51,6 @@ export class Session {
   #state: SessionState = {};
   #lastTouch = 0;
   #closed = false;
-  /** The packet the upload in `#state.upload` takes next. */
-  #nextPacket = 1;
 
   constructor(ctx: SessionContext) {
     this.#ctx = ctx;
@@ -87,7 +85,7 @@ export class Session {
         fileName: upload.header.fileName,
         totalPackets: upload.header.totalPackets,
         origFileSize: upload.header.origFileSize,
-        nextPacket: this.#nextPacket,
+        nextPacket: upload.nextPacket,
       },
       awaitingVerdict: received?.fileName,
     };
@@ -164,9 +162,7 @@ export class Session {
         if (request.packetNumber === 1) {
           checkFreeSpace(this.#ctx, request.fileName);
         }
-        const response = await receiveFilePacket(state, this.#ctx, request);
-        this.#nextPacket = request.packetNumber + 1;
-        return response;
+        return receiveFilePacket(state, this.#ctx, request);
       }
       case RequestCode.CRC_OK:
       case RequestCode.CRC_RETRY:

@@ -83,6 +83,11 @@ export class Upload {
     return this.#received;
   }
 
+  /** The number of the packet this upload takes next. */
+  get nextPacket(): number {
+    return this.#nextPacket;
+  }
+
   /** True once the last packet has been received. */
   get complete(): boolean {
     return this.#nextPacket > this.header.totalPackets;
