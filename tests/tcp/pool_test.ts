@@ -69,11 +69,14 @@ Deno.test("a TCP worker that dies is replaced, and its connections' slots are gi
 
 Deno.test("the pool stops within its grace period while a connection is mid-upload", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "cb-pool-" });
+  let transferring = false;
   const server = await TcpServer.start({
     config: configIn(dataDir),
     workers: 2,
     limits: { maxConnections: 10, idleTimeoutMs: 60_000 },
-    onEvent: () => {},
+    onEvent: (event) => {
+      if (event.type === "transfer-start") transferring = true;
+    },
   });
   const alice = await registerClient(server.port, "alice");
   try {
@@ -88,7 +91,8 @@ Deno.test("the pool stops within its grace period while a connection is mid-uplo
       fileName: "a.bin",
       content: new Uint8Array(16),
     });
-    await waitUntil(() => server.limits.active === 1, "the upload");
+    // Connected is not enough: the worker must have read packet 1.
+    await waitUntil(() => transferring, "the upload");
     const started = Date.now();
     await server.stop(300);
     const took = Date.now() - started;
