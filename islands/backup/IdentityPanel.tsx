@@ -1,6 +1,10 @@
 /** Who is backing up: register a name, continue as the saved identity, import or export it. */
 import { useState } from "preact/hooks";
-import { checkName, type Identity, MAX_USER_NAME } from "./me_info.ts";
+import {
+  checkName,
+  type Identity,
+  MAX_USER_NAME,
+} from "../../browser/backup/me_info.ts";
 
 /** Where the page is with the identity. */
 export type Stage =

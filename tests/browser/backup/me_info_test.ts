@@ -8,7 +8,7 @@ import {
   fromBase64,
   parseMeInfo,
   toBase64,
-} from "../../../islands/backup/me_info.ts";
+} from "../../../browser/backup/me_info.ts";
 
 Deno.test("formatMeInfo() writes what the command-line client reads", () => {
   const { privateKey } = generateKeyPair();

@@ -6,7 +6,7 @@
  * a server error restarts the file from packet 1, up to 3 times.
  * @module
  */
-import { formatBytes } from "../format.ts";
+import { formatBytes } from "../../shared/format.ts";
 import { ApiClientError, type ApiInfo, type FileReceived } from "./api.ts";
 import { CbcEncryptor, encryptedSize } from "./cbc.ts";
 import { BrowserCksum } from "./cksum.ts";
