@@ -73,8 +73,3 @@ export function importAesKey(raw: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
   }
   return crypto.subtle.importKey("raw", raw, "AES-CBC", false, ["encrypt"]);
 }
-
-/** Ciphertext size of `plainSize` bytes: PKCS#7 always adds 1 to 16 bytes. */
-export function encryptedSize(plainSize: number): number {
-  return plainSize + BLOCK - (plainSize % BLOCK);
-}

@@ -8,14 +8,9 @@ import { getLogger } from "@logtape/logtape";
 import { RequestCode, ResponseCode, Size } from "../protocol/constants.ts";
 import type { Response } from "../protocol/messages.ts";
 import type { SessionContext } from "../session/context.ts";
-import { toHex } from "../session/state.ts";
+import { toBase64, toHex } from "../../shared/encoding.ts";
 import { ApiError } from "./errors.ts";
-import {
-  encodeBase64,
-  parseClientId,
-  parsePublicKeyField,
-  parseUserName,
-} from "./params.ts";
+import { parseClientId, parsePublicKeyField, parseUserName } from "./params.ts";
 import type { ApiSession, SessionRegistry } from "./sessions.ts";
 
 const logger = getLogger(["cyberbackup", "api"]);
@@ -127,7 +122,7 @@ export async function sendPublicKey(
   rememberKey(session);
   return {
     clientId: identity.hex,
-    encryptedKey: encodeBase64(response.encryptedKey),
+    encryptedKey: toBase64(response.encryptedKey),
     oaepHash: ctx.oaepHash,
   };
 }
@@ -161,7 +156,7 @@ export async function reconnect(
     rememberKey(session);
     return {
       clientId: toHex(clientId),
-      encryptedKey: encodeBase64(response.encryptedKey),
+      encryptedKey: toBase64(response.encryptedKey),
       oaepHash: input.ctx.oaepHash,
       token: session.token,
       expiresIn: registry.idleMs / 1000,

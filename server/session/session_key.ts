@@ -8,7 +8,8 @@ import { encryptKey } from "../crypto/rsa_oaep.ts";
 import { Size } from "../protocol/constants.ts";
 import type { ClientRecord } from "../storage/database.ts";
 import { nowOf, type SessionContext } from "./context.ts";
-import { type SessionState, toHex } from "./state.ts";
+import { toHex } from "../../shared/encoding.ts";
+import type { SessionState } from "./state.ts";
 
 const logger = getLogger(["cyberbackup", "session"]);
 

@@ -1,6 +1,6 @@
 /** 1028 send file packet: stream one packet of an upload. @module */
 import { getLogger } from "@logtape/logtape";
-import { encryptedSize } from "../../crypto/aes_cbc.ts";
+import { encryptedSize } from "../../protocol/packet_plan.ts";
 import { ResponseCode } from "../../protocol/constants.ts";
 import {
   type FilePacketRequest,
