@@ -226,7 +226,7 @@ function wantsJson(c: Context): boolean {
 
 function html<D>(
   c: Context,
-  module: RouteModule<D>,
+  module: Pick<RouteModule<D>, "default">,
   data: D,
   session: Session | undefined,
   status: number,
