@@ -6,6 +6,7 @@
  * a server error restarts the file from packet 1, up to 3 times.
  * @module
  */
+import { CksumOver } from "../../server/crypto/crc32.ts";
 import { Size } from "../../server/protocol/constants.ts";
 import {
   encryptedSize,
@@ -14,7 +15,6 @@ import {
 import { formatBytes } from "../../shared/format.ts";
 import { ApiClientError, type ApiInfo, type FileReceived } from "./api.ts";
 import { CbcEncryptor } from "./cbc.ts";
-import { BrowserCksum } from "./cksum.ts";
 import type { Connection, KeyedSession } from "./connection.ts";
 import { isExpired } from "./connection.ts";
 
@@ -214,7 +214,7 @@ async function sendPackets(
   const { fileName, session, plan } = options;
   const { packetBytes, totalPackets } = plan;
   const encryptor = new CbcEncryptor(session.aesKey);
-  const cksum = new BrowserCksum();
+  const cksum = new CksumOver();
   const prepare = async (index: number) => {
     const start = index * packetBytes;
     const end = Math.min(file.size, start + packetBytes);

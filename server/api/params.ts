@@ -6,14 +6,12 @@
  */
 import { parsePublicKey } from "../crypto/rsa_oaep.ts";
 import { fromBase64, fromHex } from "../../shared/encoding.ts";
+import { PUBLIC_KEY_FIELDS } from "../protocol/client_codec.ts";
 import { MAX_PACKETS, MAX_U32 } from "../protocol/constants.ts";
 import { checkUserName, MAX_WIRE_USER_NAME } from "../protocol/names.ts";
 import { encryptedSize } from "../protocol/packet_plan.ts";
 import { checkFileName } from "../storage/file_name.ts";
 import { ApiError } from "./errors.ts";
-
-/** SPKI sizes of a 1024-bit RSA key: exponent 17 (the TCP field) or 65537 (Web Crypto). */
-export const PUBLIC_KEY_SIZES: readonly number[] = [160, 162];
 
 const BASE64 =
   /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -66,7 +64,7 @@ export function parsePublicKeyField(value: unknown): Uint8Array {
       "Cannot read public key: not standard base64",
     );
   }
-  if (!PUBLIC_KEY_SIZES.includes(key.length)) {
+  if (!PUBLIC_KEY_FIELDS.includes(key.length)) {
     throw new ApiError(
       "invalid_public_key",
       `Cannot read public key: ${key.length} bytes, expected a 160- or 162-byte SubjectPublicKeyInfo`,
