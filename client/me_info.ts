@@ -9,7 +9,8 @@ import { basename, dirname, join } from "node:path";
 import { writeAll } from "../server/io/exact_reader.ts";
 import { Size } from "../server/protocol/constants.ts";
 import { checkUserName } from "../server/protocol/names.ts";
-import { fromBase64, fromHex, toBase64, toHex } from "../shared/encoding.ts";
+import { fromBase64, toBase64, toHex } from "../shared/encoding.ts";
+import { parseClientIdHex } from "../server/protocol/client_id.ts";
 import { InfoFileError } from "./transfer_info.ts";
 
 /** The identity saved after registration. */
@@ -64,11 +65,8 @@ export function parseMeInfo(
   const name = lines[0] ?? "";
   const nameProblem = checkUserName(name);
   if (nameProblem) fail(1, nameProblem);
-  const idText = lines[1] ?? "";
-  if (!/^[0-9a-fA-F]{32}$/.test(idText)) {
+  const clientId = parseClientIdHex(lines[1] ?? "") ??
     fail(2, "expected the client id as 32 hex characters");
-  }
-  const clientId = fromHex(idText);
   const keyText = lines.slice(2).join("");
   if (keyText === "") fail(3, "expected the private key in Base64");
   let privateKey = new Uint8Array(0);

@@ -4,6 +4,7 @@
  * key), so one identity serves the browser and `cyberbackup backup`. Pure.
  * @module
  */
+import { isClientIdHex } from "../../server/protocol/client_id.ts";
 import { checkUserName } from "../../server/protocol/names.ts";
 import { fromBase64, toBase64 } from "../../shared/encoding.ts";
 
@@ -15,8 +16,6 @@ export interface Identity {
   /** PKCS#8 DER of the RSA-1024 private key. */
   privateKey: Uint8Array<ArrayBuffer>;
 }
-
-const HEX_ID = /^[0-9a-fA-F]{32}$/;
 
 /** The text of `me.info`, the key on one line. */
 export function formatMeInfo(identity: Identity): string {
@@ -36,7 +35,7 @@ export function parseMeInfo(text: string): Identity {
   const problem = checkUserName(name);
   if (problem) throw new SyntaxError(`Line 1 (name): ${problem}`);
   const clientId = lines[1] ?? "";
-  if (!HEX_ID.test(clientId)) {
+  if (!isClientIdHex(clientId)) {
     throw new SyntaxError(
       "Line 2 (client id): expected 32 hexadecimal characters.",
     );

@@ -5,7 +5,8 @@
  * @module
  */
 import { parsePublicKey } from "../crypto/rsa_oaep.ts";
-import { fromBase64, fromHex } from "../../shared/encoding.ts";
+import { fromBase64 } from "../../shared/encoding.ts";
+import { parseClientIdHex } from "../protocol/client_id.ts";
 import { PUBLIC_KEY_FIELDS } from "../protocol/client_codec.ts";
 import { MAX_PACKETS, MAX_U32 } from "../protocol/constants.ts";
 import { checkUserName, MAX_WIRE_USER_NAME } from "../protocol/names.ts";
@@ -15,7 +16,6 @@ import { ApiError } from "./errors.ts";
 
 const BASE64 =
   /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const HEX_ID = /^[0-9a-fA-F]{32}$/;
 
 /** A user name as 1025 / 1027 carry it. */
 export function parseUserName(value: unknown): string {
@@ -31,13 +31,14 @@ export function parseUserName(value: unknown): string {
 
 /** A client id as 32 hex characters, to its 16 bytes. */
 export function parseClientId(value: unknown): Uint8Array {
-  if (typeof value !== "string" || !HEX_ID.test(value)) {
+  const id = typeof value === "string" ? parseClientIdHex(value) : undefined;
+  if (!id) {
     throw new ApiError(
       "invalid_client_id",
       'Cannot read client id: "clientId" must be 32 hex characters',
     );
   }
-  return fromHex(value);
+  return id;
 }
 
 /** Strict standard base64 to bytes; undefined when it is not. */

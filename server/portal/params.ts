@@ -3,14 +3,13 @@
  * parameters) into typed values, once, at the edge.
  * @module
  */
-import { fromHex } from "../../shared/encoding.ts";
+import { parseClientIdHex } from "../protocol/client_id.ts";
 
 /** A 16-byte client id from its 32-character hex form; undefined when malformed. */
 export function parseClientId(
   hex: string | undefined | null,
 ): Uint8Array | undefined {
-  if (!hex || !/^[0-9a-fA-F]{32}$/.test(hex)) return undefined;
-  return fromHex(hex);
+  return hex ? parseClientIdHex(hex) : undefined;
 }
 
 /** A positive integer query value, else `fallback`. */
