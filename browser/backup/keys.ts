@@ -6,6 +6,7 @@
  * of the command-line client (exponent 17) works as well.
  * @module
  */
+import { Size } from "../../server/protocol/constants.ts";
 import { fromBase64, toBase64Url } from "../../shared/encoding.ts";
 
 /** OAEP hash names of the API and of Web Crypto. */
@@ -96,9 +97,9 @@ export async function decryptSessionKey(
       "Cannot decrypt the session key: this identity's private key does not match the key the server holds.",
     );
   }
-  if (raw.byteLength !== 32) {
+  if (raw.byteLength !== Size.AES_KEY) {
     throw new TypeError(
-      `Cannot use the session key: ${raw.byteLength} bytes instead of 32.`,
+      `Cannot use the session key: ${raw.byteLength} bytes instead of ${Size.AES_KEY}.`,
     );
   }
   return new Uint8Array(raw);
