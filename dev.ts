@@ -1,5 +1,5 @@
 /**
- * Builds the island bundle: islands/main.ts and everything it imports,
+ * Builds the island bundle: browser/main.ts and everything it imports,
  * bundled and minified by esbuild into static/islands/main.js. Runs before
  * `deno task start`, `test` and `compile`; needs no network (esbuild's
  * binary comes with its npm package). The only importer of esbuild.
@@ -15,7 +15,7 @@ import "preact/hooks";
 import "@preact/signals";
 
 const ROOT = import.meta.dirname!;
-const ENTRY = `${ROOT}/islands/main.ts`;
+const ENTRY = `${ROOT}/browser/main.ts`;
 const OUT_DIR = `${ROOT}/static/islands`;
 const OUT_FILE = `${OUT_DIR}/main.js`;
 

@@ -9,7 +9,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { makeFixture, TestBrowser } from "../tests/portal/fixture.ts";
-import { toHex } from "../server/portal/params.ts";
+import { toHex } from "../shared/encoding.ts";
 
 const encoder = new TextEncoder();
 function print(line: string): void {

@@ -14,7 +14,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { encryptedSize } from "../server/crypto/aes_cbc.ts";
+import { encryptedSize } from "../server/protocol/packet_plan.ts";
 import { writeRandomFile } from "../tests/e2e/backup_server.ts";
 import { startServer, type TestServer } from "../tests/e2e/harness.ts";
 import { uploadMany } from "./load.ts";

@@ -8,7 +8,10 @@ import { createPrivateKey } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { writeAll } from "../server/io/exact_reader.ts";
 import { Size } from "../server/protocol/constants.ts";
-import { checkUserName, InfoFileError } from "./transfer_info.ts";
+import { checkUserName } from "../server/protocol/names.ts";
+import { fromBase64, toBase64, toHex } from "../shared/encoding.ts";
+import { parseClientIdHex } from "../server/protocol/client_id.ts";
+import { InfoFileError } from "./transfer_info.ts";
 
 /** The identity saved after registration. */
 export interface MeInfo {
@@ -17,13 +20,6 @@ export interface MeInfo {
   clientId: Uint8Array;
   /** PKCS#8 DER of the RSA-1024 private key. */
   privateKey: Uint8Array;
-}
-
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-
-/** Lower-case hex of `bytes`. */
-export function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function checkPrivateKey(der: Uint8Array): string | undefined {
@@ -69,20 +65,16 @@ export function parseMeInfo(
   const name = lines[0] ?? "";
   const nameProblem = checkUserName(name);
   if (nameProblem) fail(1, nameProblem);
-  const idText = lines[1] ?? "";
-  if (!/^[0-9a-fA-F]{32}$/.test(idText)) {
+  const clientId = parseClientIdHex(lines[1] ?? "") ??
     fail(2, "expected the client id as 32 hex characters");
-  }
-  const clientId = new Uint8Array(Size.CLIENT_ID);
-  for (let i = 0; i < Size.CLIENT_ID; i++) {
-    clientId[i] = parseInt(idText.slice(2 * i, 2 * i + 2), 16);
-  }
   const keyText = lines.slice(2).join("");
   if (keyText === "") fail(3, "expected the private key in Base64");
-  if (!BASE64.test(keyText) || keyText.length % 4 === 1) {
+  let privateKey = new Uint8Array(0);
+  try {
+    privateKey = fromBase64(keyText);
+  } catch {
     fail(3, "private key is not valid Base64");
   }
-  const privateKey = new Uint8Array(Buffer.from(keyText, "base64"));
   const keyProblem = checkPrivateKey(privateKey);
   if (keyProblem) fail(3, keyProblem);
   return { name, clientId, privateKey };
@@ -95,7 +87,7 @@ export function formatMeInfo(info: MeInfo): string {
       `Cannot format me.info: client id must be ${Size.CLIENT_ID} bytes`,
     );
   }
-  const key = Buffer.from(info.privateKey).toString("base64");
+  const key = toBase64(info.privateKey);
   return `${info.name}\n${toHex(info.clientId)}\n${key}\n`;
 }
 

@@ -12,7 +12,7 @@ import {
   writeFilePacketHead,
 } from "../server/protocol/client_codec.ts";
 import { RequestCode } from "../server/protocol/constants.ts";
-import type { PacketPlan } from "./packet_plan.ts";
+import type { PacketPlan } from "../server/protocol/packet_plan.ts";
 
 /** Bytes read from disk per call. */
 const READ_CHUNK = 1024 * 1024;

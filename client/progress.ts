@@ -3,7 +3,7 @@
  * terminal, plain log lines when the output is a file or a pipe.
  * @module
  */
-import { formatBytes, formatRate } from "../islands/format.ts";
+import { formatBytes, formatRate } from "../shared/format.ts";
 import type { UploadProgress } from "./upload.ts";
 
 /** Where the client's own output goes; the CLI prints, tests collect. */

@@ -7,7 +7,7 @@ import { ResponseCode } from "../server/protocol/constants.ts";
 import type { Response } from "../server/protocol/messages.ts";
 import { FILE_PACKET_HEAD_SIZE } from "../server/protocol/client_codec.ts";
 import { FileError } from "./packet_frames.ts";
-import type { PacketPlan } from "./packet_plan.ts";
+import type { PacketPlan } from "../server/protocol/packet_plan.ts";
 import { openPacketSource } from "./packet_source.ts";
 import { BadResponseError, type ProtocolClient } from "./protocol_client.ts";
 

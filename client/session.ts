@@ -15,11 +15,11 @@ import {
   Size,
 } from "../server/protocol/constants.ts";
 import type { Response } from "../server/protocol/messages.ts";
+import { toHex } from "../shared/encoding.ts";
 import {
   deleteMeInfo,
   type MeInfo,
   readMeInfo,
-  toHex,
   writeMeInfo,
 } from "./me_info.ts";
 import type { BackupOutput } from "./progress.ts";

@@ -4,6 +4,7 @@
  * @module
  */
 import { basename, dirname, resolve } from "node:path";
+import { checkUserName } from "../server/protocol/names.ts";
 
 /** What `transfer.info` asks for. */
 export interface TransferInfo {
@@ -14,11 +15,6 @@ export interface TransferInfo {
   /** Paths as written, one per file to back up (at least one). */
   files: string[];
 }
-
-/** Longest user name `transfer.info` allows. */
-export const MAX_USER_NAME = 100;
-
-const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 
 /** A `transfer.info` or `me.info` that cannot be used; names file and line. */
 export class InfoFileError extends Error {
@@ -65,18 +61,6 @@ export function parseAddress(text: string): { host: string; port: number } {
     throw new RangeError(`port ${port} is outside 1..65535`);
   }
   return { host, port };
-}
-
-/** Why `name` cannot be a user name, or undefined when it can. */
-export function checkUserName(name: string): string | undefined {
-  if (name.length === 0) return "user name is empty";
-  if (name.length > MAX_USER_NAME) {
-    return `user name has ${name.length} characters, at most ${MAX_USER_NAME} allowed`;
-  }
-  if (!PRINTABLE_ASCII.test(name)) {
-    return "user name must be printable ASCII";
-  }
-  return undefined;
 }
 
 /**

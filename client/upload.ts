@@ -7,7 +7,10 @@
 import { basename } from "node:path";
 import { RequestCode, ResponseCode } from "../server/protocol/constants.ts";
 import { checkFileName } from "../server/storage/file_name.ts";
-import { type PacketPlan, planPackets } from "./packet_plan.ts";
+import {
+  type PacketPlan,
+  planPackets,
+} from "../server/protocol/packet_plan.ts";
 import {
   BadResponseError,
   type ProtocolClient,

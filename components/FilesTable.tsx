@@ -2,7 +2,7 @@
 import { Csrf } from "./Layout.tsx";
 import type { Session } from "../server/portal/auth/sessions.ts";
 import type { FileRow } from "../server/storage/admin_queries.ts";
-import { formatBytes } from "../islands/format.ts";
+import { formatBytes } from "../shared/format.ts";
 import { Badge, SortHeader, TableBox, TimeCell } from "./Table.tsx";
 
 export interface FilesTableProps {

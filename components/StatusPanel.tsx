@@ -1,6 +1,6 @@
 /** Server status, addresses, version, database and disk: the dashboard's fixed facts. */
 import Uptime from "../islands/Uptime.tsx";
-import { formatBytes, formatPercent } from "../islands/format.ts";
+import { formatBytes, formatPercent } from "../shared/format.ts";
 import type { DiskUsage } from "../server/portal/disk.ts";
 import { Badge } from "./Table.tsx";
 

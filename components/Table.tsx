@@ -1,6 +1,6 @@
 /** Building blocks of the list pages: sortable headers, pagination, badges. */
 import type { ComponentChildren } from "preact";
-import { formatMinute, formatTime } from "../islands/format.ts";
+import { formatMinute, formatTime } from "../shared/format.ts";
 
 /** A copy of `url` with some query parameters replaced (undefined removes one). */
 export function withQuery(

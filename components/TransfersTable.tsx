@@ -1,6 +1,6 @@
 /** Upload history: outcome, encrypted bytes sent, duration, rate, tries. */
 import type { TransferRow } from "../server/storage/admin_queries.ts";
-import { formatBytes, formatDuration, formatRate } from "../islands/format.ts";
+import { formatBytes, formatDuration, formatRate } from "../shared/format.ts";
 import { OutcomeBadge, TableBox, TimeCell } from "./Table.tsx";
 
 export function TransfersTable(

@@ -1,7 +1,7 @@
 /** Uploads in flight, each with a progress bar. */
 import type { ActiveTransfer } from "../server/stats/snapshot.ts";
-import { formatBytes, formatPercent } from "./format.ts";
-import { liveStats, useLiveStats } from "./live.ts";
+import { formatBytes, formatPercent } from "../shared/format.ts";
+import { liveStats, useLiveStats } from "../browser/live.ts";
 
 export default function ActiveTransfers(
   props: { transfers: ActiveTransfer[] },

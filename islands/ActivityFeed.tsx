@@ -1,7 +1,7 @@
 /** The most recent things that happened, newest first. */
 import type { ActivityItem } from "../server/stats/snapshot.ts";
-import { formatClock, formatTime } from "./format.ts";
-import { liveStats, useLiveStats } from "./live.ts";
+import { formatClock, formatTime } from "../shared/format.ts";
+import { liveStats, useLiveStats } from "../browser/live.ts";
 
 const BADGE: Record<ActivityItem["kind"], string> = {
   registered: "info",

@@ -9,8 +9,8 @@ import {
   type ApiInfo,
   BackupApiClient,
   type History,
-} from "./backup/api.ts";
-import { Connection } from "./backup/connection.ts";
+} from "../browser/backup/api.ts";
+import { Connection } from "../browser/backup/connection.ts";
 import { HistoryPanel } from "./backup/HistoryPanel.tsx";
 import {
   type IdentityActions,
@@ -21,11 +21,15 @@ import {
   deleteIdentity,
   loadIdentity,
   saveIdentity,
-} from "./backup/identity_store.ts";
-import { importPrivateKey } from "./backup/keys.ts";
-import { formatMeInfo, type Identity, parseMeInfo } from "./backup/me_info.ts";
+} from "../browser/backup/identity_store.ts";
+import { importPrivateKey } from "../browser/backup/keys.ts";
+import {
+  formatMeInfo,
+  type Identity,
+  parseMeInfo,
+} from "../browser/backup/me_info.ts";
 import { UploadPanel } from "./backup/UploadPanel.tsx";
-import { useUploads } from "./backup/use_uploads.ts";
+import { useUploads } from "../browser/backup/use_uploads.ts";
 
 /** A sentence for the user about a failed identity or history step. */
 function describe(error: unknown, name?: string): string {

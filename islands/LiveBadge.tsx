@@ -2,7 +2,7 @@
  * Shows whether the page receives live data. Rendered on the server (and
  * seen without JavaScript) as "static": the figures are those of page load.
  */
-import { type LiveState, liveState, useLiveStats } from "./live.ts";
+import { type LiveState, liveState, useLiveStats } from "../browser/live.ts";
 
 const LABELS: Record<LiveState, string> = {
   static: "Live updates need JavaScript",

@@ -1,8 +1,13 @@
 /** The dashboard's live figures, one card each. */
 import type { ComponentChildren } from "preact";
 import type { StatsSnapshot } from "../server/stats/snapshot.ts";
-import { formatBytes, formatCount, formatRate, recentRate } from "./format.ts";
-import { liveStats, useLiveStats } from "./live.ts";
+import {
+  formatBytes,
+  formatCount,
+  formatRate,
+  recentRate,
+} from "../shared/format.ts";
+import { liveStats, useLiveStats } from "../browser/live.ts";
 
 /** The slice of a snapshot the cards show (also their JSON props). */
 export interface CardFigures {

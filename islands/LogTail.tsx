@@ -5,9 +5,9 @@ import {
   type LogEntry,
   type LogLevelName,
 } from "../server/stats/log_buffer.ts";
-import { formatTime } from "./format.ts";
+import { formatTime } from "../shared/format.ts";
 import { LiveStateBadge } from "./LiveBadge.tsx";
-import { type LiveState, openStream } from "./live.ts";
+import { type LiveState, openStream } from "../browser/live.ts";
 
 const KEEP = 500;
 

@@ -1,6 +1,6 @@
 /** Bytes received per second over the last five minutes, as an SVG area chart. */
-import { formatRate, recentRate } from "./format.ts";
-import { liveStats, useLiveStats } from "./live.ts";
+import { formatRate, recentRate } from "../shared/format.ts";
+import { liveStats, useLiveStats } from "../browser/live.ts";
 
 const WIDTH = 600;
 const HEIGHT = 160;

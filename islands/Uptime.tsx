@@ -1,7 +1,7 @@
 /** The server's uptime, ticking every second. */
 import { useEffect, useState } from "preact/hooks";
-import { formatDuration } from "./format.ts";
-import { liveReceivedAt, liveStats, useLiveStats } from "./live.ts";
+import { formatDuration } from "../shared/format.ts";
+import { liveReceivedAt, liveStats, useLiveStats } from "../browser/live.ts";
 
 export default function Uptime(props: { uptimeMs: number }) {
   useLiveStats();

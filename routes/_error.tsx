@@ -14,8 +14,6 @@ const TITLES: Record<number, string> = {
   500: "Server error",
 };
 
-export const handler = define.handlers<ErrorData>({});
-
 export default define.page<ErrorData>(
   function ErrorPage({ data, url, session }) {
     const title = TITLES[data.status] ?? "Error";

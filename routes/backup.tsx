@@ -6,7 +6,7 @@
 import { Head } from "../components/Layout.tsx";
 import { Icon } from "../components/Icon.tsx";
 import BackupApp from "../islands/BackupApp.tsx";
-import { define, page } from "../server/portal/define.ts";
+import { define } from "../server/portal/define.ts";
 import { IslandScripts } from "../server/portal/islands.ts";
 
 /** What the page renders with. */
@@ -18,12 +18,6 @@ export interface BackupPageData {
 export function pageData(): BackupPageData {
   return { apiBase: "/api/v1" };
 }
-
-export const handler = define.handlers<BackupPageData>({
-  GET() {
-    return page(pageData());
-  },
-});
 
 const FRAME_STYLE = "max-width:960px;margin:0 auto;padding:1.5rem 1rem 3rem";
 const HEAD_STYLE =

@@ -1,6 +1,6 @@
 /** The effective configuration, and the limits that can change at run time. */
 import { Csrf, flashOf, Layout } from "../components/Layout.tsx";
-import { formatBytes } from "../islands/format.ts";
+import { formatBytes } from "../shared/format.ts";
 import { getLogger } from "@logtape/logtape";
 import { Fragment } from "preact";
 import type { RuntimeLimitValues, ServerConfig } from "../server/config.ts";

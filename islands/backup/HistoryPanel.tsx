@@ -1,6 +1,6 @@
 /** This identity's stored files and recent uploads, as the server records them. */
-import { formatBytes, formatTime } from "../format.ts";
-import type { History } from "./api.ts";
+import { formatBytes, formatTime } from "../../shared/format.ts";
+import type { History } from "../../browser/backup/api.ts";
 
 const OUTCOME_BADGE: Record<string, string> = {
   verified: "ok",

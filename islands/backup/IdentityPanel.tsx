@@ -1,6 +1,7 @@
 /** Who is backing up: register a name, continue as the saved identity, import or export it. */
 import { useState } from "preact/hooks";
-import { checkName, type Identity, MAX_USER_NAME } from "./me_info.ts";
+import type { Identity } from "../../browser/backup/me_info.ts";
+import { checkUserName, MAX_USER_NAME } from "../../server/protocol/names.ts";
 
 /** Where the page is with the identity. */
 export type Stage =
@@ -51,8 +52,8 @@ function RegisterForm(props: { actions: IdentityActions; busy: boolean }) {
       style="max-width:28rem"
       onSubmit={(event) => {
         event.preventDefault();
-        const reason = checkName(name);
-        setProblem(reason);
+        const reason = checkUserName(name);
+        setProblem(reason && `Cannot use this name: ${reason}.`);
         if (!reason) props.actions.register(name);
       }}
     >

@@ -1,8 +1,8 @@
 /** Choosing or dropping files, and each file's way through the phases. */
 import { useState } from "preact/hooks";
-import { formatBytes, formatPercent, formatRate } from "../format.ts";
-import type { UploadItem, Uploads } from "./use_uploads.ts";
-import type { Phase } from "./uploader.ts";
+import { formatBytes, formatPercent, formatRate } from "../../shared/format.ts";
+import type { UploadItem, Uploads } from "../../browser/backup/use_uploads.ts";
+import type { Phase } from "../../browser/backup/uploader.ts";
 
 const STEPS: readonly Phase[] = ["connect", "encrypt", "upload", "verify"];
 

@@ -3,7 +3,7 @@ import { Csrf, flashOf, Layout } from "../../components/Layout.tsx";
 import { FilesTable } from "../../components/FilesTable.tsx";
 import { Badge } from "../../components/Table.tsx";
 import { TransfersTable } from "../../components/TransfersTable.tsx";
-import { formatBytes, formatCount, formatTime } from "../../islands/format.ts";
+import { formatBytes, formatCount, formatTime } from "../../shared/format.ts";
 import { define, page } from "../../server/portal/define.ts";
 import { parseClientId } from "../../server/portal/params.ts";
 import {

@@ -7,7 +7,7 @@ import {
   TableBox,
   TimeCell,
 } from "../../components/Table.tsx";
-import { formatBytes, formatCount } from "../../islands/format.ts";
+import { formatBytes, formatCount } from "../../shared/format.ts";
 import { define, page } from "../../server/portal/define.ts";
 import {
   direction,

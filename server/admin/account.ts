@@ -3,11 +3,7 @@
  * that main.ts prints once; changed later with `cyberbackup admin set-password`.
  * @module
  */
-import {
-  countAdmins,
-  getAdminHash,
-  setAdminHash,
-} from "../storage/admin_queries.ts";
+import { countAdmins, setAdminHash } from "../storage/admin_queries.ts";
 import { hashPasswordSync, randomPassword } from "../portal/auth/password.ts";
 import type { PortalDatabase } from "../portal/deps.ts";
 import { endSessionsOf } from "../portal/auth/sessions.ts";
@@ -65,9 +61,4 @@ export function setAdminPassword(
     db.handle.exec("ROLLBACK");
     throw error;
   }
-}
-
-/** True when `user` is an administrator. */
-export function adminExists(db: PortalDatabase, user: string): boolean {
-  return getAdminHash(db.handle, user) !== undefined;
 }

@@ -8,14 +8,9 @@ import { getLogger } from "@logtape/logtape";
 import { RequestCode, ResponseCode, Size } from "../protocol/constants.ts";
 import type { SessionContext } from "../session/context.ts";
 import type { Refusal, Served } from "../session/session.ts";
-import { toHex } from "../session/state.ts";
+import { toBase64, toHex } from "../../shared/encoding.ts";
 import { ApiError } from "./errors.ts";
-import {
-  encodeBase64,
-  parseClientId,
-  parsePublicKeyField,
-  parseUserName,
-} from "./params.ts";
+import { parseClientId, parsePublicKeyField, parseUserName } from "./params.ts";
 import type { ApiSession, SessionRegistry } from "./sessions.ts";
 
 const logger = getLogger(["cyberbackup", "api"]);
@@ -126,7 +121,7 @@ export async function sendPublicKey(
   }
   return {
     clientId: identity.hex,
-    encryptedKey: encodeBase64(response.encryptedKey),
+    encryptedKey: toBase64(response.encryptedKey),
     oaepHash: ctx.oaepHash,
   };
 }
@@ -158,7 +153,7 @@ export async function reconnect(
   if (response?.code === ResponseCode.RECONNECT_OK) {
     return {
       clientId: toHex(clientId),
-      encryptedKey: encodeBase64(response.encryptedKey),
+      encryptedKey: toBase64(response.encryptedKey),
       oaepHash: input.ctx.oaepHash,
       token: session.token,
       expiresIn: registry.idleMs / 1000,

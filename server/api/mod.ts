@@ -30,7 +30,8 @@ import { ApiError, errorResponse, jsonResponse } from "./errors.ts";
 import { checkKeyProof, historyOf } from "./history.ts";
 import { reconnect, register, sendPublicKey } from "./keys.ts";
 import { checksumVerdict, filePacket, VERDICTS } from "./packets.ts";
-import { parsePacketParams, PUBLIC_KEY_SIZES } from "./params.ts";
+import { PUBLIC_KEY_FIELDS } from "../protocol/client_codec.ts";
+import { parsePacketParams } from "./params.ts";
 import { SessionRegistry, type SessionRegistryOptions } from "./sessions.ts";
 
 export { keyProof } from "./history.ts";
@@ -161,7 +162,7 @@ export function mountBackupApi(app: Hono, deps: ApiDeps): BackupApi {
     protocolVersion: PROTOCOL_VERSION,
     oaepHash: ctx.oaepHash,
     rsaBits: 1024,
-    publicKeySizes: PUBLIC_KEY_SIZES,
+    publicKeySizes: PUBLIC_KEY_FIELDS,
     maxFileBytes: ctx.maxFileBytes,
     maxPacketBytes: maxContent,
     sessionIdleSeconds: registry.idleMs / 1000,

@@ -5,7 +5,7 @@
  * so a refusal gets a precise code and leaves the upload as it was.
  * @module
  */
-import { RequestCode, ResponseCode, Size } from "../protocol/constants.ts";
+import { RequestCode, ResponseCode } from "../protocol/constants.ts";
 import type { SessionContext } from "../session/context.ts";
 import type { Served } from "../session/session.ts";
 import type { SessionView } from "../session/state.ts";
@@ -284,6 +284,3 @@ export function checksumVerdict(
     );
   }, () => registry.now());
 }
-
-/** The fixed part of a TCP file packet, which the HTTP packet limit leaves out. */
-export const PACKET_FIXED_BYTES: number = Size.FILE_PACKET_FIXED;

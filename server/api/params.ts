@@ -4,34 +4,25 @@
  * TCP codec applies to its fixed fields. Pure: no I/O.
  * @module
  */
-import { Buffer } from "node:buffer";
-import { encryptedSize } from "../crypto/aes_cbc.ts";
 import { parsePublicKey } from "../crypto/rsa_oaep.ts";
-import { MAX_PACKETS, MAX_U32, Size } from "../protocol/constants.ts";
-import { checkUserName } from "../session/names.ts";
+import { fromBase64 } from "../../shared/encoding.ts";
+import { parseClientIdHex } from "../protocol/client_id.ts";
+import { PUBLIC_KEY_FIELDS } from "../protocol/client_codec.ts";
+import { MAX_PACKETS, MAX_U32 } from "../protocol/constants.ts";
+import { checkUserName, MAX_WIRE_USER_NAME } from "../protocol/names.ts";
+import { encryptedSize } from "../protocol/packet_plan.ts";
 import { checkFileName } from "../storage/file_name.ts";
 import { ApiError } from "./errors.ts";
 
-/** Longest name or file name: the 255-byte field minus its NUL. */
-export const MAX_NAME_LENGTH = Size.NAME - 1;
-/** SPKI sizes of a 1024-bit RSA key: exponent 17 (the TCP field) or 65537 (Web Crypto). */
-export const PUBLIC_KEY_SIZES: readonly number[] = [160, 162];
-
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 const BASE64 =
   /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const HEX_ID = /^[0-9a-fA-F]{32}$/;
 
 /** A user name as 1025 / 1027 carry it. */
 export function parseUserName(value: unknown): string {
   if (typeof value !== "string") {
     throw new ApiError("invalid_name", 'Cannot read name: "name" is missing');
   }
-  const problem = value.length > MAX_NAME_LENGTH
-    ? `longer than ${MAX_NAME_LENGTH} characters`
-    : !PRINTABLE_ASCII.test(value)
-    ? "only printable ASCII characters are allowed"
-    : checkUserName(value);
+  const problem = checkUserName(value, MAX_WIRE_USER_NAME);
   if (problem) {
     throw new ApiError("invalid_name", `Cannot use name: ${problem}`);
   }
@@ -40,28 +31,19 @@ export function parseUserName(value: unknown): string {
 
 /** A client id as 32 hex characters, to its 16 bytes. */
 export function parseClientId(value: unknown): Uint8Array {
-  if (typeof value !== "string" || !HEX_ID.test(value)) {
+  const id = typeof value === "string" ? parseClientIdHex(value) : undefined;
+  if (!id) {
     throw new ApiError(
       "invalid_client_id",
       'Cannot read client id: "clientId" must be 32 hex characters',
     );
   }
-  return Uint8Array.from(
-    { length: Size.CLIENT_ID },
-    (_, i) => parseInt(value.slice(2 * i, 2 * i + 2), 16),
-  );
+  return id;
 }
 
 /** Strict standard base64 to bytes; undefined when it is not. */
 export function decodeBase64(text: string): Uint8Array | undefined {
-  if (!BASE64.test(text)) return undefined;
-  return new Uint8Array(Buffer.from(text, "base64"));
-}
-
-/** Bytes to standard base64. */
-export function encodeBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-    .toString("base64");
+  return BASE64.test(text) ? fromBase64(text) : undefined;
 }
 
 /**
@@ -83,7 +65,7 @@ export function parsePublicKeyField(value: unknown): Uint8Array {
       "Cannot read public key: not standard base64",
     );
   }
-  if (!PUBLIC_KEY_SIZES.includes(key.length)) {
+  if (!PUBLIC_KEY_FIELDS.includes(key.length)) {
     throw new ApiError(
       "invalid_public_key",
       `Cannot read public key: ${key.length} bytes, expected a 160- or 162-byte SubjectPublicKeyInfo`,

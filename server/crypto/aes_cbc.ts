@@ -13,6 +13,7 @@ import {
   createDecipheriv,
   type Decipheriv,
 } from "node:crypto";
+import { encryptedSize } from "../protocol/packet_plan.ts";
 import { type Libcrypto, openLibcrypto } from "./libcrypto.ts";
 
 /** Which implementation runs the cipher. */
@@ -278,18 +279,4 @@ export function encrypt(key: Uint8Array, plain: Uint8Array): Uint8Array {
 /** Decrypts a whole buffer; throws RangeError on bad padding or length. */
 export function decrypt(key: Uint8Array, cipher: Uint8Array): Uint8Array {
   return oneShot(createDecipher(key), cipher, cipher.length);
-}
-
-/**
- * The ciphertext size for `plainSize` bytes: the next multiple of 16, a full
- * block more when already a multiple (PKCS#7 always pads). The server checks
- * a file packet's announced sizes against it before decrypting anything.
- */
-export function encryptedSize(plainSize: number): number {
-  if (!Number.isSafeInteger(plainSize) || plainSize < 0) {
-    throw new RangeError(
-      `Cannot compute encrypted size: ${plainSize} is not a byte count`,
-    );
-  }
-  return plainSize + BLOCK - (plainSize % BLOCK);
 }

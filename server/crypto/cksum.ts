@@ -9,7 +9,7 @@
  * TypeScript (~1.8 GB/s); see `crc32.ts`.
  * @module
  */
-import { finish, updateJs } from "./crc32.ts";
+import { CksumOver, finish, updateJs } from "./crc32.ts";
 import { createIsalUpdate } from "./crc32_isal.ts";
 import { createWasmUpdate } from "./crc32_wasm.ts";
 
@@ -28,31 +28,9 @@ const update = isalUpdate ?? wasmUpdate ?? updateJs;
  * sum.digest(); // same as cksum(concat(part1, part2))
  * ```
  */
-export class Cksum {
-  #crc = 0;
-  #length = 0;
-
-  /** Adds `bytes` to the checksummed data. */
-  update(bytes: Uint8Array): this {
-    const length = this.#length + bytes.length;
-    if (length > Number.MAX_SAFE_INTEGER) {
-      throw new RangeError(
-        "Cannot update checksum: total length exceeds 2^53 - 1 bytes",
-      );
-    }
-    this.#crc = update(this.#crc, bytes);
-    this.#length = length;
-    return this;
-  }
-
-  /** The `cksum` value (unsigned 32-bit) of everything fed so far. */
-  digest(): number {
-    return finish(this.#crc, this.#length);
-  }
-
-  /** Bytes fed so far: the second number `cksum` prints. */
-  get length(): number {
-    return this.#length;
+export class Cksum extends CksumOver {
+  constructor() {
+    super(update);
   }
 }
 

@@ -1,8 +1,11 @@
 /**
  * The CRC-32 register arithmetic behind POSIX `cksum` (polynomial 0x04C11DB7,
  * MSB-first, initial value 0), in plain TypeScript: lookup tables, a
- * slice-by-16 update and the length-and-complement finish. `cksum.ts` uses the
- * WebAssembly update of `crc32_wasm.ts` when it can, this one otherwise.
+ * slice-by-16 update, the length-and-complement finish and the incremental
+ * {@linkcode CksumOver} built on them. `cksum.ts` uses ISA-L's update
+ * (`crc32_isal.ts`) or the WebAssembly one (`crc32_wasm.ts`) when it can,
+ * this one otherwise; the browser bundle always uses this one (no FFI, and
+ * WebAssembly would need a CSP exception).
  *
  * The fast loop keeps the register byte-swapped and uses byte-swapped tables:
  * the first byte of a little-endian 32-bit word is then its low byte, so whole
@@ -117,4 +120,46 @@ export function finish(crc: number, length: number): number {
     crc = (crc << 8) ^ T0[(crc >>> 24) ^ (n % 256)];
   }
   return ~crc >>> 0;
+}
+
+/** Advances the un-complemented register over `bytes`, as {@linkcode updateJs}. */
+export type CrcUpdate = (crc: number, bytes: Uint8Array) => number;
+
+/**
+ * Incremental `cksum` over a given CRC update (by default
+ * {@linkcode updateJs}, which runs anywhere, the browser included);
+ * `digest()` does not end the computation, so a running value can be read
+ * and more data added afterwards.
+ */
+export class CksumOver {
+  readonly #update: CrcUpdate;
+  #crc = 0;
+  #length = 0;
+
+  constructor(update: CrcUpdate = updateJs) {
+    this.#update = update;
+  }
+
+  /** Adds `bytes` to the checksummed data. */
+  update(bytes: Uint8Array): this {
+    const length = this.#length + bytes.length;
+    if (length > Number.MAX_SAFE_INTEGER) {
+      throw new RangeError(
+        "Cannot update checksum: total length exceeds 2^53 - 1 bytes",
+      );
+    }
+    this.#crc = this.#update(this.#crc, bytes);
+    this.#length = length;
+    return this;
+  }
+
+  /** The `cksum` value (unsigned 32-bit) of everything fed so far. */
+  digest(): number {
+    return finish(this.#crc, this.#length);
+  }
+
+  /** Bytes fed so far: the second number `cksum` prints. */
+  get length(): number {
+    return this.#length;
+  }
 }

@@ -7,7 +7,7 @@
  */
 import { type Context, Hono } from "hono";
 import { getLogger } from "@logtape/logtape";
-import { ISLANDS } from "../../islands/mod.ts";
+import { ISLANDS } from "../../browser/islands.ts";
 import { Auth, type AuthOptions } from "./auth/auth.ts";
 import type { Session } from "./auth/sessions.ts";
 import { sameSecret } from "./auth/sessions.ts";
@@ -226,7 +226,7 @@ function wantsJson(c: Context): boolean {
 
 function html<D>(
   c: Context,
-  module: RouteModule<D>,
+  module: Pick<RouteModule<D>, "default">,
   data: D,
   session: Session | undefined,
   status: number,

@@ -20,7 +20,7 @@ let collected: unknown[] | null = null;
 /** URL of the hydration bundle that dev.ts builds. */
 export const ISLAND_BUNDLE = "/static/islands/main.js";
 
-/** Makes these components islands (name as in islands/mod.ts). */
+/** Makes these components islands (name as in browser/islands.ts). */
 export function registerIslands(islands: Record<string, AnyComponent>): void {
   for (const [name, component] of Object.entries(islands)) {
     registry.set(component, name);

@@ -3,22 +3,13 @@
  * parameters) into typed values, once, at the edge.
  * @module
  */
+import { parseClientIdHex } from "../protocol/client_id.ts";
 
 /** A 16-byte client id from its 32-character hex form; undefined when malformed. */
 export function parseClientId(
   hex: string | undefined | null,
 ): Uint8Array | undefined {
-  if (!hex || !/^[0-9a-fA-F]{32}$/.test(hex)) return undefined;
-  const bytes = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) {
-    bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  }
-  return bytes;
-}
-
-/** 16 bytes as 32 lowercase hex characters. */
-export function toHex(bytes: Uint8Array): string {
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return hex ? parseClientIdHex(hex) : undefined;
 }
 
 /** A positive integer query value, else `fallback`. */

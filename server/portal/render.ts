@@ -10,7 +10,7 @@ import { collectIslands } from "./islands.ts";
 
 /** The HTML document for `props`, doctype included. */
 export function renderPage<D>(
-  module: RouteModule<D>,
+  module: Pick<RouteModule<D>, "default">,
   props: PageProps<D>,
 ): string {
   return "<!DOCTYPE html>" +

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Context } from "hono";
+import { toHex } from "../../shared/encoding.ts";
 
 /** static/ at the repository root, found from this module's location. */
 export const STATIC_DIR = `${import.meta.dirname}/../../static`;
@@ -57,11 +58,7 @@ async function load(path: string): Promise<Asset | undefined> {
   if (cached && cached.mtime === mtime) return cached;
   const body = await Deno.readFile(file);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", body));
-  const etag = `"${
-    [...digest.slice(0, 12)].map((b) => b.toString(16).padStart(2, "0")).join(
-      "",
-    )
-  }"`;
+  const etag = `"${toHex(digest.slice(0, 12))}"`;
   const asset = {
     body,
     type: TYPES[path.split(".").pop()!] ?? "application/octet-stream",

@@ -1,6 +1,7 @@
 /**
  * The client's half of the codec: requests to bytes, response bytes to typed
- * responses. Used by the command-line client and by tests that play a client.
+ * responses. Used by the command-line client and by tests that play a client;
+ * the JSON API takes the same public-key field sizes.
  * @module
  */
 import { ByteReader, ByteWriter } from "./bytes.ts";

@@ -13,7 +13,7 @@
  * - Every upload must end with exactly C bytes after the prefix.
  * @module
  */
-import { encryptedSize } from "../crypto/aes_cbc.ts";
+import { encryptedSize } from "../protocol/packet_plan.ts";
 import { Size } from "../protocol/constants.ts";
 import { ProtocolError } from "../protocol/messages.ts";
 

@@ -147,7 +147,9 @@ export class Session {
     }
   }
 
-  async #dispatch(request: Request): Promise<Response | undefined> {
+  #dispatch(
+    request: Request,
+  ): Promise<Response | undefined> | Response | undefined {
     const state = this.#state;
     switch (request.code) {
       case RequestCode.REGISTER:

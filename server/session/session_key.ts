@@ -9,7 +9,8 @@ import { Size } from "../protocol/constants.ts";
 import type { KeyFieldForm } from "../protocol/key_field.ts";
 import type { ClientRecord } from "../storage/database.ts";
 import { nowOf, type SessionContext } from "./context.ts";
-import { type SessionState, toHex } from "./state.ts";
+import { toHex } from "../../shared/encoding.ts";
+import type { SessionState } from "./state.ts";
 
 const logger = getLogger(["cyberbackup", "session"]);
 

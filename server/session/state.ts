@@ -67,11 +67,6 @@ export interface SessionView {
   readonly awaitingVerdict?: string;
 }
 
-/** Lowercase hex of a byte array. */
-export function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** True when two byte arrays hold the same bytes. */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);

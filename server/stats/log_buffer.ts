@@ -5,6 +5,7 @@
  * @module
  */
 import type { LogRecord, Sink } from "@logtape/logtape";
+import { toHex } from "../../shared/encoding.ts";
 
 /** Log levels in increasing severity, as LogTape names them. */
 export const LOG_LEVELS = [
@@ -134,7 +135,7 @@ function renderValue(value: unknown): string {
   if (typeof value === "string") return value;
   if (value instanceof Error) return `${value.name}: ${value.message}`;
   if (value instanceof Uint8Array) {
-    return [...value].map((b) => b.toString(16).padStart(2, "0")).join("");
+    return toHex(value);
   }
   try {
     return JSON.stringify(value) ?? String(value);

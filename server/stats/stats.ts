@@ -8,7 +8,7 @@
  * @module
  */
 import type { TransferRow } from "../storage/admin_queries.ts";
-import { formatBytes } from "../../islands/format.ts";
+import { formatBytes } from "../../shared/format.ts";
 import { dialectLabel } from "../session/dialect.ts";
 import type { ServerEvent } from "./events.ts";
 import type {

@@ -67,8 +67,14 @@ export function checkFileName(name: string): string | undefined {
   if (name.startsWith(" ")) return "name starts with a space";
   if (name.endsWith(" ")) return "name ends with a space";
   if (name.endsWith(".")) return "name ends with a dot";
-  // Windows ignores the extension and trailing spaces of the base name.
-  const base = name.split(".", 1)[0].trimEnd();
-  if (RESERVED_DEVICE.test(base)) return "name is a reserved device name";
+  if (isDeviceName(name)) return "name is a reserved device name";
   return undefined;
+}
+
+/**
+ * True when Windows would open `name` as a device ("con.txt", "Lpt1 .log"):
+ * it ignores the extension and the trailing spaces of the base name.
+ */
+export function isDeviceName(name: string): boolean {
+  return RESERVED_DEVICE.test(name.split(".", 1)[0].trimEnd());
 }

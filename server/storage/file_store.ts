@@ -8,6 +8,7 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
+import { toHex } from "../../shared/encoding.ts";
 import { checkFileName } from "./file_name.ts";
 import {
   checkFolder,
@@ -20,10 +21,6 @@ export type { PendingFile, PendingState } from "./pending_file.ts";
 
 /** The folder of unfinished uploads, inside the store's root. */
 const TEMP_FOLDER = ".tmp";
-
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** The client's folder name; a malformed id must never become a path. */
 function folderName(clientId: Uint8Array): string {

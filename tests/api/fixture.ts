@@ -13,7 +13,7 @@ import {
   keyProof,
   mountBackupApi,
 } from "../../server/api/mod.ts";
-import { encodeBase64 } from "../../server/api/params.ts";
+import { toBase64 } from "../../shared/encoding.ts";
 import type { SessionRegistryOptions } from "../../server/api/sessions.ts";
 import type { SessionContext } from "../../server/session/context.ts";
 import type { ServerEvent } from "../../server/stats/events.ts";
@@ -135,7 +135,7 @@ export async function registerClient(
   const keys = generateKeyPair();
   const keyed = await call(`${url}/key`, {
     token,
-    json: { publicKey: encodeBase64(keys.publicKey) },
+    json: { publicKey: toBase64(keys.publicKey) },
   });
   if (keyed.status !== 200) {
     throw new Error(`Key exchange failed: ${JSON.stringify(keyed.body)}`);

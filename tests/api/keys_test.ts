@@ -2,12 +2,8 @@
 import assert from "node:assert/strict";
 import { decryptKey, generateKeyPair } from "../../server/crypto/rsa_oaep.ts";
 import { generateKeyPairSync } from "node:crypto";
-import { encodeBase64 } from "../../server/api/params.ts";
+import { fromBase64, toBase64 } from "../../shared/encoding.ts";
 import { call, idBytes, registerClient, startApi } from "./fixture.ts";
-
-function fromBase64(text: string): Uint8Array<ArrayBuffer> {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-}
 
 Deno.test("info tells the OAEP hash, the key sizes and the limits", async () => {
   const api = await startApi({ oaepHash: "sha256", maxFileBytes: 5000 });
@@ -143,7 +139,7 @@ Deno.test("a Web Crypto key (exponent 65537, 162 bytes) gets the session key", a
     assert.equal(spki.length, 162);
     const { status, body } = await call(`${api.url}/key`, {
       token: registered.body.token as string,
-      json: { publicKey: encodeBase64(spki) },
+      json: { publicKey: toBase64(spki) },
     });
     assert.equal(status, 200);
     assert.equal(body.clientId, registered.body.clientId);
@@ -179,9 +175,9 @@ Deno.test("send key refuses keys that are not 1024-bit RSA SPKI with 400 invalid
     for (
       const publicKey of [
         "not base64!",
-        encodeBase64(new Uint8Array(100)),
-        encodeBase64(big),
-        encodeBase64(garbage),
+        toBase64(new Uint8Array(100)),
+        toBase64(big),
+        toBase64(garbage),
         undefined,
       ]
     ) {
@@ -196,7 +192,7 @@ Deno.test("send key refuses keys that are not 1024-bit RSA SPKI with 400 invalid
     const keys = generateKeyPair();
     const ok = await call(`${api.url}/key`, {
       token,
-      json: { publicKey: encodeBase64(keys.publicKey) },
+      json: { publicKey: toBase64(keys.publicKey) },
     });
     assert.equal(ok.status, 200);
   } finally {
@@ -207,7 +203,7 @@ Deno.test("send key refuses keys that are not 1024-bit RSA SPKI with 400 invalid
 Deno.test("send key needs a live session token (401)", async () => {
   const api = await startApi();
   try {
-    const publicKey = encodeBase64(generateKeyPair().publicKey);
+    const publicKey = toBase64(generateKeyPair().publicKey);
     const none = await call(`${api.url}/key`, { json: { publicKey } });
     assert.equal(none.status, 401);
     assert.equal(none.body.code, "token_required");

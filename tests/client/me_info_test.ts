@@ -7,9 +7,9 @@ import {
   formatMeInfo,
   parseMeInfo,
   readMeInfo,
-  toHex,
   writeMeInfo,
 } from "../../client/me_info.ts";
+import { toHex } from "../../shared/encoding.ts";
 import { InfoFileError } from "../../client/transfer_info.ts";
 import { generateKeyPair } from "../../server/crypto/rsa_oaep.ts";
 

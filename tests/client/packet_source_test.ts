@@ -7,7 +7,7 @@ import {
   frameSize,
   type FrameSpec,
 } from "../../client/packet_frames.ts";
-import { planPackets } from "../../client/packet_plan.ts";
+import { planPackets } from "../../server/protocol/packet_plan.ts";
 import {
   openPacketSource,
   type PacketSource,

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { planPackets } from "../../client/packet_plan.ts";
+import { planPackets } from "../../server/protocol/packet_plan.ts";
 import { WORKER_THRESHOLD_BYTES } from "../../client/packet_source.ts";
 import {
   BadResponseError,

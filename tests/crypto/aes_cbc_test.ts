@@ -8,16 +8,15 @@ import {
   createDecipher,
   decrypt,
   encrypt,
-  encryptedSize,
 } from "../../server/crypto/aes_cbc.ts";
+import { encryptedSize } from "../../server/protocol/packet_plan.ts";
+import { toHex } from "../../shared/encoding.ts";
 
 const MiB = 1024 * 1024;
 const BACKENDS: AesBackend[] = ["libcrypto", "node"];
 const SIZES = [0, 1, 15, 16, 17, 31, 32, 33, 1000, MiB + 5];
 const KEY = Uint8Array.from({ length: 32 }, (_, i) => i * 3 + 1);
-const HEX_KEY = Array.from(KEY, (b) => b.toString(16).padStart(2, "0")).join(
-  "",
-);
+const HEX_KEY = toHex(KEY);
 
 function randomBytes(size: number): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(size);
@@ -81,15 +80,6 @@ async function openssl(args: string[], input: Uint8Array): Promise<Uint8Array> {
 
 Deno.test("aesBackend() picks libcrypto when FFI is granted", () => {
   assert.equal(aesBackend(), "libcrypto");
-});
-
-Deno.test("encryptedSize() pads to the next block, a full block when aligned", () => {
-  const expected = [16, 16, 16, 32, 32, 32, 48, 48, 1008, MiB + 16];
-  assert.deepEqual(SIZES.map(encryptedSize), expected);
-  assert.equal(encryptedSize(2 ** 32 - 1), 2 ** 32);
-  for (const bad of [-1, 1.5, NaN, Infinity]) {
-    assert.throws(() => encryptedSize(bad), RangeError);
-  }
 });
 
 Deno.test("both backends encrypt every size alike and decrypt it back", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { cksumBackend } from "../../server/crypto/cksum.ts";
-import { finish, updateJs } from "../../server/crypto/crc32.ts";
+import { cksum, cksumBackend } from "../../server/crypto/cksum.ts";
+import { CksumOver, finish, updateJs } from "../../server/crypto/crc32.ts";
 import { createIsalUpdate } from "../../server/crypto/crc32_isal.ts";
 import { createWasmUpdate } from "../../server/crypto/crc32_wasm.ts";
 
@@ -94,4 +94,18 @@ Deno.test("finish() appends the length in the fewest bytes and complements", () 
     const expected = ~referenceUpdate(crc, Uint8Array.from(lengthBytes)) >>> 0;
     assert.equal(finish(crc, length), expected, `length ${length}`);
   }
+});
+
+Deno.test("CksumOver() with the TypeScript update gives what cksum() gives, fed in uneven pieces", () => {
+  const data = randomBytes(100_003);
+  const sum = new CksumOver();
+  for (let at = 0; at < data.length; at += 4_097) {
+    sum.update(data.subarray(at, at + 4_097));
+  }
+  assert.equal(sum.length, data.length);
+  assert.equal(sum.digest(), cksum(data));
+  assert.equal(
+    new CksumOver(referenceUpdate).update(data).digest(),
+    cksum(data),
+  );
 });

@@ -8,10 +8,10 @@ import { join } from "node:path";
 import { cksum } from "../../server/crypto/cksum.ts";
 import { listTransfers } from "../../server/storage/admin_queries.ts";
 import { Database } from "../../server/storage/database.ts";
-import { BackupApiClient } from "../../islands/backup/api.ts";
-import { Connection } from "../../islands/backup/connection.ts";
-import { formatMeInfo, parseMeInfo } from "../../islands/backup/me_info.ts";
-import { uploadFile } from "../../islands/backup/uploader.ts";
+import { BackupApiClient } from "../../browser/backup/api.ts";
+import { Connection } from "../../browser/backup/connection.ts";
+import { formatMeInfo, parseMeInfo } from "../../browser/backup/me_info.ts";
+import { uploadFile } from "../../browser/backup/uploader.ts";
 import { pattern } from "../client/helpers.ts";
 import { startBackupServer } from "./backup_server.ts";
 

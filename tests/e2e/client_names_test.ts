@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { readMeInfo, toHex } from "../../client/me_info.ts";
+import { readMeInfo } from "../../client/me_info.ts";
+import { toHex } from "../../shared/encoding.ts";
 import { cksum } from "../../server/crypto/cksum.ts";
 import { pattern } from "../client/helpers.ts";
 import { startServer } from "./harness.ts";

@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runBackup } from "../../client/backup.ts";
-import { readMeInfo, toHex } from "../../client/me_info.ts";
+import { readMeInfo } from "../../client/me_info.ts";
+import { toHex } from "../../shared/encoding.ts";
 import { collectOutput, pattern } from "../client/helpers.ts";
 import { startServer, type TestServer } from "./harness.ts";
 

@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runBackup } from "../../client/backup.ts";
-import { readMeInfo, toHex } from "../../client/me_info.ts";
+import { readMeInfo } from "../../client/me_info.ts";
+import { toHex } from "../../shared/encoding.ts";
 import { cksum } from "../../server/crypto/cksum.ts";
 import { ResponseCode } from "../../server/protocol/constants.ts";
 import { clientDir, collectOutput } from "../client/helpers.ts";

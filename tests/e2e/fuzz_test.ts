@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { encryptedSize } from "../../server/crypto/aes_cbc.ts";
+import { encryptedSize } from "../../server/protocol/packet_plan.ts";
 import { cksum } from "../../server/crypto/cksum.ts";
 import { decryptKey, generateKeyPair } from "../../server/crypto/rsa_oaep.ts";
 import { RequestCode, ResponseCode } from "../../server/protocol/constants.ts";

@@ -96,10 +96,13 @@ export async function signIn(
 
 /**
  * Builds static/islands/main.js unless it is newer than every file under
- * islands/ (subfolders included, where the browser client lives).
+ * the folders the bundle is built from (islands/, browser/ where the
+ * browser client lives, shared/ and the pure server/protocol/).
  */
 export async function ensureIslandBundle(): Promise<void> {
-  const islands = new URL("../../islands/", import.meta.url).pathname;
+  const sources = ["islands/", "browser/", "shared/", "server/protocol/"].map(
+    (folder) => new URL(`../../${folder}`, import.meta.url).pathname,
+  );
   const bundle = new URL("../../static/islands/main.js", import.meta.url);
   const built = await Deno.stat(bundle).then(
     (s) => s.mtime?.getTime() ?? 0,
@@ -118,7 +121,8 @@ export async function ensureIslandBundle(): Promise<void> {
     }
     return time;
   };
-  if (built > await newest(islands)) return;
+  const times = await Promise.all(sources.map(newest));
+  if (built > Math.max(...times)) return;
   const { buildIslands } = await import("../../dev.ts");
   await buildIslands();
 }

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ResponseCode } from "../../server/protocol/constants.ts";
 import { ROUTES } from "../../server/portal/routes.ts";
-import { toHex } from "../../server/session/state.ts";
+import { toHex } from "../../shared/encoding.ts";
 import { note } from "../soak/helpers.ts";
 import {
   adminPassword,

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { decryptKey, generateKeyPair } from "../../server/crypto/rsa_oaep.ts";
 import { cksum } from "../../server/crypto/cksum.ts";
-import { toHex } from "../../server/session/state.ts";
+import { toHex } from "../../shared/encoding.ts";
 import { RequestCode, ResponseCode } from "../../server/protocol/constants.ts";
 import {
   clientDir,

@@ -1,7 +1,7 @@
 /** The portal shows how each client speaks and counts uploads by dialect. */
 import assert from "node:assert/strict";
 import { addClient, makeFixture, TestBrowser } from "./fixture.ts";
-import { toHex } from "../../server/portal/params.ts";
+import { toHex } from "../../shared/encoding.ts";
 
 Deno.test("the client page says how the client speaks once it is recorded", async () => {
   const f = await makeFixture();

@@ -13,7 +13,7 @@ import {
   SessionStore,
 } from "../../server/portal/auth/sessions.ts";
 import type { PortalDeps } from "../../server/portal/deps.ts";
-import { toHex } from "../../server/portal/params.ts";
+import { toHex } from "../../shared/encoding.ts";
 import {
   countStored,
   listTransfers,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { addClient, addFile, makeFixture, TestBrowser } from "./fixture.ts";
-import { toHex } from "../../server/portal/params.ts";
+import { toHex } from "../../shared/encoding.ts";
 import { contentDisposition } from "../../routes/files/download.ts";
 
 const PAGES = ["/", "/clients", "/files", "/transfers", "/logs", "/settings"];

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { cksum } from "../../server/crypto/cksum.ts";
 import { decryptKey } from "../../server/crypto/rsa_oaep.ts";
 import { RequestCode, ResponseCode } from "../../server/protocol/constants.ts";
-import { toHex } from "../../server/session/state.ts";
+import { toHex } from "../../shared/encoding.ts";
 import {
   type KeyedClient,
   RawClient,

@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { cksum } from "../../server/crypto/cksum.ts";
 import { ResponseCode } from "../../server/protocol/constants.ts";
-import { toHex } from "../../server/session/state.ts";
+import { toHex } from "../../shared/encoding.ts";
 import {
   confirmChecksum,
   registerClient,

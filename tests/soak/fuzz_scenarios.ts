@@ -5,7 +5,7 @@
  * any well-formed answer but must never stall or crash the server.
  * @module
  */
-import { encryptedSize } from "../../server/crypto/aes_cbc.ts";
+import { encryptedSize } from "../../server/protocol/packet_plan.ts";
 import { cksum } from "../../server/crypto/cksum.ts";
 import {
   RequestCode,

@@ -10,7 +10,8 @@ import {
 } from "../../protocol/messages.ts";
 import type { SessionContext } from "../context.ts";
 import { issueSessionKey } from "../session_key.ts";
-import { sameBytes, type SessionState, toHex } from "../state.ts";
+import { toHex } from "../../../shared/encoding.ts";
+import { sameBytes, type SessionState } from "../state.ts";
 
 const logger = getLogger(["cyberbackup", "session"]);
 

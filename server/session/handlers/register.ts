@@ -3,8 +3,9 @@ import { getLogger } from "@logtape/logtape";
 import { ResponseCode, Size } from "../../protocol/constants.ts";
 import type { RegisterRequest, Response } from "../../protocol/messages.ts";
 import { nowOf, type SessionContext } from "../context.ts";
-import { checkUserName } from "../names.ts";
-import { sameBytes, type SessionState, toHex } from "../state.ts";
+import { checkUserName, MAX_WIRE_USER_NAME } from "../../protocol/names.ts";
+import { toHex } from "../../../shared/encoding.ts";
+import { sameBytes, type SessionState } from "../state.ts";
 
 const logger = getLogger(["cyberbackup", "session"]);
 
@@ -20,7 +21,7 @@ export function register(
   ctx: SessionContext,
   request: RegisterRequest,
 ): Response {
-  const reason = checkUserName(request.name);
+  const reason = checkUserName(request.name, MAX_WIRE_USER_NAME);
   if (reason) {
     logger.warn("Registration refused: {reason}", { reason });
     return { code: ResponseCode.REGISTER_FAILED };

@@ -1,12 +1,22 @@
 import assert from "node:assert/strict";
 import {
-  cipherSize,
+  encryptedSize,
   MIN_PACKET_CONTENT,
+  packetSize,
   planPackets,
-} from "../../client/packet_plan.ts";
-import { encryptedSize } from "../../server/crypto/aes_cbc.ts";
+} from "../../server/protocol/packet_plan.ts";
 
 const MiB = 1024 * 1024;
+const SIZES = [0, 1, 15, 16, 17, 31, 32, 33, 1000, MiB + 5];
+
+Deno.test("encryptedSize() pads to the next block, a full block when aligned", () => {
+  const expected = [16, 16, 16, 32, 32, 32, 48, 48, 1008, MiB + 16];
+  assert.deepEqual(SIZES.map(encryptedSize), expected);
+  assert.equal(encryptedSize(2 ** 32 - 1), 2 ** 32);
+  for (const bad of [-1, 1.5, NaN, Infinity]) {
+    assert.throws(() => encryptedSize(bad), RangeError);
+  }
+});
 
 Deno.test("planPackets() sends an empty file as one 16-byte packet", () => {
   assert.deepEqual(planPackets(0), {
@@ -66,8 +76,13 @@ Deno.test("planPackets() refuses files past 4 GiB and bad sizes", () => {
   assert.throws(() => planPackets(1.5), RangeError);
 });
 
-Deno.test("cipherSize() agrees with the cipher module", () => {
-  for (const n of [0, 1, 15, 16, 17, 31, 32, MiB, 0xffff_ffef]) {
-    assert.equal(cipherSize(n), encryptedSize(n), `size ${n}`);
-  }
+Deno.test("packetSize() keeps whole blocks, the wanted size when it fits, and at most 65,535 packets", () => {
+  assert.equal(packetSize(100, { wanted: 1000 }), 992);
+  assert.equal(packetSize(100, { wanted: 0 }), 16);
+  assert.equal(packetSize(0xffff * 64 + 1, { wanted: 16 }), 80);
+  assert.equal(packetSize(100, { wanted: 1000, most: 100 }), 96);
+  assert.throws(
+    () => packetSize(0xffff * 64 + 1, { wanted: 16, most: 64 }),
+    RangeError,
+  );
 });

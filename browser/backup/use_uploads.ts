@@ -5,6 +5,7 @@
  * @module
  */
 import { useCallback, useRef, useState } from "preact/hooks";
+import { encryptedSize } from "../../server/protocol/packet_plan.ts";
 import type { ApiInfo } from "./api.ts";
 import type { Connection } from "./connection.ts";
 import { protocolFileName } from "./file_name.ts";
@@ -112,7 +113,7 @@ export function useUploads(
         progress: {
           phase: "queued",
           bytes: 0,
-          total: file.size + 16 - (file.size % 16),
+          total: encryptedSize(file.size),
           rate: 0,
           attempt: 1,
         },

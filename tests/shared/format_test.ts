@@ -7,7 +7,7 @@ import {
   formatRate,
   formatTime,
   recentRate,
-} from "../../islands/format.ts";
+} from "../../shared/format.ts";
 
 Deno.test("formatBytes() uses powers of 1024 with IEC names, as the CLI does", () => {
   assert.equal(formatBytes(0), "0 B");

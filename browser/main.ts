@@ -5,7 +5,7 @@
  * @module
  */
 import { type ComponentType, h, hydrate } from "preact";
-import { ISLANDS } from "./mod.ts";
+import { ISLANDS } from "./islands.ts";
 
 function hydrateIslands(): void {
   const json = document.getElementById("__islands")?.textContent ?? "[]";

@@ -5,15 +5,15 @@
 import assert from "node:assert/strict";
 import { cksum } from "../../../server/crypto/cksum.ts";
 import { listTransfers } from "../../../server/storage/admin_queries.ts";
-import { BackupApiClient } from "../../../islands/backup/api.ts";
-import { Connection } from "../../../islands/backup/connection.ts";
-import type { Identity } from "../../../islands/backup/me_info.ts";
+import { BackupApiClient } from "../../../browser/backup/api.ts";
+import { Connection } from "../../../browser/backup/connection.ts";
+import type { Identity } from "../../../browser/backup/me_info.ts";
 import {
   packetPlan,
   type Phase,
   UploadError,
   uploadFile,
-} from "../../../islands/backup/uploader.ts";
+} from "../../../browser/backup/uploader.ts";
 import {
   type ApiFixture,
   idBytes,

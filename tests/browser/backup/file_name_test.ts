@@ -1,6 +1,6 @@
 /** Browser file names become names the protocol and the store accept. */
 import assert from "node:assert/strict";
-import { protocolFileName } from "../../../islands/backup/file_name.ts";
+import { protocolFileName } from "../../../browser/backup/file_name.ts";
 import { checkFileName } from "../../../server/storage/file_name.ts";
 
 Deno.test("protocolFileName() keeps good names and repairs the rest", () => {

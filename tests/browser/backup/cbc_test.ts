@@ -1,7 +1,7 @@
 /** The browser's chunked Web Crypto AES-CBC equals one pass of the server's cipher. */
 import assert from "node:assert/strict";
 import { encrypt } from "../../../server/crypto/aes_cbc.ts";
-import { CbcEncryptor, importAesKey } from "../../../islands/backup/cbc.ts";
+import { CbcEncryptor, importAesKey } from "../../../browser/backup/cbc.ts";
 
 function bytes(size: number, seed: number): Uint8Array<ArrayBuffer> {
   return Uint8Array.from({ length: size }, (_, i) => (i * 31 + seed) & 255);

@@ -2,13 +2,8 @@
 import assert from "node:assert/strict";
 import { generateKeyPair } from "../../../server/crypto/rsa_oaep.ts";
 import { parseMeInfo as parseCli } from "../../../client/me_info.ts";
-import {
-  checkName,
-  formatMeInfo,
-  fromBase64,
-  parseMeInfo,
-  toBase64,
-} from "../../../islands/backup/me_info.ts";
+import { formatMeInfo, parseMeInfo } from "../../../browser/backup/me_info.ts";
+import { toBase64 } from "../../../shared/encoding.ts";
 
 Deno.test("formatMeInfo() writes what the command-line client reads", () => {
   const { privateKey } = generateKeyPair();
@@ -40,15 +35,4 @@ Deno.test("parseMeInfo() joins a wrapped key and names the line at fault", () =>
   assert.throws(() => parseMeInfo("bob\n1234\nAAAA"), /Line 2/);
   assert.throws(() => parseMeInfo(`bob\n${"a".repeat(32)}\n`), /Line 3/);
   assert.throws(() => parseMeInfo(`bob\n${"a".repeat(32)}\n!!!`), /Line 3/);
-});
-
-Deno.test("checkName() follows the command-line client's rule for names", () => {
-  assert.equal(checkName("alice"), undefined);
-  assert.match(checkName("x".repeat(101)) ?? "", /100/);
-  assert.match(checkName("caf\u00e9") ?? "", /ASCII/);
-  assert.match(checkName(" a") ?? "", /space/);
-  assert.deepEqual(
-    fromBase64(toBase64(new Uint8Array([1, 2, 3]))),
-    new Uint8Array([1, 2, 3]),
-  );
 });

@@ -12,7 +12,8 @@ import {
   importPrivateKey,
   keyProof,
 } from "./keys.ts";
-import { type Identity, toBase64 } from "./me_info.ts";
+import { toBase64 } from "../../shared/encoding.ts";
+import type { Identity } from "./me_info.ts";
 
 /** A session that may upload. */
 export interface KeyedSession {

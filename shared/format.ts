@@ -1,15 +1,13 @@
 /**
- * Number and time formatting shared by server components and islands
- * (pure, no DOM, no Deno), so both render the same text.
+ * Number and time formatting shared by the command-line client, the
+ * portal's server-rendered pages and the islands (pure, no DOM, no Deno),
+ * so all of them print the same text.
  * @module
  */
 
 const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
 
-/**
- * 1536 -> "1.50 KiB": powers of 1024 with their IEC names, as the
- * command-line client prints them, so a size reads the same everywhere.
- */
+/** 1536 -> "1.50 KiB": powers of 1024 with their IEC names. */
 export function formatBytes(bytes: number | null | undefined): string {
   if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) {
     return "–";

@@ -8,8 +8,9 @@
  * byte what one pass over the whole file gives.
  * @module
  */
+import { Size } from "../../server/protocol/constants.ts";
 
-const BLOCK = 16;
+const BLOCK = Size.AES_BLOCK;
 
 /** Encrypts a file chunk by chunk with the protocol's zero IV. */
 export class CbcEncryptor {
@@ -66,15 +67,10 @@ export class CbcEncryptor {
 
 /** Imports 32 raw bytes as an AES-CBC key for {@linkcode CbcEncryptor}. */
 export function importAesKey(raw: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
-  if (raw.length !== 32) {
+  if (raw.length !== Size.AES_KEY) {
     throw new RangeError(
-      `Cannot import AES key: expected 32 bytes, got ${raw.length}`,
+      `Cannot import AES key: expected ${Size.AES_KEY} bytes, got ${raw.length}`,
     );
   }
   return crypto.subtle.importKey("raw", raw, "AES-CBC", false, ["encrypt"]);
-}
-
-/** Ciphertext size of `plainSize` bytes: PKCS#7 always adds 1 to 16 bytes. */
-export function encryptedSize(plainSize: number): number {
-  return plainSize + BLOCK - (plainSize % BLOCK);
 }

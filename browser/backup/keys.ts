@@ -6,7 +6,8 @@
  * of the command-line client (exponent 17) works as well.
  * @module
  */
-import { toBase64 } from "./me_info.ts";
+import { Size } from "../../server/protocol/constants.ts";
+import { fromBase64, toBase64Url } from "../../shared/encoding.ts";
 
 /** OAEP hash names of the API and of Web Crypto. */
 const HASHES = { sha1: "SHA-1", sha256: "SHA-256" } as const;
@@ -83,10 +84,7 @@ export async function decryptSessionKey(
   privateKey: CryptoKey,
   encryptedBase64: string,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const encrypted = Uint8Array.from(
-    atob(encryptedBase64),
-    (c) => c.charCodeAt(0),
-  );
+  const encrypted = fromBase64(encryptedBase64);
   let raw: ArrayBuffer;
   try {
     raw = await crypto.subtle.decrypt(
@@ -99,9 +97,9 @@ export async function decryptSessionKey(
       "Cannot decrypt the session key: this identity's private key does not match the key the server holds.",
     );
   }
-  if (raw.byteLength !== 32) {
+  if (raw.byteLength !== Size.AES_KEY) {
     throw new TypeError(
-      `Cannot use the session key: ${raw.byteLength} bytes instead of 32.`,
+      `Cannot use the session key: ${raw.byteLength} bytes instead of ${Size.AES_KEY}.`,
     );
   }
   return new Uint8Array(raw);
@@ -124,6 +122,5 @@ export async function keyProof(
     key,
     new TextEncoder().encode(token),
   );
-  return toBase64(new Uint8Array(mac)).replace(/\+/g, "-").replace(/\//g, "_")
-    .replace(/=+$/, "");
+  return toBase64Url(new Uint8Array(mac));
 }

@@ -6,10 +6,15 @@
  * a server error restarts the file from packet 1, up to 3 times.
  * @module
  */
-import { formatBytes } from "../format.ts";
+import { CksumOver } from "../../server/crypto/crc32.ts";
+import { Size } from "../../server/protocol/constants.ts";
+import {
+  encryptedSize,
+  packetSize,
+} from "../../server/protocol/packet_plan.ts";
+import { formatBytes } from "../../shared/format.ts";
 import { ApiClientError, type ApiInfo, type FileReceived } from "./api.ts";
-import { CbcEncryptor, encryptedSize } from "./cbc.ts";
-import { BrowserCksum } from "./cksum.ts";
+import { CbcEncryptor } from "./cbc.ts";
 import type { Connection, KeyedSession } from "./connection.ts";
 import { isExpired } from "./connection.ts";
 
@@ -76,16 +81,21 @@ const RETRYABLE = new Set([
   "no_key",
 ]);
 
-/** Packet size and count for a file: aligned to 16 bytes, at most 65,535 packets. */
+/**
+ * Plaintext bytes per packet and the packet count for a file: whole blocks,
+ * at most 65,535 packets, and room in the last packet for the padding block.
+ */
 export function packetPlan(
   size: number,
   options: { packetBytes: number; maxPacketBytes: number },
 ): { packetBytes: number; totalPackets: number } {
-  const limit = Math.floor((options.maxPacketBytes - 16) / 16) * 16;
-  const wanted = Math.max(16, Math.floor(options.packetBytes / 16) * 16);
-  const least = Math.ceil(size / 0xffff / 16) * 16;
-  const packetBytes = Math.min(limit, Math.max(wanted, least));
-  if (packetBytes < least || packetBytes < 16) {
+  let packetBytes: number;
+  try {
+    packetBytes = packetSize(size, {
+      wanted: options.packetBytes,
+      most: options.maxPacketBytes - Size.AES_BLOCK,
+    });
+  } catch {
     throw new UploadError(
       "file_too_large",
       "This file needs more packets than the protocol allows at this server's packet size.",
@@ -204,7 +214,7 @@ async function sendPackets(
   const { fileName, session, plan } = options;
   const { packetBytes, totalPackets } = plan;
   const encryptor = new CbcEncryptor(session.aesKey);
-  const cksum = new BrowserCksum();
+  const cksum = new CksumOver();
   const prepare = async (index: number) => {
     const start = index * packetBytes;
     const end = Math.min(file.size, start + packetBytes);

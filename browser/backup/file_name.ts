@@ -1,13 +1,16 @@
 /**
- * File names as the protocol can carry them: a browser file may be called
- * anything, the `FileName` field holds one printable-ASCII path component of
- * at most 254 characters that the server's store accepts. Pure.
+ * File names as the browser sends them: a browser file may be called
+ * anything; it is sent as one printable-ASCII path component of at most 254
+ * characters that the server's store accepts. (The `FileName` field itself
+ * carries UTF-8, which the server and the command-line client use; the
+ * browser still folds names to ASCII.) Pure.
  * @module
  */
-import { checkFileName } from "../../server/storage/file_name.ts";
-
-const MAX = 254;
-const RESERVED = /^(?:CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|COM[0-9]|LPT[0-9])$/i;
+import {
+  checkFileName,
+  isDeviceName,
+  MAX_FILE_NAME_LENGTH as MAX,
+} from "../../server/storage/file_name.ts";
 
 /**
  * A name the server stores `name` under: characters it refuses become "_",
@@ -19,8 +22,7 @@ export function protocolFileName(name: string): string {
     .replace(/[^\x20-\x7e]|[<>:"|?*/\\]/g, "_")
     .trim().replace(/[. ]+$/, "");
   if (safe === "" || safe === "." || safe === "..") safe = "file";
-  const base = safe.split(".", 1)[0].trimEnd();
-  if (RESERVED.test(base)) safe = `_${safe}`;
+  if (isDeviceName(safe)) safe = `_${safe}`;
   if (safe.length > MAX) {
     const dot = safe.lastIndexOf(".");
     const extension = dot > 0 && safe.length - dot <= 16 ? safe.slice(dot) : "";
