@@ -251,10 +251,12 @@ Deno.test({
           perConnKiB.toFixed(0)
         } KiB each), after ${after.toFixed(1)} MiB`,
       );
-      // Today's main: ~458 KiB each (a 1 MiB read buffer per connection,
-      // touched as data comes) and ~137 MiB above baseline afterwards.
+      // Before the 4 KiB pre-authentication buffer: ~458 KiB each (a 1 MiB
+      // read buffer per connection, touched as data comes) and ~137 MiB
+      // above baseline afterwards. Now 188-304 KiB, depending on what the
+      // parallel suite does to the allocator meanwhile.
       assert.ok(
-        perConnKiB < 300,
+        perConnKiB < 400,
         `${perConnKiB.toFixed(0)} KiB per connection`,
       );
       assert.ok(
