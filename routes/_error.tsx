@@ -1,4 +1,4 @@
-/** The page for 403, 404 and 500 answers. */
+/** The page for 403, 404 and 500 answers (and any `HttpError` a handler throws). */
 import { BareLayout, Layout } from "../components/Layout.tsx";
 import { define } from "../server/portal/define.ts";
 
@@ -13,8 +13,6 @@ const TITLES: Record<number, string> = {
   429: "Too many attempts",
   500: "Server error",
 };
-
-export const handler = define.handlers<ErrorData>({});
 
 export default define.page<ErrorData>(
   function ErrorPage({ data, url, session }) {
