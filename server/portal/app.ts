@@ -46,8 +46,13 @@ const logger = getLogger(["cyberbackup", "portal"]);
 
 registerIslands(ISLANDS);
 
-/** The routes under routes/ and the error page, from the generated manifest. */
-export const { routes: ROUTES, errorPage } = fileRoutes(MANIFEST);
+const manifest = fileRoutes(MANIFEST);
+
+/** The routes under routes/, from the manifest dev.ts generates. */
+export const ROUTES: readonly FileRoute[] = manifest.routes;
+
+/** routes/_error.tsx: the 403, 404 and 500 pages. */
+const errorPage = manifest.errorPage;
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -58,6 +63,7 @@ export interface AppOptions {
   /** Sessions and sign-in throttling, for tests. */
   auth?: AuthOptions;
 }
+
 /**
  * Builds the portal. Serve it with `Deno.serve({ hostname, port }, app.fetch)`:
  * the second argument of `fetch` carries the peer address used by sign-in throttling.

@@ -113,3 +113,22 @@ Deno.test("every route is behind routes/(admin)/_middleware.ts except the ones m
     );
   }
 });
+
+Deno.test("the server finds its routes without reading routes/ at run time (as a compiled binary must)", async () => {
+  const info = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", "main.ts"],
+    cwd: `${import.meta.dirname}/../..`,
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  assert.ok(info.success);
+  const modules: { specifier: string }[] = JSON.parse(
+    new TextDecoder().decode(info.stdout),
+  ).modules;
+  const local = modules.map((m) => m.specifier).filter((s) =>
+    s.startsWith("file:")
+  );
+  assert.ok(local.some((s) => s.endsWith("/server/portal/manifest.gen.ts")));
+  assert.ok(local.some((s) => s.endsWith("/routes/(admin)/_middleware.ts")));
+  assert.ok(!local.some((s) => s.endsWith("/manifest_writer.ts")));
+});
