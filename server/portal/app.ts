@@ -16,7 +16,6 @@ import {
   type Handler,
   HttpError,
   isPage,
-  page,
   type PortalRuntime,
   type PortalState,
   redirect,
@@ -103,7 +102,9 @@ export function createApp(deps: PortalDeps, options: AppOptions = {}): Hono {
   );
 
   for (const route of ROUTES) {
-    for (const [method, handler] of methodsOf(route.module)) {
+    for (
+      const [method, handler] of Object.entries(route.module.handler ?? {})
+    ) {
       app.on(
         method,
         route.pattern,
@@ -143,16 +144,6 @@ export function createApp(deps: PortalDeps, options: AppOptions = {}): Hono {
     );
   });
   return app;
-}
-
-/** The methods a route answers: its handlers, or GET for a page without any. */
-function methodsOf(
-  module: RouteModule<unknown>,
-): [string, Handler<unknown>][] {
-  if (module.handler) {
-    return Object.entries(module.handler) as [string, Handler<unknown>][];
-  }
-  return module.default ? [["GET", () => page(undefined)]] : [];
 }
 
 async function dispatch(
