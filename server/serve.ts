@@ -5,7 +5,6 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import type { Hono } from "hono";
 import { join } from "node:path";
 import { ensureAdminAccount } from "./admin/account.ts";
 import { createBackupApi } from "./api/mod.ts";
@@ -130,7 +129,7 @@ export async function startServer(
     bodyIdleMs: config.idleTimeoutMs,
     trustedProxy: config.trustedProxy,
   });
-  const app: Hono = createApp({
+  const app = createApp({
     db,
     store,
     stats,
