@@ -1,6 +1,8 @@
 /**
- * Builds the island bundle: browser/main.ts and everything it imports,
- * bundled and minified by esbuild into static/islands/main.js. Runs before
+ * Builds what the server needs from its sources: the route manifest
+ * (server/portal/manifest.gen.ts, from the files under routes/) and the
+ * island bundle (browser/main.ts and everything it imports, bundled and
+ * minified by esbuild into static/islands/main.js). Runs before
  * `deno task start`, `test` and `compile`; needs no network (esbuild's
  * binary comes with its npm package). The only importer of esbuild.
  *
@@ -13,6 +15,7 @@ import * as esbuild from "esbuild";
 import "preact";
 import "preact/hooks";
 import "@preact/signals";
+import { writeManifest } from "./server/portal/manifest_writer.ts";
 
 const ROOT = import.meta.dirname!;
 const ENTRY = `${ROOT}/browser/main.ts`;
@@ -51,5 +54,6 @@ export async function buildIslands(
 }
 
 if (import.meta.main) {
+  await writeManifest();
   await buildIslands({ minify: !Deno.args.includes("--no-minify") });
 }

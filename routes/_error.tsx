@@ -1,4 +1,4 @@
-/** The page for 403, 404 and 500 answers. */
+/** The page for 403, 404 and 500 answers (and any `HttpError` a handler throws). */
 import { BareLayout, Layout } from "../components/Layout.tsx";
 import { define } from "../server/portal/define.ts";
 

@@ -1,7 +1,7 @@
 /**
  * `/backup`: the browser backup client for end users (no admin sign-in).
  * The page is a frame around the BackupApp island, which does the work in
- * the browser through the JSON API. Mounted by server/api/mod.ts.
+ * the browser through the JSON API (routes/api/v1/).
  */
 import { Head } from "../components/Layout.tsx";
 import { Icon } from "../components/Icon.tsx";

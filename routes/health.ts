@@ -3,14 +3,14 @@ import { define } from "../server/portal/define.ts";
 
 export const handler = define.handlers<never>({
   GET(ctx) {
-    const health = ctx.deps.health();
+    const health = ctx.state.deps.health();
     const ok = health.tcp && health.database;
     return Response.json(
       {
         status: ok ? "ok" : "unavailable",
         tcp: health.tcp,
         database: health.database,
-        version: ctx.deps.version,
+        version: ctx.state.deps.version,
       },
       { status: ok ? 200 : 503, headers: { "cache-control": "no-store" } },
     );

@@ -1,6 +1,7 @@
 /** Sign-in. Throttled per address; the form carries a double-submit CSRF token. */
 import { BareLayout } from "../components/Layout.tsx";
 import { define, page, redirect } from "../server/portal/define.ts";
+import { readForm } from "../server/portal/form.ts";
 import { field } from "../server/portal/params.ts";
 import { safeNext, sameOrigin } from "../server/portal/security.ts";
 
@@ -14,24 +15,24 @@ interface LoginData {
 export const handler = define.handlers<LoginData>({
   GET(ctx) {
     const next = safeNext(ctx.url.searchParams.get("next"));
-    if (ctx.session) return redirect(next);
+    if (ctx.state.session) return redirect(next);
     return page({
-      token: ctx.portal.auth.loginToken(ctx.hono),
+      token: ctx.state.portal.auth.loginToken(ctx),
       next,
       user: "admin",
     });
   },
   async POST(ctx) {
-    const form = await ctx.hono.req.parseBody();
+    const form = await readForm(ctx.req);
     const user = (field(form, "user") ?? "").trim().slice(0, 100);
     const password = (field(form, "password") ?? "").slice(0, 1024);
     const next = safeNext(field(form, "next"));
-    const auth = ctx.portal.auth;
+    const auth = ctx.state.portal.auth;
     if (
       !sameOrigin(ctx.req) ||
-      !auth.checkLoginToken(ctx.hono, field(form, "_csrf"))
+      !auth.checkLoginToken(ctx, field(form, "_csrf"))
     ) {
-      const token = auth.loginToken(ctx.hono);
+      const token = auth.loginToken(ctx);
       return page({
         token,
         next,
@@ -39,12 +40,11 @@ export const handler = define.handlers<LoginData>({
         error: "The sign-in form expired. Please try again.",
       }, { status: 403 });
     }
-    const result = await auth.signIn(ctx.hono, user, password);
+    const result = await auth.signIn(ctx, user, password);
     if (result.ok) return redirect(next);
-    const token = auth.loginToken(ctx.hono);
+    const token = auth.loginToken(ctx);
     if (result.reason === "throttled") {
       const seconds = Math.ceil(result.retryAfterMs / 1000);
-      ctx.hono.header("retry-after", String(seconds));
       return page({
         token,
         next,
@@ -52,6 +52,7 @@ export const handler = define.handlers<LoginData>({
         error: `Too many failed attempts. Try again in ${seconds} s.`,
       }, {
         status: 429,
+        headers: { "retry-after": String(seconds) },
       });
     }
     return page({ token, next, user, error: "Wrong user name or password." }, {

@@ -10,7 +10,7 @@ import { renderMetrics } from "../server/portal/metrics.ts";
 
 export const handler = define.handlers<never>({
   GET(ctx) {
-    const token = ctx.deps.metricsToken;
+    const token = ctx.state.deps.metricsToken;
     if (token) {
       const header = ctx.req.headers.get("authorization") ?? "";
       const given = header.startsWith("Bearer ") ? header.slice(7) : undefined;
@@ -22,7 +22,7 @@ export const handler = define.handlers<never>({
       }
     }
     return new Response(
-      renderMetrics(ctx.deps.stats.snapshot(), ctx.portal.http),
+      renderMetrics(ctx.state.deps.stats.snapshot(), ctx.state.portal.http),
       {
         headers: {
           "content-type": "text/plain; version=0.0.4; charset=utf-8",

@@ -5,10 +5,9 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import type { Hono } from "hono";
 import { join } from "node:path";
 import { ensureAdminAccount } from "./admin/account.ts";
-import { type BackupApi, mountBackupApi } from "./api/mod.ts";
+import { createBackupApi } from "./api/mod.ts";
 import type { ServerConfig } from "./config.ts";
 import { createApp } from "./portal/app.ts";
 import { ResilientHttpServer } from "./portal/listen.ts";
@@ -33,7 +32,7 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** What the HTTP side can be extended with (the browser client's API). */
+/** Options of {@link startServer} besides the configuration. */
 export interface ServeOptions {
   version: string;
   /** The live log tail the portal shows; main.ts also puts it in the logging set-up. */
@@ -116,8 +115,21 @@ export async function startServer(
   const stopping = new AbortController();
   // The ports as bound: the configuration may have asked for port 0.
   const effective = { ...config, port: pool.port };
-  let backupApi: BackupApi | undefined;
-  const app: Hono = createApp({
+  // The browser client's JSON API drives the same session core over HTTP.
+  const backupApi = createBackupApi({
+    ctx: {
+      db,
+      store,
+      events: (event) => stats.apply(event),
+      oaepHash: config.oaepHash,
+      maxFileBytes: config.maxFileBytes,
+      transport: "http",
+    },
+    maxPacketBytes: config.maxPacketBytes,
+    bodyIdleMs: config.idleTimeoutMs,
+    trustedProxy: config.trustedProxy,
+  });
+  const app = createApp({
     db,
     store,
     stats,
@@ -131,25 +143,8 @@ export async function startServer(
     health: () => ({ tcp: pool.listening, database: databaseUp(db) }),
     version: options.version,
     metricsToken: config.metricsToken,
-  }, {
-    signal: stopping.signal,
-    // The browser client's JSON API drives the same session core over HTTP.
-    extend: (app) => {
-      backupApi = mountBackupApi(app, {
-        ctx: {
-          db,
-          store,
-          events: (event) => stats.apply(event),
-          oaepHash: config.oaepHash,
-          maxFileBytes: config.maxFileBytes,
-          transport: "http",
-        },
-        maxPacketBytes: config.maxPacketBytes,
-        bodyIdleMs: config.idleTimeoutMs,
-        trustedProxy: config.trustedProxy,
-      });
-    },
-  });
+    backupApi,
+  }, { signal: stopping.signal });
   let http: ResilientHttpServer;
   try {
     // Survives EMFILE in the accept loop, which Deno.serve alone would let exit the process.
@@ -187,7 +182,7 @@ export async function startServer(
       stopping.abort();
       await Promise.all([http.shutdown(), pool.stop(config.shutdownGraceMs)]);
       // Browser sessions still open: their uploads are recorded as aborted.
-      await backupApi?.close();
+      await backupApi.close();
       db.close();
       logger.info("Server stopped");
     },

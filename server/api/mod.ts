@@ -1,30 +1,23 @@
 /**
  * The browser backup client's side of the HTTP server: the JSON API under
- * `/api/v1/` and the `/backup` page, mounted on the portal's Hono app
- * through `createApp(deps, { extend })`. Every operation is one of the
+ * `/api/v1/`, answered by the thin route files in routes/api/v1/ (the
+ * `/backup` page is routes/backup.tsx). Every operation is one of the
  * protocol's, run by the same session core, database and file store as TCP.
  *
  * @example
  * ```ts
- * let api: BackupApi | undefined;
- * const app = createApp(portalDeps, {
- *   extend: (app) => {
- *     api = mountBackupApi(app, { ctx, maxPacketBytes: config.maxPacketBytes });
- *   },
- * });
+ * const api = createBackupApi({ ctx, maxPacketBytes: config.maxPacketBytes });
+ * const app = createApp({ ...portalDeps, backupApi: api });
  * // on shutdown, after the HTTP server stopped:
- * await api?.close();
+ * await api.close();
  * ```
  * @module
  */
-import type { Context, Hono, MiddlewareHandler } from "hono";
 import { getLogger } from "@logtape/logtape";
 import { PROTOCOL_VERSION, Size } from "../protocol/constants.ts";
 import type { SessionContext } from "../session/context.ts";
-import { renderPage } from "../portal/render.ts";
 import { sameOrigin } from "../portal/security.ts";
 import { TrustedProxies } from "../portal/address.ts";
-import * as backupPage from "../../routes/backup.tsx";
 import { readJsonObject } from "./body.ts";
 import { ApiError, errorResponse, jsonResponse } from "./errors.ts";
 import { checkKeyProof, historyOf } from "./history.ts";
@@ -64,11 +57,31 @@ export interface ApiDeps {
   trustedProxy?: string;
 }
 
-/** The mounted API, for shutdown and tests. */
+/**
+ * The API's operations, one per endpoint, each answering with the API's
+ * JSON (errors included); `peer` is the connection's address, which
+ * `--trusted-proxy` may replace with the one a proxy names.
+ */
 export interface BackupApi {
   readonly sessions: SessionRegistry;
   /** Closes every session, dropping uploads in flight. */
   close(): Promise<void>;
+  /** `GET /api/v1/info` */
+  info(req: Request): Promise<Response>;
+  /** `POST /api/v1/register` */
+  register(req: Request, peer: string): Promise<Response>;
+  /** `POST /api/v1/reconnect` */
+  reconnect(req: Request, peer: string): Promise<Response>;
+  /** `POST /api/v1/key` */
+  key(req: Request): Promise<Response>;
+  /** `POST /api/v1/packet` */
+  packet(req: Request): Promise<Response>;
+  /** `POST /api/v1/checksum/:verdict` */
+  checksum(req: Request, verdict: string): Promise<Response>;
+  /** `GET /api/v1/files` */
+  files(req: Request): Promise<Response>;
+  /** `DELETE /api/v1/session` */
+  endSession(req: Request): Promise<Response>;
 }
 
 /** What `GET /api/v1/info` answers: what a client must know before it starts. */
@@ -82,8 +95,8 @@ export interface ApiInfo {
   sessionIdleSeconds: number;
 }
 
-function bearer(c: Context): string | undefined {
-  const header = c.req.header("authorization");
+function bearer(req: Request): string | undefined {
+  const header = req.headers.get("authorization");
   const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
   return match?.[1];
 }
@@ -92,16 +105,18 @@ function bearer(c: Context): string | undefined {
  * Refuses what a foreign page can make a visitor's browser send without a
  * CORS preflight: a state-changing request from another origin (403), and
  * a JSON operation posted as anything but `application/json` (415; a
- * cross-origin form or `text/plain` fetch cannot set that type).
+ * cross-origin form or `text/plain` fetch cannot set that type). Undefined
+ * for a request that may go on; routes/api/v1/_middleware.ts runs it.
  */
-const browserGuard: MiddlewareHandler = async (c, next) => {
-  const method = c.req.method;
-  if (method === "GET" || method === "HEAD") return await next();
-  if (!sameOrigin(c.req.raw)) {
+export function refuseForeign(req: Request): Response | undefined {
+  const method = req.method;
+  if (method === "GET" || method === "HEAD") return undefined;
+  const path = new URL(req.url).pathname;
+  if (!sameOrigin(req)) {
     logger.warn("API request refused: cross-origin {method} {path}", {
       method,
-      path: c.req.path,
-      origin: c.req.header("origin")?.slice(0, 200),
+      path,
+      origin: req.headers.get("origin")?.slice(0, 200),
     });
     return errorResponse(
       new ApiError(
@@ -111,8 +126,8 @@ const browserGuard: MiddlewareHandler = async (c, next) => {
     );
   }
   // Packets are raw ciphertext and need a bearer token a foreign page cannot send.
-  if (method === "POST" && c.req.path !== "/api/v1/packet") {
-    const type = (c.req.header("content-type") ?? "").split(";")[0].trim()
+  if (method === "POST" && path !== "/api/v1/packet") {
+    const type = (req.headers.get("content-type") ?? "").split(";")[0].trim()
       .toLowerCase();
     if (type !== "application/json") {
       return errorResponse(
@@ -123,12 +138,12 @@ const browserGuard: MiddlewareHandler = async (c, next) => {
       );
     }
   }
-  await next();
-};
+  return undefined;
+}
 
 /** Runs an endpoint, turning every failure into the API's JSON error. */
 async function answer(
-  c: Context,
+  req: Request,
   action: () => Promise<Response> | Response,
 ): Promise<Response> {
   try {
@@ -136,8 +151,8 @@ async function answer(
   } catch (error) {
     if (error instanceof ApiError) return errorResponse(error);
     logger.error("API request {method} {path} failed: {message}", {
-      method: c.req.method,
-      path: c.req.path,
+      method: req.method,
+      path: new URL(req.url).pathname,
       message: (error as Error).message,
       error,
     });
@@ -150,8 +165,8 @@ async function answer(
   }
 }
 
-/** Mounts the JSON API and the `/backup` page on `app`. */
-export function mountBackupApi(app: Hono, deps: ApiDeps): BackupApi {
+/** The API over `deps`; its sessions live until `close()` or `deps.signal`. */
+export function createBackupApi(deps: ApiDeps): BackupApi {
   const ctx: SessionContext = { ...deps.ctx, transport: "http" };
   const registry = new SessionRegistry(ctx, deps.sessions);
   const maxContent = Math.max(
@@ -167,99 +182,88 @@ export function mountBackupApi(app: Hono, deps: ApiDeps): BackupApi {
     maxPacketBytes: maxContent,
     sessionIdleSeconds: registry.idleMs / 1000,
   };
-  const session = (c: Context) => registry.get(bearer(c));
+  const session = (req: Request) => registry.get(bearer(req));
   const proxies = new TrustedProxies(deps.trustedProxy);
-  const body = (c: Context) => readJsonObject(c.req.raw);
-
-  app.use("/api/v1/*", browserGuard);
-  app.get("/api/v1/info", (c) => answer(c, () => jsonResponse(info)));
-  app.post("/api/v1/register", (c) =>
-    answer(c, async () => {
-      const result = await register(registry, {
-        address: proxies.of(c),
-        body: await body(c),
-      });
-      return jsonResponse(result, 201);
-    }));
-  app.post("/api/v1/reconnect", (c) =>
-    answer(c, async () =>
-      jsonResponse(
-        await reconnect(registry, {
-          address: proxies.of(c),
-          ctx,
-          body: await body(c),
-        }),
-      )));
-  app.post("/api/v1/key", (c) =>
-    answer(c, async () => {
-      const current = session(c);
-      return jsonResponse(
-        await sendPublicKey(registry, {
-          session: current,
-          ctx,
-          body: await body(c),
-        }),
-      );
-    }));
-  app.post("/api/v1/packet", (c) =>
-    answer(c, async () => {
-      const current = session(c);
-      const params = parsePacketParams(new URL(c.req.url).searchParams);
-      const result = await filePacket(registry, {
-        session: current,
-        ctx,
-        request: c.req.raw,
-        params,
-        maxContent,
-        bodyIdleMs: deps.bodyIdleMs,
-      });
-      return jsonResponse(result, "checksum" in result ? 200 : 202);
-    }));
-  app.post("/api/v1/checksum/:verdict", (c) =>
-    answer(c, async () => {
-      const verdict = c.req.param("verdict");
-      if (!Object.hasOwn(VERDICTS, verdict)) {
-        throw new ApiError(
-          "not_found",
-          `There is no checksum verdict "${verdict}"; use ok, resend or abort`,
-        );
-      }
-      const current = session(c);
-      const result = await checksumVerdict(registry, {
-        session: current,
-        verdict: verdict as keyof typeof VERDICTS,
-        body: await body(c),
-      });
-      return jsonResponse(result, result.resend ? 202 : 200);
-    }));
-  app.get("/api/v1/files", (c) =>
-    answer(c, () => {
-      const current = session(c);
-      checkKeyProof(current, c.req.header("x-key-proof"));
-      current.lastUsed = registry.now();
-      return jsonResponse(historyOf(current, ctx));
-    }));
-  app.delete("/api/v1/session", (c) =>
-    answer(c, async () => {
-      await registry.close(session(c), "closed by the client");
-      return new Response(null, { status: 204 });
-    }));
-  app.get("/backup", (c) => {
-    const html = renderPage(backupPage, {
-      data: backupPage.pageData(),
-      url: new URL(c.req.url),
-      session: undefined,
-    });
-    return new Response(html, {
-      headers: {
-        "content-type": "text/html; charset=utf-8",
-        "cache-control": "no-store",
-      },
-    });
-  });
+  const address = (req: Request, peer: string) =>
+    proxies.clientAddress(peer, req.headers.get("x-forwarded-for"));
+  const body = (req: Request) => readJsonObject(req);
 
   deps.signal?.addEventListener("abort", () => void registry.closeAll(), {
     once: true,
   });
-  return { sessions: registry, close: () => registry.closeAll() };
+  return {
+    sessions: registry,
+    close: () => registry.closeAll(),
+    info: (req) => answer(req, () => jsonResponse(info)),
+    register: (req, peer) =>
+      answer(req, async () => {
+        const result = await register(registry, {
+          address: address(req, peer),
+          body: await body(req),
+        });
+        return jsonResponse(result, 201);
+      }),
+    reconnect: (req, peer) =>
+      answer(req, async () =>
+        jsonResponse(
+          await reconnect(registry, {
+            address: address(req, peer),
+            ctx,
+            body: await body(req),
+          }),
+        )),
+    key: (req) =>
+      answer(req, async () => {
+        const current = session(req);
+        return jsonResponse(
+          await sendPublicKey(registry, {
+            session: current,
+            ctx,
+            body: await body(req),
+          }),
+        );
+      }),
+    packet: (req) =>
+      answer(req, async () => {
+        const current = session(req);
+        const params = parsePacketParams(new URL(req.url).searchParams);
+        const result = await filePacket(registry, {
+          session: current,
+          ctx,
+          request: req,
+          params,
+          maxContent,
+          bodyIdleMs: deps.bodyIdleMs,
+        });
+        return jsonResponse(result, "checksum" in result ? 200 : 202);
+      }),
+    checksum: (req, verdict) =>
+      answer(req, async () => {
+        if (!Object.hasOwn(VERDICTS, verdict)) {
+          throw new ApiError(
+            "not_found",
+            `There is no checksum verdict "${verdict}"; use ok, resend or abort`,
+          );
+        }
+        const current = session(req);
+        const result = await checksumVerdict(registry, {
+          session: current,
+          verdict: verdict as keyof typeof VERDICTS,
+          body: await body(req),
+        });
+        return jsonResponse(result, result.resend ? 202 : 200);
+      }),
+    files: (req) =>
+      answer(req, () => {
+        const current = session(req);
+        checkKeyProof(current, req.headers.get("x-key-proof") ?? undefined);
+        current.lastUsed = registry.now();
+        return jsonResponse(historyOf(current, ctx));
+      }),
+    endSession: (req) =>
+      answer(req, async () => {
+        await registry.close(session(req), "closed by the client");
+        return new Response(null, { status: 204 });
+      }),
+  };
 }

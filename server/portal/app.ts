@@ -1,30 +1,36 @@
 /**
  * The admin portal as a Hono app: security headers, request timing,
- * static files, the routes under routes/ with sign-in and CSRF checks, and
- * room for other HTTP features (the browser client, the JSON API) through
- * `extend`. The only place that wires Hono to the route modules.
+ * static files, and the routes under routes/ from the generated manifest,
+ * each behind the `_middleware.ts` files of its folders. The only place
+ * that wires Hono to the route modules: handlers get the Fresh-like
+ * context of define.ts.
  * @module
  */
-import { type Context, Hono } from "hono";
+import { type Context as HonoContext, Hono } from "hono";
 import { getLogger } from "@logtape/logtape";
 import { ISLANDS } from "../../browser/islands.ts";
 import { Auth, type AuthOptions } from "./auth/auth.ts";
 import type { Session } from "./auth/sessions.ts";
-import { sameSecret } from "./auth/sessions.ts";
-import type {
-  Handler,
-  PortalRuntime,
-  RouteContext,
-  RouteModule,
+import {
+  type Context,
+  type Handler,
+  HttpError,
+  isPage,
+  type PortalRuntime,
+  type PortalState,
+  redirect,
+  type RouteModule,
 } from "./define.ts";
-import { isPage } from "./define.ts";
 import type { PortalDeps } from "./deps.ts";
+import { type FileRoute, fileRoutes } from "./file_routes.ts";
+import { wantsJson } from "./guard.ts";
+import { bindHono } from "./hono_context.ts";
 import { registerIslands } from "./islands.ts";
+import { MANIFEST } from "./manifest.gen.ts";
 import { HttpMetrics } from "./metrics.ts";
 import { renderPage } from "./render.ts";
-import { type MountedRoute, ROUTES } from "./routes.ts";
-import { knownHost, sameOrigin, securityHeaders } from "./security.ts";
-import { allowedNames, TrustedProxies } from "./address.ts";
+import { knownHost, securityHeaders } from "./security.ts";
+import { allowedNames, remoteAddress, TrustedProxies } from "./address.ts";
 import {
   boundedBodies,
   FORM_BODY_BYTES,
@@ -32,7 +38,6 @@ import {
 } from "./body_limit.ts";
 import { LiveStreams } from "./sse.ts";
 import { serveStatic } from "./static.ts";
-import * as errorPage from "../../routes/_error.tsx";
 
 export type { PortalDeps } from "./deps.ts";
 
@@ -40,10 +45,16 @@ const logger = getLogger(["cyberbackup", "portal"]);
 
 registerIslands(ISLANDS);
 
+const manifest = fileRoutes(MANIFEST);
+
+/** The routes under routes/, from the manifest dev.ts generates. */
+export const ROUTES: readonly FileRoute[] = manifest.routes;
+
+/** routes/_error.tsx: the 403, 404 and 500 pages. */
+const errorPage = manifest.errorPage;
+
 /** Options of {@link createApp}. */
 export interface AppOptions {
-  /** Mounts more routes (the browser client, the JSON API) after the portal's own. */
-  extend?: (app: Hono) => void;
   /** Open SSE streams; call `shutdown()` on it before `Deno.serve`'s `shutdown()`. */
   streams?: LiveStreams;
   /** Ends every live stream when aborted (the same as `streams.shutdown()`). */
@@ -91,19 +102,19 @@ export function createApp(deps: PortalDeps, options: AppOptions = {}): Hono {
   );
 
   for (const route of ROUTES) {
-    for (const [method, handler] of Object.entries(route.module.handler)) {
+    for (
+      const [method, handler] of Object.entries(route.module.handler ?? {})
+    ) {
       app.on(
         method,
-        route.path,
-        (c) => dispatch(c, route, handler as Handler<unknown>, deps, runtime),
+        route.pattern,
+        (c) => dispatch(c, route, handler, deps, runtime),
       );
     }
   }
 
-  options.extend?.(app);
-
   app.notFound((c) => {
-    if (wantsJson(c)) return c.json({ error: "Not found" }, 404);
+    if (wantsJson(c.req.raw)) return c.json({ error: "Not found" }, 404);
     return html(
       c,
       errorPage,
@@ -118,7 +129,9 @@ export function createApp(deps: PortalDeps, options: AppOptions = {}): Hono {
       path: c.req.path,
       error,
     });
-    if (wantsJson(c)) return c.json({ error: "Internal server error" }, 500);
+    if (wantsJson(c.req.raw)) {
+      return c.json({ error: "Internal server error" }, 500);
+    }
     return html(
       c,
       errorPage,
@@ -134,98 +147,73 @@ export function createApp(deps: PortalDeps, options: AppOptions = {}): Hono {
 }
 
 async function dispatch(
-  c: Context,
-  route: MountedRoute,
+  c: HonoContext,
+  route: FileRoute,
   handler: Handler<unknown>,
   deps: PortalDeps,
   portal: PortalRuntime,
 ): Promise<Response> {
-  const session = portal.auth.sessionOf(c);
-  if (!route.public && !session) return signInFirst(c);
-  if (c.req.method === "POST" && !route.ownCsrf && session) {
-    const refusal = await checkCsrf(c, session);
-    if (refusal) return refusal;
-  }
-  const ctx: RouteContext = {
+  const state: PortalState = { deps, portal };
+  const chain = [...route.middlewares];
+  const ctx: Context = {
     req: c.req.raw,
     url: new URL(c.req.url),
     params: c.req.param() as Record<string, string>,
-    deps,
-    session,
-    hono: c,
-    portal,
+    route: route.pattern,
+    info: { remoteAddr: { hostname: remoteAddress(c) } },
+    state,
+    next: () => {
+      const middleware = chain.shift();
+      return Promise.resolve(middleware ? middleware(ctx) : answer());
+    },
+    redirect,
   };
-  const result = await handler(ctx);
-  if (!isPage(result)) return withContextHeaders(c, result);
-  if (!route.module.default) {
-    throw new TypeError(
-      `Cannot render ${route.path}: its module has no page component`,
+  const answer = async () => {
+    const result = await handler(ctx);
+    if (!isPage(result)) return result;
+    if (!route.module.default) {
+      throw new TypeError(
+        `Cannot render ${route.pattern}: its module has no page component`,
+      );
+    }
+    const response = html(
+      c,
+      route.module,
+      result.data,
+      state.session,
+      result.status,
+    );
+    new Headers(result.headers).forEach((value, name) =>
+      response.headers.set(name, value)
+    );
+    return response;
+  };
+  bindHono(ctx, c);
+  state.session = portal.auth.sessionOf(ctx);
+  try {
+    return withContextHeaders(c, await ctx.next());
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    if (error.status === 404) return c.notFound();
+    return html(
+      c,
+      errorPage,
+      { status: error.status, message: error.message },
+      state.session,
+      error.status,
     );
   }
-  return withContextHeaders(
-    c,
-    html(
-      c,
-      route.module as RouteModule<unknown>,
-      result.data,
-      session,
-      result.status,
-    ),
-  );
 }
 
-/** Carries headers set through Hono's context (cookies, Retry-After) over to a Response the route built. */
-function withContextHeaders(c: Context, response: Response): Response {
+/** Carries headers set through Hono's context (cookies) over to a Response the route built. */
+function withContextHeaders(c: HonoContext, response: Response): Response {
   void c.res; // makes Hono turn its prepared headers into a response that the setter merges from
   c.res = response;
   return c.res;
 }
 
-async function checkCsrf(
-  c: Context,
-  session: Session,
-): Promise<Response | undefined> {
-  const contentType = c.req.header("content-type") ?? "";
-  const form = contentType.includes("form") ? await c.req.parseBody() : {};
-  const submitted = typeof form._csrf === "string"
-    ? form._csrf
-    : c.req.header("x-csrf-token");
-  if (sameOrigin(c.req.raw) && sameSecret(session.csrf, submitted)) {
-    return undefined;
-  }
-  logger.warn("Form refused: missing or wrong CSRF token", {
-    path: c.req.path,
-  });
-  return html(
-    c,
-    errorPage,
-    {
-      status: 403,
-      message:
-        "This form has expired or did not come from this site. Go back, reload the page and try again.",
-    },
-    session,
-    403,
-  );
-}
-
-function signInFirst(c: Context): Response {
-  if (wantsJson(c)) return c.json({ error: "Sign-in required" }, 401);
-  const url = new URL(c.req.url);
-  const next = c.req.method === "GET" ? `${url.pathname}${url.search}` : "/";
-  const target = next === "/"
-    ? "/login"
-    : `/login?next=${encodeURIComponent(next)}`;
-  return c.redirect(target, 303);
-}
-
-function wantsJson(c: Context): boolean {
-  return c.req.path.startsWith("/api/") || c.req.path.startsWith("/events/") ||
-    (c.req.header("accept") ?? "").startsWith("application/json");
-}
-
 function html<D>(
-  c: Context,
+  c: HonoContext,
   module: Pick<RouteModule<D>, "default">,
   data: D,
   session: Session | undefined,

@@ -1,11 +1,12 @@
 /**
- * Fresh's page contract without Fresh: a route module exports `handler`
+ * Fresh 2's route contract without Fresh: a route module exports `handler`
  * (one function per HTTP method) that returns a Response or `page(data)`,
- * and a default component that renders `data`. Keeping this shape lets the
- * portal move to Fresh itself one day.
+ * and a default component that renders `data`; a `_middleware.ts` exports
+ * a default middleware that calls `ctx.next()`. Handlers get a context
+ * shaped like Fresh's and never see the engine underneath (Hono), so moving
+ * to Fresh itself is a change of imports.
  * @module
  */
-import type { Context } from "hono";
 import type { ComponentChildren, VNode } from "preact";
 import type { Auth } from "./auth/auth.ts";
 import type { Session } from "./auth/sessions.ts";
@@ -13,41 +14,70 @@ import type { PortalDeps } from "./deps.ts";
 import type { HttpMetrics } from "./metrics.ts";
 import type { LiveStreams } from "./sse.ts";
 
-/** Per-portal machinery that route handlers reach through `ctx.portal`. */
+/** Per-portal machinery that handlers reach through `ctx.state.portal`. */
 export interface PortalRuntime {
   auth: Auth;
   streams: LiveStreams;
   http: HttpMetrics;
 }
 
-/** What a route handler gets. */
-export interface RouteContext {
-  req: Request;
-  url: URL;
-  params: Record<string, string>;
+/** What every request carries in `ctx.state`, set before any middleware runs. */
+export interface PortalState {
   deps: PortalDeps;
-  /** The signed-in administrator; undefined only on public routes (sign-in). */
-  session: Session | undefined;
-  /** Hono's context, for cookies and the like. */
-  hono: Context;
   portal: PortalRuntime;
+  /** The signed-in administrator, from the session cookie; undefined when none. */
+  session?: Session;
+}
+
+/** What a handler or middleware gets (Fresh's `Context`). */
+export interface Context<S = PortalState> {
+  readonly req: Request;
+  readonly url: URL;
+  /** The matched route's parameters (`[id].tsx` gives `params.id`). */
+  readonly params: Record<string, string>;
+  /** The matched route pattern, as `/clients/:id`. */
+  readonly route: string;
+  /** The peer of the connection. */
+  readonly info: { remoteAddr: { hostname: string } };
+  state: S;
+  /** Runs the next middleware, or the route's handler after the last one. */
+  next(): Promise<Response>;
+  /** A redirect to `location` (303 by default: the answer to a form post). */
+  redirect(location: string, status?: 302 | 303): Response;
+}
+
+/**
+ * Thrown by a handler or middleware to answer with the error page (a 404
+ * is the portal's not-found answer, JSON under `/api/`).
+ */
+export class HttpError extends Error {
+  constructor(readonly status: number, message?: string) {
+    super(message ?? `HTTP ${status}`);
+    this.name = "HttpError";
+  }
 }
 
 const PAGE = Symbol("page");
 
-/** Data for the page component, with the HTTP status to send. */
+/** Data for the page component, with the HTTP status and headers to send. */
 export interface PageResult<D> {
   readonly [PAGE]: true;
   data: D;
   status: number;
+  headers?: HeadersInit;
 }
 
 /** Marks `data` as the input of the route's page component. */
 export function page<D>(
   data: D,
-  init: { status?: number } = {},
+  init: { status?: number; headers?: HeadersInit } = {},
 ): PageResult<D> {
-  return { [PAGE]: true, data, status: init.status ?? 200 };
+  return {
+    [PAGE]: true,
+    data,
+    status: init.status ?? 200,
+    ...init.headers && { headers: init.headers },
+  };
 }
 
 /** True for a value that {@link page} made. */
@@ -57,11 +87,16 @@ export function isPage<D>(value: unknown): value is PageResult<D> {
 
 /** One method's handler. */
 export type Handler<D> = (
-  ctx: RouteContext,
+  ctx: Context,
 ) => Response | PageResult<D> | Promise<Response | PageResult<D>>;
 
 /** The `handler` export of a route module. */
-export type Handlers<D> = Partial<Record<"GET" | "POST", Handler<D>>>;
+export type Handlers<D> = Partial<
+  Record<"GET" | "POST" | "DELETE", Handler<D>>
+>;
+
+/** The default export of a `_middleware.ts`. */
+export type Middleware = (ctx: Context) => Response | Promise<Response>;
 
 /** What the page component gets. */
 export interface PageProps<D> {
@@ -71,10 +106,13 @@ export interface PageProps<D> {
   children?: ComponentChildren;
 }
 
-/** The shape of a module under routes/. */
+/** A page component. */
+export type PageComponent<D> = (props: PageProps<D>) => VNode | null;
+
+/** The shape of a route module under routes/. */
 export interface RouteModule<D> {
-  handler: Handlers<D>;
-  default: (props: PageProps<D>) => VNode | null;
+  handler?: Handlers<D>;
+  default?: PageComponent<D>;
 }
 
 /** Typed helpers, as Fresh's `createDefine()` gives. */
@@ -82,10 +120,11 @@ export const define = {
   handlers<D>(handlers: Handlers<D>): Handlers<D> {
     return handlers;
   },
-  page<D>(
-    component: (props: PageProps<D>) => VNode | null,
-  ): (props: PageProps<D>) => VNode | null {
+  page<D>(component: PageComponent<D>): PageComponent<D> {
     return component;
+  },
+  middleware(middleware: Middleware): Middleware {
+    return middleware;
   },
 };
 

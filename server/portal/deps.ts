@@ -5,6 +5,7 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
+import type { BackupApi } from "../api/mod.ts";
 import type { RuntimeLimitValues, ServerConfig } from "../config.ts";
 import type { LogBuffer } from "../stats/log_buffer.ts";
 import type { Stats } from "../stats/stats.ts";
@@ -40,4 +41,6 @@ export interface PortalDeps {
    * when unset it is open, like `/health` (the HTTP side binds 127.0.0.1 by default).
    */
   metricsToken?: string;
+  /** The browser client's JSON API (routes/api/v1/); without it those routes are 404. */
+  backupApi?: BackupApi;
 }

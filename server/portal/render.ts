@@ -13,6 +13,8 @@ export function renderPage<D>(
   module: Pick<RouteModule<D>, "default">,
   props: PageProps<D>,
 ): string {
+  const component = module.default;
+  if (!component) throw new TypeError("Cannot render a module without a page");
   return "<!DOCTYPE html>" +
-    collectIslands(() => renderToString(h(module.default, props)));
+    collectIslands(() => renderToString(h(component, props)));
 }

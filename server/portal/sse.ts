@@ -5,7 +5,8 @@
  * that islands reconnect).
  * @module
  */
-import type { Context } from "hono";
+import type { Context } from "./define.ts";
+import { honoOf } from "./hono_context.ts";
 import { type SSEStreamingApi, streamSSE } from "hono/streaming";
 import { countStored } from "../storage/admin_queries.ts";
 import {
@@ -63,11 +64,12 @@ export class LiveStreams {
 
 /** `GET /events/stats`: a `stats` event with a full snapshot on change (at most 4 a second) and every second. */
 export function statsStream(
-  c: Context,
+  ctx: Context,
   deps: PortalDeps,
   streams: LiveStreams,
   alive: SessionAlive,
 ): Response {
+  const c = honoOf(ctx);
   if (streams.closed) return c.text("Server is shutting down", 503);
   return streamSSE(c, async (stream) => {
     const wake = wakeable(stream, streams, alive);
@@ -111,12 +113,13 @@ export function statsStream(
 
 /** `GET /events/logs?level=`: a `backlog` event with the stored records, then one `log` event per record. */
 export function logStream(
-  c: Context,
+  ctx: Context,
   deps: PortalDeps,
   streams: LiveStreams,
   level: LogLevelName,
   alive: SessionAlive,
 ): Response {
+  const c = honoOf(ctx);
   if (streams.closed) return c.text("Server is shutting down", 503);
   return streamSSE(c, async (stream) => {
     const wake = wakeable(stream, streams, alive);

@@ -4,14 +4,13 @@
  * the way a browser does, for the API tests.
  * @module
  */
-import { Hono } from "hono";
 import { encrypt } from "../../server/crypto/aes_cbc.ts";
 import { cksum } from "../../server/crypto/cksum.ts";
 import { decryptKey, generateKeyPair } from "../../server/crypto/rsa_oaep.ts";
 import {
   type BackupApi,
+  createBackupApi,
   keyProof,
-  mountBackupApi,
 } from "../../server/api/mod.ts";
 import { toBase64 } from "../../shared/encoding.ts";
 import type { SessionRegistryOptions } from "../../server/api/sessions.ts";
@@ -19,6 +18,11 @@ import type { SessionContext } from "../../server/session/context.ts";
 import type { ServerEvent } from "../../server/stats/events.ts";
 import { Database } from "../../server/storage/database.ts";
 import { FileStore } from "../../server/storage/file_store.ts";
+import { createApp } from "../../server/portal/app.ts";
+import { countStored } from "../../server/storage/admin_queries.ts";
+import { LogBuffer } from "../../server/stats/log_buffer.ts";
+import { Stats } from "../../server/stats/stats.ts";
+import { testConfig } from "../portal/fixture.ts";
 
 /** A running API and what it writes to. */
 export interface ApiFixture {
@@ -55,15 +59,32 @@ export async function startApi(
     events: (event) => events.push(event),
     oaepHash: options.oaepHash ?? "sha1",
     maxFileBytes: options.maxFileBytes ?? 0xffff_ffff - 16,
-    transport: "tcp", // mountBackupApi must make it "http"
+    transport: "tcp", // createBackupApi must make it "http"
   };
-  const app = new Hono();
-  const api = mountBackupApi(app, {
+  const api = createBackupApi({
     ctx,
     maxPacketBytes: options.maxPacketBytes ?? 1024 * 1024 + 267,
     sessions: options.sessions,
     bodyIdleMs: options.bodyIdleMs,
     trustedProxy: options.trustedProxy,
+  });
+  // Served as server/serve.ts serves it: through the portal's routes/api/v1/.
+  const app = createApp({
+    db,
+    store,
+    stats: new Stats({
+      maxConnections: () => 100,
+      stored: () => countStored(db.handle),
+    }),
+    logs: new LogBuffer(),
+    config: { ...testConfig(dir), trustedProxy: options.trustedProxy },
+    limits: {
+      get: () => ({ maxConnections: 100, idleTimeoutMs: 60_000 }),
+      set: () => {},
+    },
+    health: () => ({ tcp: true, database: true }),
+    version: "0.1.0-test",
+    backupApi: api,
   });
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },

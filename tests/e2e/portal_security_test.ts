@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ResponseCode } from "../../server/protocol/constants.ts";
-import { ROUTES } from "../../server/portal/routes.ts";
+import { ROUTES } from "../../server/portal/app.ts";
 import { toHex } from "../../shared/encoding.ts";
 import { note } from "../soak/helpers.ts";
 import {
@@ -111,6 +111,9 @@ const HEADERS: [string, RegExp][] = [
   ["referrer-policy", /^same-origin$/],
 ];
 
+/** Every route under routes/(admin)/, which its _middleware.ts closes to strangers. */
+const ADMIN_ROUTES = ROUTES.filter((r) => r.file.startsWith("(admin)/"));
+
 function checkHeaders(what: string, response: Response): void {
   for (const [name, value] of HEADERS) {
     assert.match(response.headers.get(name) ?? "", value, `${what}: ${name}`);
@@ -127,9 +130,9 @@ Deno.test("without a session every admin page, form and API call is refused, and
     ];
     strangers[1].cookies.set("cb_session", "A".repeat(43)); // a guessed cookie
     let checked = 0;
-    for (const route of ROUTES.filter((r) => !r.public)) {
-      const path = route.path.replace(":id", hex);
-      for (const method of Object.keys(route.module.handler)) {
+    for (const route of ADMIN_ROUTES) {
+      const path = route.pattern.replace(":id", hex);
+      for (const method of Object.keys(route.module.handler ?? {})) {
         for (const browser of strangers) {
           const response = await browser.fetch(
             path,
@@ -158,9 +161,7 @@ Deno.test("without a session every admin page, form and API call is refused, and
       }
     }
     note(
-      `${checked} requests to ${
-        ROUTES.filter((r) => !r.public).length
-      } admin routes refused without a valid session`,
+      `${checked} requests to ${ADMIN_ROUTES.length} admin routes refused without a valid session`,
     );
     // The forms had no effect: the client and its file are still there.
     const stored = await Deno.readTextFile(

@@ -4,7 +4,9 @@
  * form has no session yet, so its CSRF token is a double-submit cookie.
  * @module
  */
-import type { Context } from "hono";
+import type { Context } from "../define.ts";
+import { honoOf } from "../hono_context.ts";
+import type { Context as HonoContext } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { getLogger } from "@logtape/logtape";
 import { getAdminHash } from "../../storage/admin_queries.ts";
@@ -58,17 +60,19 @@ export class Auth {
   }
 
   /** The session named by the request's cookie, if it is live. */
-  sessionOf(c: Context): Session | undefined {
+  sessionOf(ctx: Context): Session | undefined {
+    const c = honoOf(ctx);
     return this.sessions.get(getCookie(c, SESSION_COOKIE));
   }
 
   /** Checks a user name and password, honouring the throttle; sets the cookie on success. */
   async signIn(
-    c: Context,
+    ctx: Context,
     user: string,
     password: string,
   ): Promise<SignInResult> {
-    const checked = await this.checkPassword(c, user, password);
+    const c = honoOf(ctx);
+    const checked = await this.checkPassword(ctx, user, password);
     if (!checked.ok) return checked;
     const session = this.sessions.create(user);
     setCookie(c, SESSION_COOKIE, session.id, cookieOptions(c));
@@ -82,10 +86,11 @@ export class Auth {
    * password change asks for the current one this way).
    */
   async checkPassword(
-    c: Context,
+    ctx: Context,
     user: string,
     password: string,
   ): Promise<{ ok: true } | Exclude<SignInResult, { ok: true }>> {
+    const c = honoOf(ctx);
     const address = this.proxies.of(c);
     const wait = this.throttle.retryAfter(address, user);
     if (wait > 0) {
@@ -105,7 +110,8 @@ export class Auth {
   }
 
   /** Ends every other session of the request's user ("sign out everywhere"); returns how many ended. */
-  signOutOthers(c: Context, session: Session): number {
+  signOutOthers(ctx: Context, session: Session): number {
+    const c = honoOf(ctx);
     const ended = this.sessions.deleteUser(session.user, session.id);
     logger.info("Signed out everywhere else", {
       address: this.proxies.of(c),
@@ -116,14 +122,16 @@ export class Auth {
   }
 
   /** Ends the request's session and clears its cookie. */
-  signOut(c: Context): void {
+  signOut(ctx: Context): void {
+    const c = honoOf(ctx);
     const id = getCookie(c, SESSION_COOKIE);
     if (id) this.sessions.delete(id);
     deleteCookie(c, SESSION_COOKIE, { path: "/" });
   }
 
   /** The sign-in form's CSRF token: the one in the cookie, or a new one set now. */
-  loginToken(c: Context): string {
+  loginToken(ctx: Context): string {
+    const c = honoOf(ctx);
     const existing = getCookie(c, LOGIN_COOKIE);
     if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
     const fresh = token();
@@ -132,12 +140,13 @@ export class Auth {
   }
 
   /** True when the sign-in form echoed the token from its cookie. */
-  checkLoginToken(c: Context, submitted: string | undefined): boolean {
+  checkLoginToken(ctx: Context, submitted: string | undefined): boolean {
+    const c = honoOf(ctx);
     return sameSecret(getCookie(c, LOGIN_COOKIE), submitted);
   }
 }
 
-function cookieOptions(c: Context) {
+function cookieOptions(c: HonoContext) {
   return {
     path: "/",
     httpOnly: true,

@@ -1,20 +1,20 @@
 /** Revokes a client's key: its next reconnect gets 1606 and it must register again. */
 import { getLogger } from "@logtape/logtape";
-import { define, redirect } from "../../../server/portal/define.ts";
-import { parseClientId } from "../../../server/portal/params.ts";
-import { revokeClientKey } from "../../../server/storage/admin_queries.ts";
+import { define, redirect } from "../../../../server/portal/define.ts";
+import { parseClientId } from "../../../../server/portal/params.ts";
+import { revokeClientKey } from "../../../../server/storage/admin_queries.ts";
 
 const logger = getLogger(["cyberbackup", "portal"]);
 
 export const handler = define.handlers<never>({
   POST(ctx) {
     const id = parseClientId(ctx.params.id);
-    if (!id || !revokeClientKey(ctx.deps.db.handle, id)) {
+    if (!id || !revokeClientKey(ctx.state.deps.db.handle, id)) {
       return redirect("/clients?done=not-found");
     }
     logger.info("Client key revoked by administrator", {
       client: ctx.params.id,
-      admin: ctx.session?.user,
+      admin: ctx.state.session?.user,
     });
     return redirect(`/clients/${ctx.params.id.toLowerCase()}?done=key-revoked`);
   },

@@ -1,23 +1,23 @@
 /** Sends a stored file as an attachment, streamed from disk. */
-import { define } from "../../server/portal/define.ts";
-import { parseClientId } from "../../server/portal/params.ts";
-import { getFile } from "../../server/storage/admin_queries.ts";
+import { define, HttpError } from "../../../server/portal/define.ts";
+import { parseClientId } from "../../../server/portal/params.ts";
+import { getFile } from "../../../server/storage/admin_queries.ts";
 
 export const handler = define.handlers<never>({
   async GET(ctx) {
     const client = parseClientId(ctx.url.searchParams.get("client"));
     const name = ctx.url.searchParams.get("name") ?? "";
-    const row = client && getFile(ctx.deps.db.handle, client, name);
-    if (!client || !row) return ctx.hono.notFound();
+    const row = client && getFile(ctx.state.deps.db.handle, client, name);
+    if (!client || !row) throw new HttpError(404);
     let file: Deno.FsFile;
     try {
-      file = await ctx.deps.store.openStored(client, name);
+      file = await ctx.state.deps.store.openStored(client, name);
     } catch (error) {
       // RangeError: a name the store refuses, so no stored copy can exist;
       // NotFound also covers a symlink planted at the name, never followed.
       if (
         error instanceof Deno.errors.NotFound || error instanceof RangeError
-      ) return ctx.hono.notFound();
+      ) throw new HttpError(404);
       throw error;
     }
     const { size } = await file.stat();

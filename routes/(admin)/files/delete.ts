@@ -1,13 +1,14 @@
 /** Deletes one stored file and its row, then returns to the page it was deleted from. */
 import { getLogger } from "@logtape/logtape";
-import { define, redirect } from "../../server/portal/define.ts";
-import { field, parseClientId } from "../../server/portal/params.ts";
-import { safeNext } from "../../server/portal/security.ts";
+import { define, redirect } from "../../../server/portal/define.ts";
+import { readForm } from "../../../server/portal/form.ts";
+import { field, parseClientId } from "../../../server/portal/params.ts";
+import { safeNext } from "../../../server/portal/security.ts";
 import {
   countStored,
   deleteFileRow,
   getFile,
-} from "../../server/storage/admin_queries.ts";
+} from "../../../server/storage/admin_queries.ts";
 
 const logger = getLogger(["cyberbackup", "portal"]);
 
@@ -23,23 +24,23 @@ export function ignoreMissing(error: unknown): void {
 
 export const handler = define.handlers<never>({
   async POST(ctx) {
-    const form = await ctx.hono.req.parseBody();
+    const form = await readForm(ctx.req);
     const client = parseClientId(field(form, "client"));
     const name = field(form, "name") ?? "";
     const back = new URL(safeNext(field(form, "back") ?? "/files"), ctx.url);
     back.searchParams.delete("done");
-    const db = ctx.deps.db.handle;
+    const db = ctx.state.deps.db.handle;
     if (!client || !getFile(db, client, name)) {
       back.searchParams.set("done", "not-found");
       return redirect(`${back.pathname}${back.search}`);
     }
-    await ctx.deps.store.remove(client, name).catch(ignoreMissing);
+    await ctx.state.deps.store.remove(client, name).catch(ignoreMissing);
     deleteFileRow(db, client, name);
-    ctx.deps.stats.resync(countStored(db));
+    ctx.state.deps.stats.resync(countStored(db));
     logger.info("File deleted by administrator", {
       client: field(form, "client"),
       file: name,
-      admin: ctx.session?.user,
+      admin: ctx.state.session?.user,
     });
     back.searchParams.set("done", "file-deleted");
     return redirect(`${back.pathname}${back.search}`);

@@ -1,12 +1,12 @@
 /** The live log tail; without scripts, the stored records and a level form. */
-import { Layout } from "../components/Layout.tsx";
-import LogTail from "../islands/LogTail.tsx";
-import { define, page } from "../server/portal/define.ts";
+import { Layout } from "../../components/Layout.tsx";
+import LogTail from "../../islands/LogTail.tsx";
+import { define, page } from "../../server/portal/define.ts";
 import {
   type LogEntry,
   type LogLevelName,
   parseLevel,
-} from "../server/stats/log_buffer.ts";
+} from "../../server/stats/log_buffer.ts";
 
 interface LogsData {
   entries: LogEntry[];
@@ -16,7 +16,10 @@ interface LogsData {
 export const handler = define.handlers<LogsData>({
   GET(ctx) {
     const level = parseLevel(ctx.url.searchParams.get("level")) ?? "info";
-    return page({ entries: ctx.deps.logs.entries(level).slice(-200), level });
+    return page({
+      entries: ctx.state.deps.logs.entries(level).slice(-200),
+      level,
+    });
   },
 });
 

@@ -3,14 +3,15 @@
  * checked under the sign-in throttle; the change signs out every other
  * session of the account (this one stays).
  */
-import { Csrf, Layout } from "../components/Layout.tsx";
+import { Csrf, Layout } from "../../components/Layout.tsx";
 import { getLogger } from "@logtape/logtape";
 import {
   MIN_PASSWORD_LENGTH,
   setAdminPassword,
-} from "../server/admin/account.ts";
-import { define, page } from "../server/portal/define.ts";
-import { field } from "../server/portal/params.ts";
+} from "../../server/admin/account.ts";
+import { define, page } from "../../server/portal/define.ts";
+import { readForm } from "../../server/portal/form.ts";
+import { field } from "../../server/portal/params.ts";
 
 const logger = getLogger(["cyberbackup", "portal"]);
 
@@ -22,8 +23,8 @@ interface PasswordData {
 export const handler = define.handlers<PasswordData>({
   GET: () => page({}),
   async POST(ctx) {
-    const session = ctx.session!;
-    const form = await ctx.hono.req.parseBody();
+    const session = ctx.state.session!;
+    const form = await readForm(ctx.req);
     const current = (field(form, "current") ?? "").slice(0, 1024);
     const password = (field(form, "password") ?? "").slice(0, 1024);
     const confirm = field(form, "confirm") ?? "";
@@ -36,24 +37,23 @@ export const handler = define.handlers<PasswordData>({
     if (password !== confirm) {
       return page({ error: "The two new passwords differ." }, { status: 400 });
     }
-    const checked = await ctx.portal.auth.checkPassword(
-      ctx.hono,
+    const checked = await ctx.state.portal.auth.checkPassword(
+      ctx,
       session.user,
       current,
     );
     if (!checked.ok) {
       if (checked.reason === "throttled") {
         const seconds = Math.ceil(checked.retryAfterMs / 1000);
-        ctx.hono.header("retry-after", String(seconds));
         return page({
           error: `Too many failed attempts. Try again in ${seconds} s.`,
-        }, { status: 429 });
+        }, { status: 429, headers: { "retry-after": String(seconds) } });
       }
       return page({ error: "The current password is wrong." }, {
         status: 403,
       });
     }
-    setAdminPassword(ctx.deps.db, session.user, password, {
+    setAdminPassword(ctx.state.deps.db, session.user, password, {
       keepSession: session.id,
     });
     logger.warn("Portal password changed; other sessions signed out", {

@@ -1,18 +1,22 @@
 /** Upload history, newest first, with the uploads in flight on top. */
-import { Layout } from "../components/Layout.tsx";
-import { Pagination } from "../components/Table.tsx";
-import { TransfersTable } from "../components/TransfersTable.tsx";
-import ActiveTransfers from "../islands/ActiveTransfers.tsx";
-import LiveBadge from "../islands/LiveBadge.tsx";
-import { define, page } from "../server/portal/define.ts";
-import { oneOf, parseClientId, positiveInt } from "../server/portal/params.ts";
+import { Layout } from "../../components/Layout.tsx";
+import { Pagination } from "../../components/Table.tsx";
+import { TransfersTable } from "../../components/TransfersTable.tsx";
+import ActiveTransfers from "../../islands/ActiveTransfers.tsx";
+import LiveBadge from "../../islands/LiveBadge.tsx";
+import { define, page } from "../../server/portal/define.ts";
+import {
+  oneOf,
+  parseClientId,
+  positiveInt,
+} from "../../server/portal/params.ts";
 import {
   listTransfers,
   type Page,
   TRANSFER_OUTCOMES,
   type TransferRow,
-} from "../server/storage/admin_queries.ts";
-import type { ActiveTransfer } from "../server/stats/snapshot.ts";
+} from "../../server/storage/admin_queries.ts";
+import type { ActiveTransfer } from "../../server/stats/snapshot.ts";
 
 const OUTCOMES = ["all", ...TRANSFER_OUTCOMES] as const;
 
@@ -29,14 +33,14 @@ export const handler = define.handlers<TransfersData>({
     const outcome = oneOf(params.get("outcome"), OUTCOMES, "all");
     const clientText = (params.get("client") ?? "").trim().toLowerCase();
     const client = parseClientId(clientText);
-    const result = listTransfers(ctx.deps.db.handle, {
+    const result = listTransfers(ctx.state.deps.db.handle, {
       client,
       outcome: outcome === "all" ? undefined : outcome,
       page: positiveInt(params.get("page"), 1),
     });
     return page({
       result,
-      active: ctx.deps.stats.snapshot().transfers.active,
+      active: ctx.state.deps.stats.snapshot().transfers.active,
       outcome,
       client: client ? clientText : "",
     });

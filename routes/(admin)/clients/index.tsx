@@ -1,26 +1,26 @@
 /** Clients: search, sort and paginate (in SQL). */
-import { flashOf, Layout } from "../../components/Layout.tsx";
+import { flashOf, Layout } from "../../../components/Layout.tsx";
 import {
   Badge,
   Pagination,
   SortHeader,
   TableBox,
   TimeCell,
-} from "../../components/Table.tsx";
-import { formatBytes, formatCount } from "../../shared/format.ts";
-import { define, page } from "../../server/portal/define.ts";
+} from "../../../components/Table.tsx";
+import { formatBytes, formatCount } from "../../../shared/format.ts";
+import { define, page } from "../../../server/portal/define.ts";
 import {
   direction,
   oneOf,
   positiveInt,
   searchText,
-} from "../../server/portal/params.ts";
+} from "../../../server/portal/params.ts";
 import {
   CLIENT_SORTS,
   type ClientRow,
   listClients,
   type Page,
-} from "../../server/storage/admin_queries.ts";
+} from "../../../server/storage/admin_queries.ts";
 
 type Sort = keyof typeof CLIENT_SORTS;
 const SORTS = Object.keys(CLIENT_SORTS) as Sort[];
@@ -38,7 +38,7 @@ export const handler = define.handlers<ClientsData>({
     const sort = oneOf(params.get("sort"), SORTS, "name");
     const dir = direction(params.get("dir"), sort === "name" ? "asc" : "desc");
     const q = searchText(params.get("q"));
-    const result = listClients(ctx.deps.db.handle, {
+    const result = listClients(ctx.state.deps.db.handle, {
       q,
       sort,
       dir,

@@ -1,12 +1,12 @@
 /** Deletes a client: its stored files, its file rows and the client row. */
 import { getLogger } from "@logtape/logtape";
-import { define, redirect } from "../../../server/portal/define.ts";
-import { parseClientId } from "../../../server/portal/params.ts";
+import { define, redirect } from "../../../../server/portal/define.ts";
+import { parseClientId } from "../../../../server/portal/params.ts";
 import {
   countStored,
   deleteClientRows,
   getClient,
-} from "../../../server/storage/admin_queries.ts";
+} from "../../../../server/storage/admin_queries.ts";
 import { ignoreMissing } from "../../files/delete.ts";
 
 const logger = getLogger(["cyberbackup", "portal"]);
@@ -14,16 +14,16 @@ const logger = getLogger(["cyberbackup", "portal"]);
 export const handler = define.handlers<never>({
   async POST(ctx) {
     const id = parseClientId(ctx.params.id);
-    const db = ctx.deps.db.handle;
+    const db = ctx.state.deps.db.handle;
     const client = id && getClient(db, id);
     if (!id || !client) return redirect("/clients?done=not-found");
-    await ctx.deps.store.removeClient(id).catch(ignoreMissing);
+    await ctx.state.deps.store.removeClient(id).catch(ignoreMissing);
     deleteClientRows(db, id);
-    ctx.deps.stats.resync(countStored(db));
+    ctx.state.deps.stats.resync(countStored(db));
     logger.info("Client deleted by administrator", {
       client: client.id,
       name: client.name,
-      admin: ctx.session?.user,
+      admin: ctx.state.session?.user,
     });
     return redirect("/clients?done=client-deleted");
   },

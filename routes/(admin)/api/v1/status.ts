@@ -1,5 +1,5 @@
 /** `GET /api/v1/status`: connection statistics as JSON, for signed-in administrators. */
-import { define } from "../../../server/portal/define.ts";
+import { define } from "../../../../server/portal/define.ts";
 
 /** The JSON body of `/api/v1/status`. */
 export interface StatusBody {
@@ -23,7 +23,7 @@ export interface StatusBody {
 
 export const handler = define.handlers<never>({
   GET(ctx) {
-    const s = ctx.deps.stats.snapshot();
+    const s = ctx.state.deps.stats.snapshot();
     const body: StatusBody = {
       active: s.connections.active,
       max: s.connections.max,

@@ -1,11 +1,15 @@
 /** One client: its facts, files and upload history; delete it or revoke its key. */
-import { Csrf, flashOf, Layout } from "../../components/Layout.tsx";
-import { FilesTable } from "../../components/FilesTable.tsx";
-import { Badge } from "../../components/Table.tsx";
-import { TransfersTable } from "../../components/TransfersTable.tsx";
-import { formatBytes, formatCount, formatTime } from "../../shared/format.ts";
-import { define, page } from "../../server/portal/define.ts";
-import { parseClientId } from "../../server/portal/params.ts";
+import { Csrf, flashOf, Layout } from "../../../components/Layout.tsx";
+import { FilesTable } from "../../../components/FilesTable.tsx";
+import { Badge } from "../../../components/Table.tsx";
+import { TransfersTable } from "../../../components/TransfersTable.tsx";
+import {
+  formatBytes,
+  formatCount,
+  formatTime,
+} from "../../../shared/format.ts";
+import { define, HttpError, page } from "../../../server/portal/define.ts";
+import { parseClientId } from "../../../server/portal/params.ts";
 import {
   type ClientDialect,
   type ClientRow,
@@ -16,7 +20,7 @@ import {
   listTransfers,
   type Page,
   type TransferRow,
-} from "../../server/storage/admin_queries.ts";
+} from "../../../server/storage/admin_queries.ts";
 
 interface ClientData {
   client: ClientRow;
@@ -28,9 +32,9 @@ interface ClientData {
 export const handler = define.handlers<ClientData>({
   GET(ctx) {
     const id = parseClientId(ctx.params.id);
-    const client = id && getClient(ctx.deps.db.handle, id);
-    if (!id || !client) return ctx.hono.notFound();
-    const db = ctx.deps.db.handle;
+    const client = id && getClient(ctx.state.deps.db.handle, id);
+    if (!id || !client) throw new HttpError(404);
+    const db = ctx.state.deps.db.handle;
     return page({
       client,
       dialect: getClientDialect(db, id),

@@ -1,21 +1,21 @@
 /** Every stored file; filter by client, verified state and name. */
-import { FilesTable } from "../../components/FilesTable.tsx";
-import { flashOf, Layout } from "../../components/Layout.tsx";
-import { Pagination } from "../../components/Table.tsx";
-import { define, page } from "../../server/portal/define.ts";
+import { FilesTable } from "../../../components/FilesTable.tsx";
+import { flashOf, Layout } from "../../../components/Layout.tsx";
+import { Pagination } from "../../../components/Table.tsx";
+import { define, page } from "../../../server/portal/define.ts";
 import {
   direction,
   oneOf,
   parseClientId,
   positiveInt,
   searchText,
-} from "../../server/portal/params.ts";
+} from "../../../server/portal/params.ts";
 import {
   FILE_SORTS,
   type FileRow,
   listFiles,
   type Page,
-} from "../../server/storage/admin_queries.ts";
+} from "../../../server/storage/admin_queries.ts";
 
 type Sort = keyof typeof FILE_SORTS;
 const SORTS = Object.keys(FILE_SORTS) as Sort[];
@@ -43,7 +43,7 @@ export const handler = define.handlers<FilesData>({
     const badClient = clientText !== "" && !client;
     const result = badClient
       ? { rows: [], total: 0, page: 1, pageSize: 50 }
-      : listFiles(ctx.deps.db.handle, {
+      : listFiles(ctx.state.deps.db.handle, {
         client,
         verified: state === "all" ? undefined : state === "verified",
         q,

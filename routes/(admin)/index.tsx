@@ -1,19 +1,19 @@
 /** The dashboard: is the server healthy, and are backups arriving intact? */
-import { Layout } from "../components/Layout.tsx";
-import { type StatusData, StatusPanel } from "../components/StatusPanel.tsx";
-import ActiveTransfers from "../islands/ActiveTransfers.tsx";
-import ActivityFeed from "../islands/ActivityFeed.tsx";
-import LiveBadge from "../islands/LiveBadge.tsx";
-import LiveCards, { cardFigures } from "../islands/LiveCards.tsx";
-import ThroughputChart from "../islands/ThroughputChart.tsx";
-import { define, page } from "../server/portal/define.ts";
-import { diskUsage } from "../server/portal/disk.ts";
+import { Layout } from "../../components/Layout.tsx";
+import { type StatusData, StatusPanel } from "../../components/StatusPanel.tsx";
+import ActiveTransfers from "../../islands/ActiveTransfers.tsx";
+import ActivityFeed from "../../islands/ActivityFeed.tsx";
+import LiveBadge from "../../islands/LiveBadge.tsx";
+import LiveCards, { cardFigures } from "../../islands/LiveCards.tsx";
+import ThroughputChart from "../../islands/ThroughputChart.tsx";
+import { define, page } from "../../server/portal/define.ts";
+import { diskUsage } from "../../server/portal/disk.ts";
 import {
   countStored,
   databaseInfo,
   storedBytes,
-} from "../server/storage/admin_queries.ts";
-import type { StatsSnapshot } from "../server/stats/snapshot.ts";
+} from "../../server/storage/admin_queries.ts";
+import type { StatsSnapshot } from "../../server/stats/snapshot.ts";
 
 interface DashboardData {
   snapshot: StatsSnapshot;
@@ -22,11 +22,11 @@ interface DashboardData {
 
 export const handler = define.handlers<DashboardData>({
   async GET(ctx) {
-    const { db, stats, config } = ctx.deps;
+    const { db, stats, config } = ctx.state.deps;
     stats.resync(countStored(db.handle));
     const status: StatusData = {
-      health: ctx.deps.health(),
-      version: ctx.deps.version,
+      health: ctx.state.deps.health(),
+      version: ctx.state.deps.version,
       protocolAddress: `${config.host}:${config.port}`,
       portSource: config.portSource,
       httpAddress: `${config.httpHost}:${config.httpPort}`,

@@ -1,11 +1,12 @@
 /** The effective configuration, and the limits that can change at run time. */
-import { Csrf, flashOf, Layout } from "../components/Layout.tsx";
-import { formatBytes } from "../shared/format.ts";
+import { Csrf, flashOf, Layout } from "../../components/Layout.tsx";
+import { formatBytes } from "../../shared/format.ts";
 import { getLogger } from "@logtape/logtape";
 import { Fragment } from "preact";
-import type { RuntimeLimitValues, ServerConfig } from "../server/config.ts";
-import { define, page, redirect } from "../server/portal/define.ts";
-import { field } from "../server/portal/params.ts";
+import type { RuntimeLimitValues, ServerConfig } from "../../server/config.ts";
+import { define, page, redirect } from "../../server/portal/define.ts";
+import { readForm } from "../../server/portal/form.ts";
+import { field } from "../../server/portal/params.ts";
 
 const logger = getLogger(["cyberbackup", "portal"]);
 
@@ -26,13 +27,13 @@ interface SettingsData {
 export const handler = define.handlers<SettingsData>({
   GET(ctx) {
     return page({
-      config: ctx.deps.config,
-      limits: ctx.deps.limits.get(),
+      config: ctx.state.deps.config,
+      limits: ctx.state.deps.limits.get(),
       errors: [],
     });
   },
   async POST(ctx) {
-    const form = await ctx.hono.req.parseBody();
+    const form = await readForm(ctx.req);
     const input = {
       maxConnections: field(form, "maxConnections") ?? "",
       idleTimeout: field(form, "idleTimeout") ?? "",
@@ -57,17 +58,17 @@ export const handler = define.handlers<SettingsData>({
     }
     if (maxConnections === undefined || idleSeconds === undefined) {
       return page({
-        config: ctx.deps.config,
-        limits: ctx.deps.limits.get(),
+        config: ctx.state.deps.config,
+        limits: ctx.state.deps.limits.get(),
         errors,
         input,
       }, { status: 400 });
     }
     const values = { maxConnections, idleTimeoutMs: idleSeconds * 1000 };
-    ctx.deps.limits.set(values);
+    ctx.state.deps.limits.set(values);
     logger.info("Runtime limits changed by administrator", {
       ...values,
-      admin: ctx.session?.user,
+      admin: ctx.state.session?.user,
     });
     return redirect("/settings?done=settings-saved");
   },

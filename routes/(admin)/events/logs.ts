@@ -1,0 +1,17 @@
+/** `GET /events/logs?level=`: the live log tail over SSE. */
+import { define } from "../../../server/portal/define.ts";
+import { logStream } from "../../../server/portal/sse.ts";
+import { parseLevel } from "../../../server/stats/log_buffer.ts";
+
+export const handler = define.handlers<never>({
+  GET: (ctx) =>
+    logStream(
+      ctx,
+      ctx.state.deps,
+      ctx.state.portal.streams,
+      parseLevel(ctx.url.searchParams.get("level")) ?? "info",
+      () =>
+        ctx.state.portal.auth.sessions.peek(ctx.state.session?.id) !==
+          undefined,
+    ),
+});
