@@ -6,7 +6,7 @@
 import { Head } from "../components/Layout.tsx";
 import { Icon } from "../components/Icon.tsx";
 import BackupApp from "../islands/BackupApp.tsx";
-import { define } from "../server/portal/define.ts";
+import { define, page } from "../server/portal/define.ts";
 import { IslandScripts } from "../server/portal/islands.ts";
 
 /** What the page renders with. */
@@ -14,10 +14,12 @@ export interface BackupPageData {
   apiBase: string;
 }
 
-/** The page's data; the island asks the API for everything else. */
-export function pageData(): BackupPageData {
-  return { apiBase: "/api/v1" };
-}
+/** The page needs only where the API is; the island asks it for the rest. */
+export const handler = define.handlers<BackupPageData>({
+  GET() {
+    return page({ apiBase: "/api/v1" });
+  },
+});
 
 const FRAME_STYLE = "max-width:960px;margin:0 auto;padding:1.5rem 1rem 3rem";
 const HEAD_STYLE =
