@@ -7,22 +7,11 @@
  */
 // deno-lint-ignore-file no-console -- the child's protocol with its parent
 import { TcpServer } from "../../server/tcp/pool.ts";
+import { configIn } from "./worker_config.ts";
 
 const [dataDir] = Deno.args;
 const server = await TcpServer.start({
-  config: {
-    host: "127.0.0.1",
-    port: 0,
-    dataDir,
-    maxPacketBytes: 16 * 1024 * 1024,
-    maxFileBytes: 1 << 30,
-    oaepHash: "sha1",
-    logLevel: "fatal",
-    maxPerAddress: 100,
-    authTimeoutMs: 30_000,
-    registerRate: 100,
-    minFreeBytes: 0,
-  },
+  config: configIn(dataDir),
   workers: 1,
   limits: { maxConnections: 100, idleTimeoutMs: 60_000 },
   onEvent: () => {},

@@ -6,24 +6,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { ServerEvent } from "../../server/stats/events.ts";
 import { TcpServer } from "../../server/tcp/pool.ts";
-import type { WorkerConfig } from "../../server/tcp/worker_messages.ts";
+import { configIn } from "./worker_config.ts";
 import { RawClient, registerClient, waitUntil } from "../e2e/harness.ts";
-
-function configIn(dataDir: string): WorkerConfig {
-  return {
-    host: "127.0.0.1",
-    port: 0,
-    dataDir,
-    maxPacketBytes: 16 * 1024 * 1024,
-    maxFileBytes: 1 << 30,
-    oaepHash: "sha1",
-    logLevel: "fatal",
-    maxPerAddress: 100,
-    authTimeoutMs: 30_000,
-    registerRate: 100,
-    minFreeBytes: 0,
-  };
-}
 
 Deno.test("a TCP worker that dies is replaced, and its connections' slots are given back", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "cb-pool-" });
