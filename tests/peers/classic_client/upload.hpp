@@ -45,7 +45,8 @@ class FileUpload {
              const std::string& plain, const UploadDialect& dialect)
       : fileName_(std::move(fileName)), origSize_(plain.size()),
         dialect_(dialect) {
-    if (plain.size() > UINT32_MAX) throw std::runtime_error("File over 4 GiB");
+    // OrigFileSize and a total ContentSize (plain + padding + prefix) are u32.
+    if (plain.size() > UINT32_MAX - 32) throw std::runtime_error("File over 4 GiB");
     if (dialect.ivPrefix) sent_.assign(16, '\0');
     sent_ += encryptFile(aesKey, plain);
     packets_ = (sent_.size() + dialect.packetBytes - 1) / dialect.packetBytes;
