@@ -36,8 +36,12 @@ let built: ReturnType<typeof buildClassicClient> | undefined;
 /** One run of the peer against a recorder, in `dir` (a new folder by default). */
 async function session(
   file: { name: string; data: Uint8Array },
-  options: { dialect?: PeerDialect; wrongChecksums?: number; dir?: string } =
-    {},
+  options: {
+    dialect?: PeerDialect;
+    wrongChecksums?: number;
+    refusedUploads?: number;
+    dir?: string;
+  } = {},
 ): Promise<{ run: PeerRun; requests: RecordedRequest[]; dir: string }> {
   built ??= buildClassicClient();
   const dir = options.dir ??
@@ -45,6 +49,7 @@ async function session(
   const recorder = startRecorder({
     prefix: options.dialect?.ivPrefix === false ? 0 : 16,
     wrongChecksums: options.wrongChecksums,
+    refusedUploads: options.refusedUploads,
   });
   try {
     await Deno.writeFile(join(dir, file.name), file.data);
@@ -209,6 +214,35 @@ Deno.test({
     } finally {
       await Deno.remove(once.dir, { recursive: true });
       await Deno.remove(thrice.dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "On 1607 after an upload the peer sends it again on the same connection, three times at most",
+  ignore: !!missing,
+  async fn() {
+    const file = { name: "e.bin", data: pattern(MiB, 26) };
+    const S = RequestCode.SEND_FILE;
+    const thrice = await session(file, { refusedUploads: 3 });
+    const always = await session(file, { refusedUploads: 4 });
+    try {
+      assert.equal(thrice.run.code, 0, said(thrice.run));
+      assert.deepEqual(
+        codes(thrice.requests),
+        [1025, 1026, ...Array(8).fill(S), 1029],
+      );
+      assert.equal(always.run.code, 1, said(always.run));
+      assert.deepEqual(codes(always.requests), [
+        1025,
+        1026,
+        ...Array(8).fill(S),
+      ]);
+      assert.match(always.run.stderr, /refused \(1607\) 4 times/);
+    } finally {
+      await Deno.remove(thrice.dir, { recursive: true });
+      await Deno.remove(always.dir, { recursive: true });
     }
   },
 });

@@ -32,6 +32,8 @@ export interface RecordedRequest {
 export interface RecorderScript {
   /** Answer this many uploads with a wrong checksum. */
   wrongChecksums?: number;
+  /** Answer the last packet of this many uploads with 1607. */
+  refusedUploads?: number;
   /** Bytes of zero-IV prefix to drop before decrypting (0 or 16). */
   prefix: number;
 }
@@ -125,6 +127,7 @@ async function serve(
   const reader = new ExactReader(conn.readable, { bufferSize: 2 << 20 });
   let contents: Uint8Array[] = [];
   let lies = script.wrongChecksums ?? 0;
+  let refusals = script.refusedUploads ?? 0;
   for (;;) {
     const headerBytes = await reader.read(Size.REQUEST_HEADER);
     if (!headerBytes) return;
@@ -161,6 +164,10 @@ async function serve(
         const sent = new Uint8Array(contents.reduce((n, c) => n + c.length, 0));
         contents.reduce((at, c) => (sent.set(c, at), at + c.length), 0);
         contents = [];
+        if (refusals-- > 0) {
+          answer = { code: ResponseCode.SERVER_ERROR };
+          break;
+        }
         const plain = decrypt(AES_KEY, sent.subarray(script.prefix));
         answer = {
           code: ResponseCode.FILE_RECEIVED,
