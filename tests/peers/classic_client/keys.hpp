@@ -11,7 +11,6 @@
 
 #include <cctype>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 

@@ -10,12 +10,12 @@
 // Defaults are the classic client's: 162junk, yes, packet, 1048576.
 // --fail-crc N pretends the first N checksums differ (to test 1030 / 1031).
 // Exit status 0 only when the server verified the file.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <iterator>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 
