@@ -22,7 +22,6 @@ import {
   startRecorder,
 } from "./wire_recorder.ts";
 import { parsePublicKey, publicKeyOf } from "../../server/crypto/rsa_oaep.ts";
-import { toHex } from "../../client/me_info.ts";
 import { RequestCode, Size } from "../../server/protocol/constants.ts";
 
 const MiB = 1024 * 1024;
@@ -124,7 +123,7 @@ Deno.test({
       const [name, id, base64] = (await Deno.readTextFile(join(dir, "me.info")))
         .split("\n");
       assert.equal(name, "wire");
-      assert.equal(id, toHex(NEW_ID));
+      assert.deepEqual(new Uint8Array(Buffer.from(id, "hex")), NEW_ID);
       assert.deepEqual(publicKeyOf(Buffer.from(base64, "base64")), spki);
 
       const printed = /cksum (\d+)\)/.exec(run.stdout)?.[1];
