@@ -29,6 +29,7 @@ import {
   startServer,
   uploadFile,
 } from "./harness.ts";
+import { assertBytesEqual } from "../bytes_assert.ts";
 
 const SEED = 20_260_611;
 const FRAMES = 20_000;
@@ -135,7 +136,7 @@ Deno.test({
       assert.deepEqual(temps, [], "no temporary file left behind");
 
       // The victim's key and verified copy survived every takeover attempt.
-      assert.deepEqual(
+      assertBytesEqual(
         await Deno.readFile(`${clientDir(server, victim.clientId)}/jewels.bin`),
         jewels,
       );
@@ -263,7 +264,7 @@ Deno.test("a stolen id and name cannot replace a verified file with forged ciphe
     assert.equal(answer?.code, ResponseCode.SERVER_ERROR);
     locked.raw.close();
 
-    assert.deepEqual(
+    assertBytesEqual(
       await Deno.readFile(`${clientDir(server, victim.clientId)}/precious.txt`),
       precious,
     );
@@ -323,7 +324,7 @@ Deno.test("a stolen id and name cannot replace a client's public key: the key an
     if (back?.code === ResponseCode.RECONNECT_OK) {
       decryptKey(owner.privateKey, back.encryptedKey);
     }
-    assert.deepEqual(
+    assertBytesEqual(
       await Deno.readFile(`${clientDir(server, owner.clientId)}/data.txt`),
       data,
     );
