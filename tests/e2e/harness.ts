@@ -90,7 +90,13 @@ export function serveArgs(
  * (a new temporary folder by default) and waits until it listens.
  */
 export async function startServer(
-  options: { dataDir?: string; args?: string[]; timeoutMs?: number } = {},
+  options: {
+    dataDir?: string;
+    args?: string[];
+    timeoutMs?: number;
+    /** Added to the inherited environment of the server process. */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ??
     await Deno.makeTempDir({ prefix: "cb-e2e-" });
@@ -99,6 +105,7 @@ export async function startServer(
     // Run where the data is, not in the repository: assets must be found
     // beside the modules, as in the compiled executable.
     cwd: dataDir,
+    env: options.env,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
