@@ -1,14 +1,18 @@
 /**
- * Server-side render time of every portal page with 10,000 clients, 100,000
- * file rows and 100,000 transfers, through Hono's app.request (no sockets).
- * Prints one line per page: median ms, budget (100 ms), ratio; then p95.
+ * Server-side render time of every portal page, through Hono's app.request
+ * (no sockets), with 10,000 clients and N file rows and N transfers (100,000
+ * by default). The database is built only through the server's own API
+ * (`Database`: registrations, key exchanges, transfers, verified files), so
+ * its statistics are whatever the server itself keeps: nothing else is run.
+ * Prints one line per page: median ms, p95 ms, the 100 ms target, p95/target.
  *
- *     deno run -A bench/portal.ts
+ *     deno run -A bench/portal.ts [--files N] [--batch ROWS_PER_TRANSACTION]
  *
  * @module
  */
-import type { DatabaseSync } from "node:sqlite";
+import { parseArgs } from "node:util";
 import { makeFixture, TestBrowser } from "../tests/portal/fixture.ts";
+import type { Database } from "../server/storage/database.ts";
 import { toHex } from "../shared/encoding.ts";
 
 const encoder = new TextEncoder();
@@ -16,54 +20,61 @@ function print(line: string): void {
   Deno.stdout.writeSync(encoder.encode(line + "\n"));
 }
 
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    files: { type: "string", default: "100000" },
+    batch: { type: "string", default: "10000" },
+  },
+});
 const CLIENTS = 10_000;
-const FILES = 100_000;
-const TRANSFERS = 100_000;
-const BUDGET_MS = 100;
+const FILES = Number(values.files);
+const TRANSFERS = FILES;
+const TARGET_MS = 100;
 const RUNS = 25;
+/**
+ * Rows written per transaction. Only the seeding time depends on it (each
+ * commit writes every index page it touched); the database is the same.
+ */
+const BATCH = Number(values.batch);
 
-function seed(db: DatabaseSync): void {
+/** Writes `count` rows through `write`, BATCH per transaction. */
+function batched(db: Database, count: number, write: (i: number) => void) {
+  for (let start = 0; start < count; start += BATCH) {
+    db.transaction(() => {
+      for (let i = start; i < Math.min(count, start + BATCH); i++) write(i);
+    });
+  }
+}
+
+function seed(db: Database): void {
   const t0 = performance.now();
+  // Only to save time: with SQLite's default 2 MiB page cache, a million
+  // inserts re-read index pages terabytes over. The cache holds no data of
+  // its own; it goes back to the server's setting before anything is timed.
+  const cache = db.handle.prepare("PRAGMA cache_size").get()!.cache_size;
+  db.handle.exec("PRAGMA cache_size = -1048576");
   const ids: Uint8Array[] = [];
   const base = Date.UTC(2024, 0, 1);
-  db.exec("BEGIN");
-  const client = db.prepare(
-    "INSERT INTO clients (ID, Name, PublicKey, LastSeen, CreatedAt) VALUES (?, ?, ?, ?, ?)",
-  );
-  for (let i = 0; i < CLIENTS; i++) {
+  const at = (ms: number) => new Date(ms).toISOString();
+  const publicKey = new Uint8Array(160);
+  const aesKey = new Uint8Array(32);
+  batched(db, CLIENTS, (i) => {
     const id = new Uint8Array(16);
     new DataView(id.buffer).setUint32(0, (i * 2654435761) >>> 0);
     new DataView(id.buffer).setUint32(12, i);
     ids.push(id);
-    const seen = new Date(base + ((i * 7919) % 31_536_000) * 1000)
-      .toISOString();
-    client.run(
+    db.createClient(
       id,
       `client-${String(i).padStart(5, "0")}`,
-      new Uint8Array(160),
-      seen,
-      new Date(base + i * 1000).toISOString(),
+      at(base + i * 1000),
     );
-  }
-  const file = db.prepare(
-    "INSERT INTO files (ID, FileName, PathName, Verified, Size, Checksum, StoredAt) VALUES (?, ?, ?, ?, ?, ?, ?)",
-  );
-  for (let i = 0; i < FILES; i++) {
-    const id = ids[i % CLIENTS];
-    const name = `file-${i}.bin`;
-    file.run(
+    db.setKeys(
       id,
-      name,
-      `received_files/${toHex(id)}/${name}`,
-      i % 13 === 0 ? 0 : 1,
-      (i * 104729) % 50_000_000,
-      i,
-      new Date(base + i * 60_000).toISOString(),
+      { publicKey, aesKey },
+      at(base + ((i * 7919) % 31_536_000) * 1000),
     );
-  }
-  const transfer = db.prepare(
-    "INSERT INTO transfers (ClientID, FileName, StartedAt, FinishedAt, Outcome, Bytes, Size, Attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-  );
+  });
   const outcomes = [
     "verified",
     "verified",
@@ -71,30 +82,42 @@ function seed(db: DatabaseSync): void {
     "verified",
     "failed",
     "aborted",
-  ];
-  for (let i = 0; i < TRANSFERS; i++) {
+  ] as const;
+  batched(db, TRANSFERS, (i) => {
     const start = base + i * 30_000;
-    transfer.run(
-      ids[i % CLIENTS],
-      `file-${i}.bin`,
-      new Date(start).toISOString(),
-      new Date(start + 2000).toISOString(),
-      outcomes[i % 6],
-      1e6,
-      1e6,
-      1 + (i % 3),
+    const transfer = db.startTransfer({
+      clientId: ids[i % CLIENTS],
+      fileName: `file-${i}.bin`,
+      transport: i % 10 === 0 ? "http" : "tcp",
+      size: 1e6,
+      attempt: 1,
+    }, at(start));
+    db.finishTransfer(
+      transfer,
+      { outcome: outcomes[i % 6], bytes: 1e6 },
+      at(start + 2000),
     );
-  }
-  db.exec("COMMIT");
-  db.exec("ANALYZE");
+  });
+  batched(db, FILES, (i) => {
+    const clientId = ids[i % CLIENTS];
+    const fileName = `file-${i}.bin`;
+    db.recordVerifiedFile({
+      clientId,
+      fileName,
+      pathName: `received_files/${toHex(clientId)}/${fileName}`,
+      size: (i * 104729) % 50_000_000,
+      checksum: i,
+    }, at(base + i * 60_000));
+  });
+  db.handle.exec(`PRAGMA cache_size = ${cache}`);
   print(
-    `# seeded ${CLIENTS} clients, ${FILES} files, ${TRANSFERS} transfers in ${
+    `# seeded ${CLIENTS} clients, ${FILES} files, ${TRANSFERS} transfers through the server's Database API in ${
       (performance.now() - t0).toFixed(0)
     } ms`,
   );
 }
 
-const f = await makeFixture({ seed });
+const f = await makeFixture({ seed: (_, database) => seed(database) });
 const browser = new TestBrowser(f.app);
 await browser.signIn();
 const someClient =
@@ -130,12 +153,15 @@ const PAGES = [
   "/files?state=unverified",
   "/files?state=verified&page=1000",
   `/files?client=${someClient}`,
+  "/files?client=client-0123",
   "/files?q=file-9999",
+  "/files?q=9999&sort=size&dir=desc",
   "/transfers",
   "/transfers?page=1500",
   "/transfers?outcome=failed",
   "/transfers?outcome=aborted&page=200",
   `/transfers?client=${someClient}`,
+  "/transfers?client=client-0123",
   "/logs",
   "/settings",
   "/api/v1/status",
@@ -143,7 +169,7 @@ const PAGES = [
   "/health",
 ];
 
-print("# page: median ms, budget ms, ratio (p95 ms)");
+print(`# page: median ms, p95 ms, target ${TARGET_MS} ms, p95 / target`);
 let worst = 0;
 for (const path of PAGES) {
   const times: number[] = [];
@@ -162,14 +188,14 @@ for (const path of PAGES) {
   const p95 = times[Math.floor(times.length * 0.95)];
   worst = Math.max(worst, p95);
   print(
-    `${path}: ${median.toFixed(2)} ms, ${BUDGET_MS} ms, ${
-      (median / BUDGET_MS).toFixed(3)
-    } (p95 ${p95.toFixed(2)} ms)`,
+    `${path}: ${median.toFixed(2)} ms, p95 ${
+      p95.toFixed(2)
+    } ms, target ${TARGET_MS} ms, ${(p95 / TARGET_MS).toFixed(3)}`,
   );
 }
 print(
-  `worst p95: ${worst.toFixed(2)} ms, ${BUDGET_MS} ms, ${
-    (worst / BUDGET_MS).toFixed(3)
+  `worst p95: ${worst.toFixed(2)} ms, target ${TARGET_MS} ms, ${
+    (worst / TARGET_MS).toFixed(3)
   }`,
 );
 await f.close();

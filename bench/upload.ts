@@ -174,9 +174,9 @@ try {
     line("server alone: skipped above 2 GiB (held in memory)", "");
   }
   line(
-    "server RSS growth (MiB)",
+    "server RSS growth (MiB) vs its target",
     ((peak - before) / 1024 / 1024).toFixed(1),
-    "128",
+    "target 128",
     ((peak - before) / (128 * 1024 * 1024)).toFixed(2),
   );
   line(

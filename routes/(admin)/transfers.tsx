@@ -7,7 +7,7 @@ import LiveBadge from "../../islands/LiveBadge.tsx";
 import { define, page } from "../../server/portal/define.ts";
 import {
   oneOf,
-  parseClientId,
+  parseClientFilter,
   positiveInt,
 } from "../../server/portal/params.ts";
 import {
@@ -31,8 +31,8 @@ export const handler = define.handlers<TransfersData>({
   GET(ctx) {
     const params = ctx.url.searchParams;
     const outcome = oneOf(params.get("outcome"), OUTCOMES, "all");
-    const clientText = (params.get("client") ?? "").trim().toLowerCase();
-    const client = parseClientId(clientText);
+    const clientText = (params.get("client") ?? "").trim();
+    const client = parseClientFilter(clientText);
     const result = listTransfers(ctx.state.deps.db.handle, {
       client,
       outcome: outcome === "all" ? undefined : outcome,
@@ -42,7 +42,7 @@ export const handler = define.handlers<TransfersData>({
       result,
       active: ctx.state.deps.stats.snapshot().transfers.active,
       outcome,
-      client: client ? clientText : "",
+      client: clientText,
     });
   },
 });
@@ -73,9 +73,8 @@ export default define.page<TransfersData>(
             <input
               name="client"
               value={data.client}
-              placeholder="Client id (32 hex)"
-              aria-label="Client id"
-              class="mono"
+              placeholder="Client name or id"
+              aria-label="Client name or id"
             />
             <button type="submit" class="button">Filter</button>
             {(data.client || data.outcome !== "all") && (

@@ -56,3 +56,15 @@ export function field(
   const value = form[name];
   return typeof value === "string" ? value : undefined;
 }
+
+/**
+ * The Files and Transfers "client" filter: a 32-hex id picks that client;
+ * any other text picks every client whose name contains it; empty picks all.
+ */
+export function parseClientFilter(
+  value: string | undefined | null,
+): Uint8Array | { nameContains: string } | undefined {
+  const text = searchText(value);
+  if (!text) return undefined;
+  return parseClientId(text) ?? { nameContains: text };
+}

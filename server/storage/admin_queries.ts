@@ -128,12 +128,15 @@ export function listClients(
   );
   // Page over the index first (rowids only), then build the rows that show;
   // CROSS JOIN keeps SQLite from scanning the table instead of the page.
+  // The unary + in "+f.Verified" keeps the planner off the Verified index:
+  // without statistics it would count each client's verified files by
+  // walking every verified file (issue 17), instead of the client's own.
   const rows = db.prepare(
     `WITH page AS (SELECT c.rowid AS rid FROM clients c ${filter} ${order} LIMIT ? OFFSET ?)
      SELECT lower(hex(c.ID)) AS id, c.Name AS name, c.LastSeen AS lastSeen, c.CreatedAt AS createdAt,
             c.PublicKey IS NOT NULL AS hasKey,
             (SELECT count(*) FROM files f WHERE f.ID = c.ID) AS files,
-            (SELECT count(*) FROM files f WHERE f.ID = c.ID AND f.Verified = 1) AS verified,
+            (SELECT count(*) FROM files f WHERE f.ID = c.ID AND +f.Verified = 1) AS verified,
             (SELECT coalesce(sum(f.Size), 0) FROM files f WHERE f.ID = c.ID) AS bytes
        FROM page CROSS JOIN clients c ON c.rowid = page.rid ${order}`,
   ).all(...params, pageSize, offset) as unknown as ClientRow[];
@@ -150,7 +153,7 @@ export function getClient(
     `SELECT lower(hex(c.ID)) AS id, c.Name AS name, c.LastSeen AS lastSeen, c.CreatedAt AS createdAt,
             c.PublicKey IS NOT NULL AS hasKey,
             (SELECT count(*) FROM files f WHERE f.ID = c.ID) AS files,
-            (SELECT count(*) FROM files f WHERE f.ID = c.ID AND f.Verified = 1) AS verified,
+            (SELECT count(*) FROM files f WHERE f.ID = c.ID AND +f.Verified = 1) AS verified,
             (SELECT coalesce(sum(f.Size), 0) FROM files f WHERE f.ID = c.ID) AS bytes
        FROM clients c WHERE c.ID = ?`,
   ).get(id) as ClientRow | undefined;
@@ -213,11 +216,45 @@ export function revokeClientKey(db: DatabaseSync, id: Uint8Array): boolean {
   return Number(result.changes) > 0;
 }
 
-/** Stored files, optionally of one client, by verified state and name substring. */
+/**
+ * Which client(s) a list shows: one id, or every client whose name contains
+ * a text (case-insensitive for ASCII, as LIKE).
+ */
+export type ClientFilter = Uint8Array | { nameContains: string };
+
+/** The WHERE term and its parameters restricting `column` to `client`. */
+function clientTerm(
+  column: string,
+  client: ClientFilter,
+): { term: string; params: SQLInputValue[] } {
+  if (client instanceof Uint8Array) {
+    return { term: `${column} = ?`, params: [client] };
+  }
+  return {
+    term:
+      `${column} IN (SELECT c2.ID FROM clients c2 WHERE c2.Name LIKE ? ESCAPE '\\')`,
+    params: [`%${escapeLike(client.nameContains)}%`],
+  };
+}
+
+/**
+ * The WHERE term finding files whose name contains `q`, through the trigram
+ * index of schema.ts (files_name_search). A text without LIKE's wildcards
+ * (% and _) is handed to the index as is; with an ESCAPE clause FTS5 cannot
+ * use the index and scans it, which is still right, only slower.
+ */
+function nameContainsTerm(q: string): { term: string; param: string } {
+  const search =
+    "f.rowid IN (SELECT rowid FROM files_name_search WHERE FileName LIKE ?";
+  if (!/[%_]/.test(q)) return { term: `${search})`, param: `%${q}%` };
+  return { term: `${search} ESCAPE '\\')`, param: `%${escapeLike(q)}%` };
+}
+
+/** Stored files, optionally of some clients, by verified state and name substring. */
 export function listFiles(
   db: DatabaseSync,
   query: PageQuery<keyof typeof FILE_SORTS> & {
-    client?: Uint8Array;
+    client?: ClientFilter;
     verified?: boolean;
     q?: string;
   } = {},
@@ -225,16 +262,18 @@ export function listFiles(
   const where: string[] = [];
   const params: SQLInputValue[] = [];
   if (query.client) {
-    where.push("f.ID = ?");
-    params.push(query.client);
+    const { term, params: values } = clientTerm("f.ID", query.client);
+    where.push(term);
+    params.push(...values);
   }
   if (query.verified !== undefined) {
     where.push("f.Verified = ?");
     params.push(query.verified ? 1 : 0);
   }
   if (query.q) {
-    where.push(`f.FileName LIKE ? ESCAPE '\\'`);
-    params.push(`%${escapeLike(query.q)}%`);
+    const { term, param } = nameContainsTerm(query.q);
+    where.push(term);
+    params.push(param);
   }
   const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
   const order = orderBy(
@@ -287,19 +326,20 @@ export function deleteFileRow(
   return Number(result.changes) > 0;
 }
 
-/** Upload history, newest first. */
+/** Upload history, newest first, optionally of some clients and one outcome. */
 export function listTransfers(
   db: DatabaseSync,
   query: Omit<PageQuery<never>, "sort" | "dir"> & {
-    client?: Uint8Array;
+    client?: ClientFilter;
     outcome?: string;
   } = {},
 ): Page<TransferRow> {
   const where: string[] = [];
   const params: SQLInputValue[] = [];
   if (query.client) {
-    where.push("t.ClientID = ?");
-    params.push(query.client);
+    const { term, params: values } = clientTerm("t.ClientID", query.client);
+    where.push(term);
+    params.push(...values);
   }
   if (query.outcome) {
     where.push("t.Outcome = ?");

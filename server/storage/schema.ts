@@ -63,4 +63,24 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE clients ADD COLUMN IvPrefix INTEGER;
    ALTER TABLE clients ADD COLUMN SizeMeaning TEXT;
    ALTER TABLE transfers ADD COLUMN Dialect TEXT;`,
+  // files_name_search: a trigram index of file names, so that the portal's
+  // "name contains" search (LIKE '%q%') reads the index instead of every
+  // row. It keeps no copy of the names (content='files', keyed by rowid;
+  // VACUUM keeps the rowids of files, copying its b-tree as is); the
+  // triggers keep it in step with every write, whoever makes it.
+  `CREATE VIRTUAL TABLE files_name_search USING fts5(FileName, content='files',
+     content_rowid='rowid', tokenize='trigram');
+   INSERT INTO files_name_search (files_name_search) VALUES ('rebuild');
+   CREATE TRIGGER files_name_search_insert AFTER INSERT ON files BEGIN
+     INSERT INTO files_name_search (rowid, FileName) VALUES (new.rowid, new.FileName);
+   END;
+   CREATE TRIGGER files_name_search_delete AFTER DELETE ON files BEGIN
+     INSERT INTO files_name_search (files_name_search, rowid, FileName)
+       VALUES ('delete', old.rowid, old.FileName);
+   END;
+   CREATE TRIGGER files_name_search_update AFTER UPDATE OF FileName ON files BEGIN
+     INSERT INTO files_name_search (files_name_search, rowid, FileName)
+       VALUES ('delete', old.rowid, old.FileName);
+     INSERT INTO files_name_search (rowid, FileName) VALUES (new.rowid, new.FileName);
+   END;`,
 ];

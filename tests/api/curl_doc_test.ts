@@ -1,6 +1,7 @@
 /** The curl walk-through in docs/api.md runs as written against the API. */
 import assert from "node:assert/strict";
 import { startApi } from "./fixture.ts";
+import { assertBytesEqual } from "../bytes_assert.ts";
 
 const DOC = new URL("../../docs/api.md", import.meta.url);
 const tools = ["bash", "curl", "openssl", "jq", "xxd", "split", "cksum"];
@@ -52,7 +53,7 @@ Deno.test({
       const stored = await Deno.readFile(
         api.store.pathOf(client.id, "notes.bin"),
       );
-      assert.deepEqual(stored, await Deno.readFile(`${work}/notes.bin`));
+      assertBytesEqual(stored, await Deno.readFile(`${work}/notes.bin`));
     } finally {
       await api.close();
       await Deno.remove(work, { recursive: true });

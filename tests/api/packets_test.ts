@@ -13,6 +13,7 @@ import {
   startApi,
   uploadData,
 } from "./fixture.ts";
+import { assertBytesEqual } from "../bytes_assert.ts";
 
 Deno.test("a file sent in packets is decrypted, checksummed and stored once verified", async () => {
   const api = await startApi();
@@ -37,7 +38,7 @@ Deno.test("a file sent in packets is decrypted, checksummed and stored once veri
     const record = api.db.fileOf(id, "report.bin");
     assert.equal(record?.verified, true);
     assert.equal(record?.checksum, cksum(data));
-    assert.deepEqual(
+    assertBytesEqual(
       await Deno.readFile(api.store.pathOf(id, "report.bin")),
       data,
     );

@@ -11,6 +11,7 @@ import { cksum } from "../../server/crypto/cksum.ts";
 import { RequestCode, ResponseCode } from "../../server/protocol/constants.ts";
 import { type FakeOptions, FakeServer } from "./fake_server.ts";
 import { clientDir, collectOutput, pattern } from "./helpers.ts";
+import { assertBytesEqual } from "../bytes_assert.ts";
 
 const MiB = 1024 * 1024;
 const {
@@ -75,7 +76,7 @@ Deno.test("runBackup() registers, saves me.info, and uploads a multi-packet file
       assert.equal(p.fileName, "big.bin");
     }
     const stored = fake.storedFile("alice", "big.bin")!;
-    assert.deepEqual(stored, data);
+    assertBytesEqual(stored, data);
     assert.equal(cksum(stored), cksum(data));
     const me = await readMeInfo(join(dir, "me.info"));
     assert.equal(me?.name, "alice");
@@ -100,7 +101,7 @@ Deno.test("runBackup() verifies a file large enough to be framed in a worker", a
     const { out, done } = backup(dir);
     assert.equal(await done, 0, out.errors.join("\n"));
     assert.equal(fake.codes().at(-1), CRC_OK);
-    assert.deepEqual(fake.storedFile("alice", "large.bin"), data);
+    assertBytesEqual(fake.storedFile("alice", "large.bin"), data);
     assert.ok(
       out.lines.includes(`Verified large.bin (19.0 MiB, cksum ${cksum(data)})`),
       out.lines.join("\n"),
@@ -120,7 +121,7 @@ Deno.test("runBackup() uploads an empty file and several files in one session", 
     assert.equal(await done, 0, out.errors.join("\n"));
     assert.equal(fake.connections, 1);
     for (const [name, data] of Object.entries(files)) {
-      assert.deepEqual(fake.storedFile("alice", name), data, name);
+      assertBytesEqual(fake.storedFile("alice", name), data, name);
     }
     assert.ok(out.lines.includes("Backup complete: 3 files verified"));
   });
@@ -139,7 +140,7 @@ Deno.test("runBackup() reconnects with me.info (1027, 1605) on its second run", 
       assert.equal(await done, 0, out.errors.join("\n"));
       assert.deepEqual(fake.codes(), [RECONNECT, SEND_FILE, CRC_OK]);
       assert.ok(out.lines.includes(`Reconnected as alice (${firstId})`));
-      assert.deepEqual(fake.storedFile("alice", "a.txt"), pattern(200, 2));
+      assertBytesEqual(fake.storedFile("alice", "a.txt"), pattern(200, 2));
     },
   );
 });
@@ -205,7 +206,7 @@ Deno.test("runBackup() resends the file after a checksum mismatch and gives up w
       ]);
       assert.equal(fake.attempts.length, 3);
       for (const a of fake.attempts) {
-        assert.deepEqual(
+        assertBytesEqual(
           a.plain,
           pattern(1500 * 1024),
         );
@@ -263,7 +264,7 @@ Deno.test("runBackup() retries an upload the server refused with 1607 and then s
     async (fake, dir) => {
       const { out, done } = backup(dir);
       assert.equal(await done, 0, out.errors.join("\n"));
-      assert.deepEqual(fake.storedFile("alice", "r.bin"), data);
+      assertBytesEqual(fake.storedFile("alice", "r.bin"), data);
       assert.equal(
         fake.connections,
         1,
@@ -301,7 +302,7 @@ Deno.test("runBackup() stops streaming a file when the server refuses its first 
       assert.ok(restart > 0);
       assert.ok(restart < 24, `first attempt sent ${restart} of 33 packets`);
       assert.equal(numbers.length - restart, 33);
-      assert.deepEqual(fake.storedFile("alice", "huge.bin"), data);
+      assertBytesEqual(fake.storedFile("alice", "huge.bin"), data);
     },
   );
 });
@@ -379,7 +380,7 @@ Deno.test("runBackup() reconnects and restarts the file after the connection dro
         SEND_FILE,
         CRC_OK,
       ]);
-      assert.deepEqual(fake.storedFile("alice", "d.bin"), data);
+      assertBytesEqual(fake.storedFile("alice", "d.bin"), data);
       assert.ok(
         out.lines.some((l) => /^warning: Cannot .*retry 1 of 3$/.test(l)),
       );
@@ -484,7 +485,7 @@ Deno.test("runBackup() backs up the other files when one is missing, then exits 
   }, async (fake, dir) => {
     const { out, done } = backup(dir);
     assert.equal(await done, 1);
-    assert.deepEqual(fake.storedFile("alice", "ok.txt"), pattern(5));
+    assertBytesEqual(fake.storedFile("alice", "ok.txt"), pattern(5));
     assert.equal(out.errors.at(-1), "Backup failed: 1 of 2 files not verified");
   });
 });
@@ -526,7 +527,7 @@ Deno.test("runBackup() decrypts SHA-256 OAEP keys when told to, and explains a h
       );
       const right = backup(dir, { oaepHash: "sha256" });
       assert.equal(await right.done, 0, right.out.errors.join("\n"));
-      assert.deepEqual(fake.storedFile("alice", "a.txt"), pattern(10));
+      assertBytesEqual(fake.storedFile("alice", "a.txt"), pattern(10));
     },
   );
 });

@@ -129,6 +129,41 @@ Deno.test("writeMeInfo() writes atomically with mode 0600, readMeInfo() reads it
   }
 });
 
+Deno.test("writeMeInfo() puts a complete new file in place by rename, never rewriting me.info where a reader could see half of it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "me.info");
+    await Deno.writeTextFile(path, "old content");
+    // A second name for the old file: written in place, it would change too.
+    await Deno.link(path, join(dir, "reader"));
+    const reader = await Deno.open(path, { read: true });
+    const me = {
+      name: "erin",
+      clientId: new Uint8Array(16).fill(5),
+      privateKey,
+    };
+    try {
+      await writeMeInfo(path, me);
+      const seen = new Uint8Array(64);
+      const n = await reader.read(seen);
+      assert.equal(
+        new TextDecoder().decode(seen.subarray(0, n ?? 0)),
+        "old content",
+      );
+    } finally {
+      reader.close();
+    }
+    assert.equal(await Deno.readTextFile(join(dir, "reader")), "old content");
+    assert.deepEqual(await readMeInfo(path), me);
+    assert.notEqual(
+      (await Deno.stat(path)).ino,
+      (await Deno.stat(join(dir, "reader"))).ino,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("writeMeInfo() leaves no temporary file when it cannot write", async () => {
   const dir = await Deno.makeTempDir();
   try {

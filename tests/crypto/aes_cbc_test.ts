@@ -11,6 +11,7 @@ import {
 } from "../../server/crypto/aes_cbc.ts";
 import { encryptedSize } from "../../server/protocol/packet_plan.ts";
 import { toHex } from "../../shared/encoding.ts";
+import { assertBytesEqual } from "../bytes_assert.ts";
 
 const MiB = 1024 * 1024;
 const BACKENDS: AesBackend[] = ["libcrypto", "node"];
@@ -87,16 +88,16 @@ Deno.test("both backends encrypt every size alike and decrypt it back", () => {
     const plain = randomBytes(size);
     const native = encryptWith("libcrypto", plain);
     assert.equal(native.length, encryptedSize(size), `size ${size}`);
-    assert.deepEqual(encryptWith("node", plain), native, `size ${size}`);
-    assert.deepEqual(encrypt(KEY, plain), native, `size ${size}`);
+    assertBytesEqual(encryptWith("node", plain), native, `size ${size}`);
+    assertBytesEqual(encrypt(KEY, plain), native, `size ${size}`);
     for (const backend of BACKENDS) {
-      assert.deepEqual(
+      assertBytesEqual(
         decryptWith(backend, native),
         plain,
         `${backend} ${size}`,
       );
     }
-    assert.deepEqual(decrypt(KEY, native), plain, `size ${size}`);
+    assertBytesEqual(decrypt(KEY, native), plain, `size ${size}`);
   }
 });
 
@@ -111,13 +112,13 @@ Deno.test("both backends give the one-shot result for random chunkings", () => {
         plain,
         limit,
       );
-      assert.deepEqual(encrypted, cipher, label);
+      assertBytesEqual(encrypted, cipher, label);
       const decrypted = runChunked(
         createDecipher(KEY, { backend }),
         cipher,
         limit,
       );
-      assert.deepEqual(decrypted, plain, label);
+      assertBytesEqual(decrypted, plain, label);
     }
   }
 });
@@ -127,8 +128,8 @@ Deno.test("decrypt() reads input from a view at any byte offset", () => {
   const cipher = encrypt(KEY, plain);
   const shifted = new Uint8Array(cipher.length + 3);
   shifted.set(cipher, 3);
-  assert.deepEqual(decrypt(KEY, shifted.subarray(3)), plain);
-  assert.deepEqual(
+  assertBytesEqual(decrypt(KEY, shifted.subarray(3)), plain);
+  assertBytesEqual(
     encrypt(KEY, shifted.subarray(3, 103)),
     encrypt(KEY, shifted.slice(3, 103)),
   );
@@ -139,18 +140,18 @@ Deno.test("encrypt() matches openssl enc and decrypt() reads its output", async 
     const plain = randomBytes(size);
     const expected = await openssl(["enc", "-aes-256-cbc"], plain);
     for (const backend of BACKENDS) {
-      assert.deepEqual(
+      assertBytesEqual(
         encryptWith(backend, plain),
         expected,
         `${backend} ${size}`,
       );
-      assert.deepEqual(
+      assertBytesEqual(
         decryptWith(backend, expected),
         plain,
         `${backend} ${size}`,
       );
     }
-    assert.deepEqual(
+    assertBytesEqual(
       await openssl(["enc", "-d", "-aes-256-cbc"], expected),
       plain,
     );
@@ -167,7 +168,7 @@ Deno.test("encrypt() matches Web Crypto AES-CBC with a zero IV", async () => {
     key,
     plain,
   );
-  assert.deepEqual(encrypt(KEY, plain), new Uint8Array(expected));
+  assertBytesEqual(encrypt(KEY, plain), new Uint8Array(expected));
 });
 
 Deno.test("decrypt rejects bad padding with a RangeError on both backends", () => {

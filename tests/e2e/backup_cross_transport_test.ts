@@ -14,6 +14,7 @@ import { formatMeInfo, parseMeInfo } from "../../browser/backup/me_info.ts";
 import { uploadFile } from "../../browser/backup/uploader.ts";
 import { pattern } from "../client/helpers.ts";
 import { startBackupServer } from "./backup_server.ts";
+import { assertBytesEqual } from "../bytes_assert.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -84,11 +85,11 @@ Deno.test({
       assert.match(await cli(dir), /Reconnected as zoe/);
 
       const folder = join(server.dataDir, "received_files", identity.clientId);
-      assert.deepEqual(
+      assertBytesEqual(
         await Deno.readFile(join(folder, "via-tcp.bin")),
         tcpData,
       );
-      assert.deepEqual(
+      assertBytesEqual(
         await Deno.readFile(join(folder, "via-http.bin")),
         httpData,
       );
@@ -155,7 +156,7 @@ Deno.test({
         "received_files",
         connection.identity.clientId,
       );
-      assert.deepEqual(await Deno.readFile(join(folder, "cli.bin")), data);
+      assertBytesEqual(await Deno.readFile(join(folder, "cli.bin")), data);
       assert.ok((await Deno.stat(join(folder, "web.bin"))).isFile);
     } finally {
       await server.stop();

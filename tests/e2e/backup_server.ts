@@ -21,21 +21,26 @@ export async function startBackupServer(
   options: { args?: string[] } = {},
 ): Promise<BackupServer> {
   const server = await startServer({ args: options.args });
-  const http = `http://127.0.0.1:${server.httpPort}`;
-  const info = await fetch(`${http}/api/v1/info`).catch((error) => error);
-  if (!(info instanceof Response) || !info.ok) {
+  // Whatever fails from here on must not leave the process running.
+  try {
+    const http = `http://127.0.0.1:${server.httpPort}`;
+    const info = await fetch(`${http}/api/v1/info`).catch((error) => error);
+    if (!(info instanceof Response) || !info.ok) {
+      throw new Error(`The server does not serve /api/v1/info: ${info}`);
+    }
+    await info.body?.cancel();
+    return {
+      process: server,
+      tcpPort: server.port,
+      http,
+      dataDir: server.dataDir,
+      adminPassword: await adminPassword(server),
+      stop: async () => void await server.stop(),
+    };
+  } catch (error) {
     await server.stop();
-    throw new Error(`The server does not serve /api/v1/info: ${info}`);
+    throw error;
   }
-  await info.body?.cancel();
-  return {
-    process: server,
-    tcpPort: server.port,
-    http,
-    dataDir: server.dataDir,
-    adminPassword: await adminPassword(server),
-    stop: async () => void await server.stop(),
-  };
 }
 
 /** Writes `size` pseudo-random bytes to `path` in 4 MiB blocks (xorshift). */

@@ -9,6 +9,7 @@ import { readMeInfo } from "../../client/me_info.ts";
 import { toHex } from "../../shared/encoding.ts";
 import { collectOutput, pattern } from "../client/helpers.ts";
 import { startServer, type TestServer } from "./harness.ts";
+import { assertBytesEqual } from "../bytes_assert.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const MiB = 1024 * 1024;
@@ -48,7 +49,7 @@ Deno.test("cyberbackup backup uploads a 5 MiB file that the server stores byte f
     assert.match(stdout, /^Registered as alice \([0-9a-f]{32}\)$/m);
     assert.match(stdout, /^upload five\.bin: 100% +5\.00 MiB \/ 5\.00 MiB/m);
     assert.match(stdout, /^Verified five\.bin \(5\.00 MiB, cksum \d+\)$/m);
-    assert.deepEqual(await storedFile(server, dir, "five.bin"), data);
+    assertBytesEqual(await storedFile(server, dir, "five.bin"), data);
     await server.waitForOutput(/Received five\.bin/);
     assert.equal(
       (server.output().match(/Received five\.bin/g) ?? []).length,
@@ -65,7 +66,7 @@ Deno.test("cyberbackup backup uploads a 5 MiB file that the server stores byte f
     assert.equal(status, 0, out.errors.join("\n"));
     assert.ok(out.lines.some((l) => l.startsWith("Reconnected as alice (")));
     assert.ok(!out.lines.some((l) => l.startsWith("Registered")));
-    assert.deepEqual(await storedFile(server, dir, "five.bin"), changed);
+    assertBytesEqual(await storedFile(server, dir, "five.bin"), changed);
   } finally {
     await server.stop();
     await Deno.remove(dir, { recursive: true });
@@ -104,8 +105,8 @@ Deno.test("cyberbackup backup registers again when the server forgot it, and a s
     );
     const newId = toHex((await readMeInfo(join(dir, "me.info")))!.clientId);
     assert.notEqual(newId, firstId);
-    assert.deepEqual(await storedFile(server, dir, "a.txt"), pattern(1000));
-    assert.deepEqual(
+    assertBytesEqual(await storedFile(server, dir, "a.txt"), pattern(1000));
+    assertBytesEqual(
       await storedFile(server, dir, "empty.txt"),
       new Uint8Array(0),
     );

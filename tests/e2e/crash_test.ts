@@ -36,6 +36,7 @@ import {
   type TestServer,
   uploadFrames,
 } from "./harness.ts";
+import { assertBytesEqual } from "../bytes_assert.ts";
 
 const SEED = 20_260_612;
 const KiB = 1024;
@@ -87,7 +88,7 @@ Deno.test("SIGKILL at six points of uploads loses no verified copy, leaves nothi
     const stored = () =>
       Deno.readFile(`${clientDir(server, alice.clientId)}/db.bak`);
     const v1Intact = async () => {
-      assert.deepEqual(await stored(), v1);
+      assertBytesEqual(await stored(), v1);
       assert.equal(
         recordedChecksum(server.dataDir, alice.clientId, "db.bak"),
         cksum(v1),

@@ -25,6 +25,7 @@ import {
   startServer,
   uploadFrames,
 } from "./harness.ts";
+import { assertBytesEqual } from "../bytes_assert.ts";
 
 /**
  * Another process holding the database's write lock: for `ms`, or until
@@ -125,7 +126,7 @@ Deno.test("a write lock held by another process for 2 s only delays clients; hel
     assert.equal(verdict, ResponseCode.SERVER_ERROR);
     assert.equal(registration, ResponseCode.SERVER_ERROR);
     const stored = `${clientDir(server, alice.clientId)}/db.bak`;
-    assert.deepEqual(await Deno.readFile(stored), v1, "the old copy stays");
+    assertBytesEqual(await Deno.readFile(stored), v1, "the old copy stays");
     const releasedAt = await long.release();
     note(
       `lock held ${
@@ -138,7 +139,7 @@ Deno.test("a write lock held by another process for 2 s only delays clients; hel
 
     // Once released, the same requests succeed: the upload waited, ready.
     assert.equal(await verify(alice, "db.bak"), ResponseCode.ACK);
-    assert.deepEqual(await Deno.readFile(stored), v2);
+    assertBytesEqual(await Deno.readFile(stored), v2);
     const again = await newcomer.request({
       code: RequestCode.REGISTER,
       clientId: new Uint8Array(16),

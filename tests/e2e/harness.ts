@@ -102,6 +102,8 @@ export async function startServer(
     timeoutMs?: number;
     /** Shell commands run before the server replaces the shell, e.g. "umask 000". */
     shell?: string;
+    /** Added to the inherited environment of the server process. */
+    env?: Record<string, string>;
   } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ??
@@ -119,6 +121,7 @@ export async function startServer(
     // Run where the data is, not in the repository: assets must be found
     // beside the modules, as in the compiled executable.
     cwd: dataDir,
+    env: options.env,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

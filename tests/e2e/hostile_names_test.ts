@@ -170,11 +170,11 @@ Deno.test("hostile names from the wire are refused, odd but legal ones stay insi
 });
 
 Deno.test("links planted inside received_files/ are replaced or refused, never written through or emptied", async () => {
-  let server = await startServer();
   const outside = await outsideDir();
   await Deno.writeTextFile(join(outside, "victim.txt"), "outside file");
   await Deno.writeTextFile(join(outside, "hard.txt"), "hard-linked file");
   const before = await snapshot(outside);
+  let server = await startServer();
   try {
     const alice = await registerClient(server.port, "alice");
     assert.equal(await store(alice, "first.txt", "alice's"), ResponseCode.ACK);

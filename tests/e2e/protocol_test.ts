@@ -17,6 +17,7 @@ import {
   uploadFile,
   waitUntil,
 } from "./harness.ts";
+import { assertBytesEqual } from "../bytes_assert.ts";
 
 function randomBytes(n: number): Uint8Array {
   const bytes = new Uint8Array(n);
@@ -57,7 +58,7 @@ Deno.test("a client registers, uploads 5 MiB in many packets, verifies, and reco
     const stored = await Deno.readFile(
       `${clientDir(server, client.clientId)}/photo.raw`,
     );
-    assert.deepEqual(stored, data);
+    assertBytesEqual(stored, data);
     const [file] = readDb<{ Verified: number; PathName: string }>(
       server.dataDir,
       "SELECT Verified, PathName FROM files WHERE ID = ? AND FileName = ?",
@@ -178,7 +179,7 @@ Deno.test("three bad checksums end with 1031 and leave the earlier verified copy
     assert.equal(ack?.code, ResponseCode.ACK);
     client.raw.close();
     const dir = clientDir(server, client.clientId);
-    assert.deepEqual(await Deno.readFile(`${dir}/db.bak`), v1);
+    assertBytesEqual(await Deno.readFile(`${dir}/db.bak`), v1);
     const names = [];
     for await (const entry of Deno.readDir(dir)) names.push(entry.name);
     assert.deepEqual(names, ["db.bak"]);

@@ -14,6 +14,7 @@ import {
   uploadFrames,
   waitUntil,
 } from "./harness.ts";
+import { assertBytesEqual } from "../bytes_assert.ts";
 
 Deno.test("SIGTERM lets the transfer in flight finish, refuses new clients and exits 0", async () => {
   const server = await startServer({ args: ["--shutdown-grace", "20s"] });
@@ -43,7 +44,7 @@ Deno.test("SIGTERM lets the transfer in flight finish, refuses new clients and e
     client.raw.close();
     const status = await server.child.status;
     assert.equal(status.code, 0);
-    assert.deepEqual(
+    assertBytesEqual(
       await Deno.readFile(`${clientDir(server, client.clientId)}/late.bin`),
       data,
     );

@@ -84,7 +84,8 @@ export function testConfig(dir: string): ServerConfig {
 export async function makeFixture(
   options: AppOptions & {
     metricsToken?: string;
-    seed?: (db: DatabaseSync) => void;
+    /** Fills the database before the portal starts; `database` is the server's own API. */
+    seed?: (db: DatabaseSync, database: Database) => void;
     now?: () => number;
     /** Options on top of {@link testConfig} (trusted proxies, public names). */
     config?: Partial<ServerConfig>;
@@ -96,7 +97,7 @@ export async function makeFixture(
   const database = Database.open(`${dir}/defensive.db`);
   const db = database.handle;
   setAdminHash(db, "admin", hashPasswordSync(PASSWORD, TEST_COST));
-  options.seed?.(db);
+  options.seed?.(db, database);
   const store = new TestFileStore(`${dir}/received_files`);
   const limits: RuntimeLimitValues = {
     maxConnections: 100,

@@ -159,8 +159,11 @@ Deno.test("files page filters by client and verified state", async () => {
       .text();
     assert.match(unverified, /a-bad.txt/);
     assert.doesNotMatch(unverified, /a-good.txt/);
-    const bad = await (await browser.request("/files?client=xyz")).text();
-    assert.match(bad, /A client id is 32 hexadecimal characters/);
+    const byName = await (await browser.request("/files?client=ALI")).text();
+    assert.match(byName, /a-good.txt/);
+    assert.doesNotMatch(byName, /b-good.txt/);
+    const nobody = await (await browser.request("/files?client=xyz")).text();
+    assert.doesNotMatch(nobody, /-good.txt/);
   } finally {
     await f.close();
   }

@@ -21,6 +21,7 @@ import {
   ProtocolError,
   type Response,
 } from "../../server/protocol/messages.ts";
+import { assertBytesEqual } from "../bytes_assert.ts";
 
 const ID = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
 const KEY = Uint8Array.from({ length: 160 }, (_, i) => (i * 7) & 0xff);
@@ -79,7 +80,7 @@ Deno.test("a file packet round-trips its fixed fields and carries its content af
       fileName: "data.bin",
     },
   );
-  assert.deepEqual(payload.subarray(Size.FILE_PACKET_FIXED), content);
+  assertBytesEqual(payload.subarray(Size.FILE_PACKET_FIXED), content);
 });
 
 Deno.test("encodeResponse() and decodeResponse() round-trip every response", () => {

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
+import type { DatabaseSync } from "node:sqlite";
 import {
+  type ClientFilter,
   countStored,
   deleteClientRows,
+  getClient,
   listClients,
   listFiles,
   listTransfers,
@@ -19,6 +22,28 @@ async function withDb(fn: (db: Database) => void) {
     db.close();
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/** The query plans of every statement `fn` prepares on `handle`. */
+function plansOf(
+  handle: DatabaseSync,
+  fn: (db: DatabaseSync) => void,
+): string[] {
+  const statements: string[] = [];
+  const recorder = new Proxy(handle, {
+    get(target, key) {
+      if (key !== "prepare") return Reflect.get(target, key).bind(target);
+      return (sql: string) => {
+        statements.push(sql);
+        return target.prepare(sql);
+      };
+    },
+  });
+  fn(recorder);
+  return statements.map((sql) =>
+    handle.prepare(`EXPLAIN QUERY PLAN ${sql}`).all()
+      .map((row) => String(row.detail)).join("\n")
+  );
 }
 
 Deno.test("listClients treats % and _ in a search as plain characters", () =>
@@ -130,4 +155,98 @@ Deno.test("listTransfers shows the newest first and filters by outcome", () =>
       ["old"],
     );
     assert.equal(listTransfers(handle, { client: id }).rows[0].clientName, "a");
+  }));
+
+Deno.test("a file name search finds every name containing the text, whoever wrote, renamed or deleted rows", () =>
+  withDb((db) => {
+    const { handle } = db;
+    const id = addClient(handle, "a");
+    addFile(handle, id, "Report-2024.pdf");
+    addFile(handle, id, "ab");
+    addFile(handle, id, "100%_done.txt");
+    addFile(handle, id, "1000.txt");
+    db.recordVerifiedFile({
+      clientId: id,
+      fileName: "annual-REPORT.txt",
+      pathName: "x",
+      size: 1,
+      checksum: 1,
+    }, "2024-01-01T00:00:00.000Z");
+    const names = (q: string) =>
+      listFiles(handle, { q }).rows.map((r) => r.fileName).sort();
+    assert.deepEqual(names("report"), ["Report-2024.pdf", "annual-REPORT.txt"]);
+    assert.deepEqual(names("b"), ["ab"], "shorter than a trigram");
+    assert.deepEqual(names("0%_"), ["100%_done.txt"], "% and _ are plain");
+    handle.prepare(
+      "UPDATE files SET FileName = 'renamed.doc' WHERE FileName = ?",
+    )
+      .run("Report-2024.pdf");
+    handle.prepare("DELETE FROM files WHERE FileName = ?").run(
+      "annual-REPORT.txt",
+    );
+    assert.deepEqual(names("report"), []);
+    assert.deepEqual(names("NAMED"), ["renamed.doc"]);
+    assert.equal(listFiles(handle, { q: "report" }).total, 0);
+  }));
+
+Deno.test("a file name search reads the trigram index instead of every row", () =>
+  withDb(({ handle }) => {
+    const id = addClient(handle, "a");
+    addFile(handle, id, "xabcx");
+    let total = 0;
+    const plans = plansOf(handle, (db) => {
+      total = listFiles(db, { q: "abc" }).total;
+    });
+    assert.equal(total, 1);
+    assert.equal(plans.length, 2, "a count and a page");
+    for (const plan of plans) {
+      assert.match(plan, /files_name_search VIRTUAL TABLE INDEX 0:L/);
+      assert.doesNotMatch(plan, /^SCAN f\b/m);
+    }
+  }));
+
+Deno.test("files and transfers filter by a client's name as well as by its id", () =>
+  withDb(({ handle }) => {
+    const alice = addClient(handle, "Alice");
+    const malice = addClient(handle, "malice");
+    const bob = addClient(handle, "bob");
+    for (const id of [alice, malice, bob]) addFile(handle, id, "f.txt");
+    const insert = handle.prepare(
+      "INSERT INTO transfers (ClientID, FileName, StartedAt, Outcome) VALUES (?, ?, ?, 'verified')",
+    );
+    for (const id of [alice, malice, bob]) {
+      insert.run(id, "f.txt", "2024-01-01T00:00:00.000Z");
+    }
+    const fileOwners = (client: ClientFilter) =>
+      listFiles(handle, { client, sort: "name" }).rows.map((r) => r.clientName)
+        .sort();
+    const transferOwners = (client: ClientFilter) =>
+      listTransfers(handle, { client }).rows.map((r) => r.clientName).sort();
+    assert.deepEqual(fileOwners({ nameContains: "ALICE" }), [
+      "Alice",
+      "malice",
+    ]);
+    assert.deepEqual(transferOwners({ nameContains: "alice" }), [
+      "Alice",
+      "malice",
+    ]);
+    assert.deepEqual(fileOwners({ nameContains: "%" }), []);
+    assert.deepEqual(transferOwners(bob), ["bob"]);
+    assert.deepEqual(fileOwners(bob), ["bob"]);
+  }));
+
+Deno.test("the clients pages count each client's files by its id, with or without statistics", () =>
+  withDb(({ handle }) => {
+    const id = addClient(handle, "a");
+    addFile(handle, id, "f.txt");
+    // A fresh database has no statistics: the planner must still look up
+    // each shown client's files by client id, not walk every verified file.
+    const plans = plansOf(handle, (db) => {
+      listClients(db);
+      getClient(db, id);
+    });
+    const files = plans.flatMap((p) => p.split("\n"))
+      .filter((line) => /^(SEARCH|SCAN) f\b/.test(line));
+    assert.ok(files.length >= 6, files.join("\n"));
+    for (const line of files) assert.match(line, /\(ID=\?\)/);
   }));

@@ -587,3 +587,43 @@ Deno.test("forgetSessionKey() clears only the key it is given, forgetSessionKeys
     db.close();
   }
 });
+
+Deno.test("the query planner gets statistics of what was written, at open and from optimize()", async () => {
+  const path = await tempDbPath();
+  const stats = (db: Database) =>
+    new Set(
+      db.handle.prepare("SELECT tbl FROM sqlite_stat1").all().map((row) =>
+        String(row.tbl)
+      ),
+    );
+  const fill = (db: Database, table: "clients" | "transfers", from: number) =>
+    db.transaction(() => {
+      for (let i = from; i < from + 200; i++) {
+        if (table === "clients") {
+          db.createClient(id(0).fill(i, 0, 1).fill(i >> 8, 1, 2), `c${i}`, NOW);
+        } else {db.startTransfer({
+            clientId: id(1),
+            fileName: `f${i}`,
+            transport: "tcp",
+            size: 1,
+            attempt: 1,
+          }, NOW);}
+      }
+    });
+  let db = Database.open(path);
+  try {
+    fill(db, "clients", 0);
+    db.close();
+    // A restart finds the rows a previous run wrote.
+    db = Database.open(path);
+    assert.ok(stats(db).has("clients"), [...stats(db)].join());
+    // A server that runs for long refreshes them as tables grow.
+    fill(db, "transfers", 0);
+    assert.ok(!stats(db).has("transfers"));
+    db.optimize();
+    assert.ok(stats(db).has("transfers"), [...stats(db)].join());
+  } finally {
+    db.close();
+    await Deno.remove(path.replace(/\/[^/]+$/, ""), { recursive: true });
+  }
+});

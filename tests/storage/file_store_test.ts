@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FileStore } from "../../server/storage/file_store.ts";
+import { assertBytesEqual } from "../bytes_assert.ts";
 
 const CLIENT = new Uint8Array(16).map((_, i) => i * 17);
 const HEX = "00112233445566778899aabbccddeeff";
@@ -93,7 +94,7 @@ Deno.test("commit() stores the bytes of every write in order, 0600 in a 0700 fol
     expected.set(chunk, offset);
     offset += chunk.length;
   }
-  assert.deepEqual(await Deno.readFile(path), expected);
+  assertBytesEqual(await Deno.readFile(path), expected);
   if (Deno.build.os !== "windows") {
     assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
     assert.equal((await Deno.stat(join(root, HEX))).mode! & 0o777, 0o700);

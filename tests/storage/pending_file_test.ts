@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FileStore } from "../../server/storage/file_store.ts";
+import { PendingUpload } from "../../server/storage/pending_file.ts";
 
 const CLIENT = new Uint8Array(16).fill(0xab);
 const encoder = new TextEncoder();
@@ -16,7 +17,7 @@ async function setup() {
   return { dir, store, pending };
 }
 
-Deno.test("prepare() makes the file durable without showing it; publish() then swaps it in", async () => {
+Deno.test("prepare() closes the file without showing it; publish() then swaps it in", async () => {
   const { dir, store, pending } = await setup();
   try {
     await pending.prepare();
@@ -33,6 +34,40 @@ Deno.test("prepare() makes the file durable without showing it; publish() then s
     assert.equal(pending.state, "committed");
     assert.equal(await Deno.readTextFile(pending.finalPath), "new content");
     assert.deepEqual([...Deno.readDirSync(join(store.root, ".tmp"))], []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("prepare() syncs the data to disk after the last write and before closing, so no published file can be lost", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cyberbackup-pending-" });
+  try {
+    const tempPath = join(dir, "upload.tmp");
+    const file = await Deno.open(tempPath, { write: true, createNew: true });
+    // The real file, with every call on it recorded in order.
+    const calls: string[] = [];
+    const recorded = new Proxy(file, {
+      get(target, key) {
+        const value = Reflect.get(target, key);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          calls.push(String(key));
+          return value.apply(target, args);
+        };
+      },
+    });
+    const pending = new PendingUpload(recorded, {
+      tempPath,
+      finalPath: join(dir, "final.bin"),
+    });
+    await pending.write(new Uint8Array(300 * 1024)); // written straight through
+    await pending.write(encoder.encode("tail")); // buffered until prepare()
+    await pending.prepare();
+    const sync = calls.findIndex((c) => c === "syncData" || c === "sync");
+    assert.ok(sync >= 0, `no fdatasync among ${calls.join(", ")}`);
+    assert.ok(calls.lastIndexOf("write") < sync, calls.join(", "));
+    assert.ok(sync < calls.indexOf("close"), calls.join(", "));
+    assert.equal((await Deno.stat(tempPath)).size, 300 * 1024 + 4);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

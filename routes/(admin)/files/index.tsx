@@ -6,7 +6,7 @@ import { define, page } from "../../../server/portal/define.ts";
 import {
   direction,
   oneOf,
-  parseClientId,
+  parseClientFilter,
   positiveInt,
   searchText,
 } from "../../../server/portal/params.ts";
@@ -28,29 +28,25 @@ interface FilesData {
   q: string;
   sort: Sort;
   dir: "asc" | "desc";
-  badClient: boolean;
 }
 
 export const handler = define.handlers<FilesData>({
   GET(ctx) {
     const params = ctx.url.searchParams;
-    const clientText = (params.get("client") ?? "").trim().toLowerCase();
-    const client = parseClientId(clientText);
+    const clientText = (params.get("client") ?? "").trim();
+    const client = parseClientFilter(clientText);
     const state = oneOf(params.get("state"), STATES, "all");
     const sort = oneOf(params.get("sort"), SORTS, "stored");
     const dir = direction(params.get("dir"), sort === "name" ? "asc" : "desc");
     const q = searchText(params.get("q"));
-    const badClient = clientText !== "" && !client;
-    const result = badClient
-      ? { rows: [], total: 0, page: 1, pageSize: 50 }
-      : listFiles(ctx.state.deps.db.handle, {
-        client,
-        verified: state === "all" ? undefined : state === "verified",
-        q,
-        sort,
-        dir,
-        page: positiveInt(params.get("page"), 1),
-      });
+    const result = listFiles(ctx.state.deps.db.handle, {
+      client,
+      verified: state === "all" ? undefined : state === "verified",
+      q,
+      sort,
+      dir,
+      page: positiveInt(params.get("page"), 1),
+    });
     return page({
       result,
       client: clientText,
@@ -58,7 +54,6 @@ export const handler = define.handlers<FilesData>({
       q: q ?? "",
       sort,
       dir,
-      badClient,
     });
   },
 });
@@ -77,10 +72,8 @@ export default define.page<FilesData>(function Files({ data, url, session }) {
         <input
           name="client"
           value={data.client}
-          placeholder="Client id (32 hex)"
-          aria-label="Client id"
-          pattern="[0-9a-fA-F]{32}"
-          class="mono"
+          placeholder="Client name or id"
+          aria-label="Client name or id"
         />
         <select name="state" aria-label="Verified state">
           {(["all", "verified", "unverified"] as const).map((s) => (
@@ -96,9 +89,6 @@ export default define.page<FilesData>(function Files({ data, url, session }) {
           <a class="button ghost" href="/files">Clear</a>
         )}
       </form>
-      {data.badClient && (
-        <p class="flash bad">A client id is 32 hexadecimal characters.</p>
-      )}
       <FilesTable
         rows={data.result.rows}
         session={session}

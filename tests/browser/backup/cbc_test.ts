@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { encrypt } from "../../../server/crypto/aes_cbc.ts";
 import { CbcEncryptor, importAesKey } from "../../../browser/backup/cbc.ts";
+import { assertBytesEqual } from "../../bytes_assert.ts";
 
 function bytes(size: number, seed: number): Uint8Array<ArrayBuffer> {
   return Uint8Array.from({ length: size }, (_, i) => (i * 31 + seed) & 255);
@@ -35,7 +36,7 @@ Deno.test("CbcEncryptor in chunks gives the same bytes as aes_cbc.ts encrypt()",
     const plain = bytes(size, size);
     const expected = encrypt(key, plain);
     for (const chunk of [16, 32, 48, 4096, 65536]) {
-      assert.deepEqual(
+      assertBytesEqual(
         await chunked(key, plain, chunk),
         expected,
         `size ${size}, chunks of ${chunk}`,

@@ -21,6 +21,7 @@ import {
   registerClient,
   startApi,
 } from "../../api/fixture.ts";
+import { assertBytesEqual } from "../../bytes_assert.ts";
 
 async function setUp(
   fixture: ApiFixture,
@@ -80,7 +81,7 @@ Deno.test("a browser identity uploads a file in packets and the server stores th
     ]);
     const id = idBytes(connection.identity.clientId);
     assert.equal(api.db.fileOf(id, "big.bin")?.verified, true);
-    assert.deepEqual(
+    assertBytesEqual(
       await Deno.readFile(api.store.pathOf(id, "big.bin")),
       data,
     );
@@ -168,7 +169,7 @@ Deno.test("an expired session is reconnected and the file sent again", async () 
     });
     assert.equal(received.checksum, cksum(data));
     const id = idBytes(connection.identity.clientId);
-    assert.deepEqual(await Deno.readFile(api.store.pathOf(id, "e.bin")), data);
+    assertBytesEqual(await Deno.readFile(api.store.pathOf(id, "e.bin")), data);
     const outcomes = listTransfers(api.db.handle, { client: id }).rows
       .map((t) => t.outcome);
     assert.deepEqual(outcomes, ["verified", "aborted"]);
