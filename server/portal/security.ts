@@ -78,6 +78,8 @@ export function safeNext(next: string | null | undefined): string {
     return "/";
   }
   if (url.origin !== base) return "/";
+  // Normalising can make a path that leaves the origin: "/.//evil" → "//evil".
+  if (/^\/[/\\]/.test(url.pathname)) return "/";
   return `${url.pathname}${url.search}${url.hash}`;
 }
 

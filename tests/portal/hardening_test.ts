@@ -57,6 +57,35 @@ Deno.test("safeNext rebuilds the path from a parsed URL", () => {
   assert.equal(safeNext("/\t/evil"), "/");
   assert.equal(safeNext("/a b"), "/a%20b");
   assert.equal(safeNext(undefined), "/");
+  // Dot segments that normalise into a protocol-relative path.
+  assert.equal(safeNext("/.//evil.example/x"), "/");
+  assert.equal(safeNext("/..//evil.example"), "/");
+  assert.equal(safeNext("/a/..//evil.example"), "/");
+  assert.equal(safeNext("/./\\evil.example"), "/");
+});
+
+Deno.test("wrong passwords sent all at once are throttled like ones sent in turn", async () => {
+  const f = await makeFixture();
+  try {
+    const browser = new TestBrowser(f.app, "203.0.113.9");
+    const form = await (await browser.request("/login")).text();
+    const csrf = hiddenField(form, "_csrf");
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        browser.post("/login", {
+          _csrf: csrf,
+          user: "admin",
+          password: `guess ${i}`,
+          next: "/",
+        })),
+    );
+    const statuses = answers.map((answer) => answer.status);
+    const checked = statuses.filter((status) => status !== 429).length;
+    // Five failures are free per address; every attempt past them waits.
+    assert.ok(checked <= 5, `${checked} of 20 checked: ${statuses.join()}`);
+  } finally {
+    await f.close();
+  }
 });
 
 Deno.test("behind a trusted proxy, one wrong attempt every 12 s from one client never locks out the administrator at another", async () => {

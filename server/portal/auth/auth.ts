@@ -97,11 +97,14 @@ export class Auth {
       logger.warn("Sign-in refused: too many failures", { address, user });
       return { ok: false, reason: "throttled", retryAfterMs: wait };
     }
+    // Counted as a failure before the (asynchronous) hash check, so that
+    // attempts sent at once cannot all pass the throttle while the first
+    // ones are still being checked; a success clears it again.
+    this.throttle.fail(address, user);
     const stored = getAdminHash(this.#db.handle, user);
     this.#dummyHash ??= hashPasswordSync(token(), this.#cost);
     const matches = await verifyPassword(password, stored ?? this.#dummyHash);
     if (!stored || !matches) {
-      this.throttle.fail(address, user);
       logger.warn("Sign-in failed", { address, user });
       return { ok: false, reason: "wrong" };
     }
