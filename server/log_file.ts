@@ -77,32 +77,39 @@ export function getJsonLinesFileSink(
   let file = openLog(path);
   let size = file.statSync().size;
   let pending: string[] = [];
+  // The current file is closed only once its successor is open: when the
+  // open fails (no descriptor left, say), records keep going to the old
+  // file, now named .1, until the next rotation.
   const rotate = () => {
-    file.close();
     for (let i = options.maxFiles - 1; i >= 1; i--) {
       renameIfExists(`${path}.${i}`, `${path}.${i + 1}`);
     }
     renameIfExists(path, `${path}.1`);
-    file = openLog(path);
+    const next = openLog(path);
+    file.close();
+    file = next;
     size = 0;
   };
   const flush = () => {
     if (pending.length === 0) return;
     const bytes = encoder.encode(pending.join(""));
     pending = [];
+    // A full disk must not take the server down through its own logging,
+    // and a rotation that fails must not lose the records at hand.
+    const meta = getLogger(["logtape", "meta"]);
+    if (size > 0 && size + bytes.length > options.maxSize) {
+      try {
+        rotate();
+      } catch (error) {
+        size = 0; // tried again once another maxSize is written
+        meta.error("Cannot rotate log file {path}: {error}", { path, error });
+      }
+    }
     try {
-      if (size > 0 && size + bytes.length > options.maxSize) rotate();
       writeAllSync(file, bytes);
       size += bytes.length;
     } catch (error) {
-      // A full disk must not take the server down through its own logging.
-      getLogger(["logtape", "meta"]).error(
-        "Cannot write log file {path}: {error}",
-        {
-          path,
-          error,
-        },
-      );
+      meta.error("Cannot write log file {path}: {error}", { path, error });
     }
   };
   const timer = setInterval(flush, options.flushMs);

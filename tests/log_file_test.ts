@@ -73,3 +73,24 @@ Deno.test("the JSON lines sink writes warnings at once, info within its timer, a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a rotation that fails keeps the sink writing to its file, and disposing it still works", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cb-log-" });
+  const path = join(dir, "cyberbackup.log");
+  // A non-empty folder where the rotated file should go: the rename fails.
+  await Deno.mkdir(join(`${path}.1`, "in-the-way"), { recursive: true });
+  const sink = getJsonLinesFileSink(path, {
+    maxSize: 300,
+    maxFiles: 1,
+    flushMs: 50,
+  });
+  try {
+    for (let i = 0; i < 8; i++) sink(record("error", [`e${i}`]));
+    const messages = Deno.readTextFileSync(path).split("\n").filter(Boolean)
+      .map((line) => JSON.parse(line).message);
+    assert.equal(messages.at(-1), "e7", messages.join());
+  } finally {
+    sink[Symbol.dispose]();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
