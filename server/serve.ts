@@ -82,6 +82,11 @@ export async function startServer(
   config: ServerConfig,
   options: ServeOptions,
 ): Promise<RunningServer> {
+  if (options.lock.dataDir !== config.dataDir) {
+    throw new Error(
+      `Cannot start: the lock held is on ${options.lock.dataDir}, not on the data directory ${config.dataDir}`,
+    );
+  }
   // A bad --trusted-proxy fails the start before anything listens.
   new TrustedProxies(config.trustedProxy);
   const { db, store } = await openData(config);
@@ -154,6 +159,7 @@ export async function startServer(
     }, app.fetch);
   } catch (error) {
     await pool.stop(0);
+    await backupApi.close();
     db.close();
     throw new Error(
       `Cannot listen on ${config.httpHost}:${config.httpPort} for the portal: ${

@@ -15,8 +15,7 @@ import {
 import { formatBytes } from "../../shared/format.ts";
 import { ApiClientError, type ApiInfo, type FileReceived } from "./api.ts";
 import { CbcEncryptor } from "./cbc.ts";
-import type { Connection, KeyedSession } from "./connection.ts";
-import { isExpired } from "./connection.ts";
+import { type Connection, isExpired, type KeyedSession } from "./connection.ts";
 
 /** Where an upload is. */
 export type Phase =

@@ -27,7 +27,7 @@ export const handler = define.handlers<PasswordData>({
     const form = await readForm(ctx.req);
     const current = (field(form, "current") ?? "").slice(0, 1024);
     const password = (field(form, "password") ?? "").slice(0, 1024);
-    const confirm = field(form, "confirm") ?? "";
+    const confirm = (field(form, "confirm") ?? "").slice(0, 1024);
     if (password.length < MIN_PASSWORD_LENGTH) {
       return page({
         error:

@@ -9,6 +9,7 @@ import { getLogger } from "@logtape/logtape";
 import type { SessionContext } from "../session/context.ts";
 import { Session } from "../session/session.ts";
 import type { Identity } from "../session/state.ts";
+import { toBase64Url } from "../../shared/encoding.ts";
 import { ApiError } from "./errors.ts";
 import { RateLimiter, type RateLimitOptions } from "./rate_limit.ts";
 
@@ -94,9 +95,7 @@ export interface SessionRegistryOptions {
 }
 
 function newToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-")
-    .replace(/\//g, "_").replace(/=+$/, "");
+  return toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
 }
 
 /** All open API sessions, by token. */

@@ -76,7 +76,10 @@ export class ResilientHttpServer {
     this.#servers.add(server);
     server.finished.then(
       () => this.#servers.delete(server),
-      (error) => this.#failed(error),
+      (error) => {
+        this.#servers.delete(server);
+        this.#failed(error);
+      },
     );
     return server;
   }

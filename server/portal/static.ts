@@ -1,7 +1,8 @@
 /**
  * Serves static/ (CSS, icons, the island bundle) from the directory next to
  * this module, never the working directory, so `deno compile --include
- * static` works. Files are read once and kept in memory with an ETag.
+ * static` works. Files are kept in memory with an ETag and read again only
+ * when their modification time changes.
  * @module
  */
 import type { Context } from "hono";

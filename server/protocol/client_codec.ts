@@ -44,7 +44,10 @@ export type FilePacketHead = FilePacketHeader & {
  * with exponent 17 (160, the default) or 65537 (162, for servers that demand
  * the `BLOB(162)` field; docs/protocol.md, dialects).
  */
-export const PUBLIC_KEY_FIELDS: readonly number[] = [Size.PUBLIC_KEY, 162];
+export const PUBLIC_KEY_FIELDS: readonly number[] = [
+  Size.PUBLIC_KEY,
+  Size.PUBLIC_KEY_LONG,
+];
 
 /** Bytes before a 1028 packet's content: request header and fixed fields. */
 export const FILE_PACKET_HEAD_SIZE = Size.REQUEST_HEADER +

@@ -69,8 +69,11 @@ export function checkRequestHeader(
     header.payloadSize < bounds.min || header.payloadSize > bounds.max ||
     (bounds.only && !bounds.only.includes(header.payloadSize))
   ) {
+    const allowed = bounds.only
+      ? bounds.only.join(" or ")
+      : `${bounds.min}..${bounds.max}`;
     throw new ProtocolError(
-      `Cannot serve request ${header.code}: payload of ${header.payloadSize} bytes is outside ${bounds.min}..${bounds.max}`,
+      `Cannot serve request ${header.code}: payload of ${header.payloadSize} bytes is not ${allowed}`,
     );
   }
   return header.code as RequestCode;

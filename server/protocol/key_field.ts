@@ -16,13 +16,6 @@ import { ProtocolError } from "./messages.ts";
  */
 export type KeyFieldForm = "160" | "162-junk" | "162";
 
-/** Every key field form, in a fixed order (for bounded metric labels). */
-export const KEY_FIELD_FORMS: readonly KeyFieldForm[] = [
-  "160",
-  "162-junk",
-  "162",
-];
-
 /** Total length of the DER element opening `bytes` (tag, length, value). */
 function derLength(bytes: Uint8Array): number {
   if (bytes[0] !== 0x30) {

@@ -13,6 +13,8 @@ export const LOCK_FILE = "cyberbackup.lock";
 
 /** A held lock; `release` gives it back (exit does too). */
 export interface DataLock {
+  /** The directory this lock holds. */
+  readonly dataDir: string;
   release(): void;
 }
 
@@ -45,6 +47,7 @@ export async function lockDataDir(dataDir: string): Promise<DataLock> {
     throw error;
   }
   return {
+    dataDir,
     release() {
       try {
         file.close();

@@ -191,10 +191,12 @@ class TcpWorker {
       }
       // A session stuck elsewhere (a locked database) must not hold the
       // shutdown: what is not done by then is cut by the worker's end.
+      let forced: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
         drained,
-        new Promise((resolve) => setTimeout(resolve, FORCED_CLOSE_MS)),
+        new Promise((resolve) => forced = setTimeout(resolve, FORCED_CLOSE_MS)),
       ]);
+      clearTimeout(forced);
     }
     this.#ctx.db.close();
   }

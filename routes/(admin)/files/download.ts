@@ -20,7 +20,13 @@ export const handler = define.handlers<never>({
       ) throw new HttpError(404);
       throw error;
     }
-    const { size } = await file.stat();
+    let size: number;
+    try {
+      ({ size } = await file.stat());
+    } catch (error) {
+      file.close();
+      throw error;
+    }
     return new Response(file.readable, {
       headers: {
         "content-type": "application/octet-stream",
