@@ -4,11 +4,15 @@
  * bucket of registrations per address. Addresses are hashed into a fixed
  * table, so memory stays the same whatever a flood sends; two addresses
  * that share a bucket share its limits (rare with 4096 buckets, and only
- * ever stricter).
+ * ever stricter). The hash is keyed by a random seed made at start, so a
+ * peer cannot choose addresses that land in someone else's bucket; an IPv6
+ * peer counts by its /64, the block one subscriber usually holds.
  * @module
  */
 
 const BUCKETS = 4096;
+/** Header bytes: the epoch (Float64), then the hash seed (Uint32). */
+const HEADER = 16;
 /** Int32 cells: [connections × BUCKETS][next registration time × BUCKETS]. */
 const CONNECTIONS = 0;
 const TOKENS = BUCKETS;
@@ -23,13 +27,31 @@ export interface AddressLimitValues {
   registerRate: number;
 }
 
-/** FNV-1a of the address text, folded to a bucket index. */
-function bucketOf(address: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < address.length; i++) {
-    hash = Math.imul(hash ^ address.charCodeAt(i), 0x01000193);
+/** FNV-1a of the address's limit key, seeded, folded to a bucket index. */
+function bucketOf(seed: number, address: string): number {
+  const key = limitKey(address);
+  let hash = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < key.length; i++) {
+    hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
   }
   return (hash >>> 0) % BUCKETS;
+}
+
+/**
+ * What one peer's limits are counted by: an IPv4 address itself (also when
+ * IPv4-mapped), an IPv6 address by its first 64 bits.
+ */
+export function limitKey(host: string): string {
+  if (!host.includes(":")) return host;
+  if (host.includes(".")) return host.slice(host.lastIndexOf(":") + 1);
+  const [head, tail] = host.split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const groups = tail === undefined
+    ? left
+    : [...left, ...Array(8 - left.length - right.length).fill("0"), ...right];
+  return groups.slice(0, 4).map((g) => parseInt(g || "0", 16).toString(16))
+    .join(":") + "::/64";
 }
 
 /** The host part of `host:port` (IPv6 hosts keep their colons). */
@@ -44,6 +66,7 @@ export class AddressLimits {
   readonly values: AddressLimitValues;
   #cells: Int32Array;
   #epoch: number;
+  #seed: number;
 
   private constructor(
     buffer: SharedArrayBuffer,
@@ -52,14 +75,25 @@ export class AddressLimits {
   ) {
     this.buffer = buffer;
     this.values = values;
-    this.#cells = new Int32Array(buffer, 8);
+    this.#cells = new Int32Array(buffer, HEADER);
     this.#epoch = epoch;
+    this.#seed = new Uint32Array(buffer, 8, 1)[0];
   }
 
-  /** New, empty limits; `now` is the clock (injectable for tests). */
-  static create(values: AddressLimitValues, now = Date.now()): AddressLimits {
-    const buffer = new SharedArrayBuffer(8 + 2 * BUCKETS * 4);
+  /**
+   * New, empty limits; `now` is the clock and `seed` the hash key (random
+   * unless a test fixes it).
+   */
+  static create(
+    values: AddressLimitValues,
+    now = Date.now(),
+    seed?: number,
+  ): AddressLimits {
+    const buffer = new SharedArrayBuffer(HEADER + 2 * BUCKETS * 4);
     new Float64Array(buffer, 0, 1)[0] = now;
+    const seedCell = new Uint32Array(buffer, 8, 1);
+    if (seed === undefined) crypto.getRandomValues(seedCell);
+    else seedCell[0] = seed;
     return new AddressLimits(buffer, values, now);
   }
 
@@ -73,12 +107,12 @@ export class AddressLimits {
 
   /** Connections `host` holds now. */
   connections(host: string): number {
-    return Atomics.load(this.#cells, CONNECTIONS + bucketOf(host));
+    return Atomics.load(this.#cells, CONNECTIONS + bucketOf(this.#seed, host));
   }
 
   /** Takes a connection for `host`; false when it holds the most allowed. */
   tryConnect(host: string): boolean {
-    const cell = CONNECTIONS + bucketOf(host);
+    const cell = CONNECTIONS + bucketOf(this.#seed, host);
     for (;;) {
       const held = Atomics.load(this.#cells, cell);
       if (held >= this.values.maxPerAddress) return false;
@@ -90,7 +124,7 @@ export class AddressLimits {
 
   /** Gives back a connection of `host`. */
   disconnect(host: string): void {
-    Atomics.sub(this.#cells, CONNECTIONS + bucketOf(host), 1);
+    Atomics.sub(this.#cells, CONNECTIONS + bucketOf(this.#seed, host), 1);
   }
 
   /**
@@ -98,7 +132,7 @@ export class AddressLimits {
    * its bucket is next full). False when the bucket is empty.
    */
   tryRegister(host: string, now = Date.now()): boolean {
-    const cell = TOKENS + bucketOf(host);
+    const cell = TOKENS + bucketOf(this.#seed, host);
     const interval = Math.max(
       1,
       Math.round(60_000 / this.values.registerRate / TICK_MS),
