@@ -13,9 +13,9 @@ import {
 import {
   listTransfers,
   type Page,
-  TRANSFER_OUTCOMES,
   type TransferRow,
 } from "../../server/storage/admin_queries.ts";
+import { TRANSFER_OUTCOMES } from "../../server/storage/types.ts";
 import type { ActiveTransfer } from "../../server/stats/snapshot.ts";
 
 const OUTCOMES = ["all", ...TRANSFER_OUTCOMES] as const;

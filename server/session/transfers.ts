@@ -2,7 +2,7 @@
  * Bookkeeping of the transfers table and transfer events around an upload.
  * @module
  */
-import type { TransferOutcome } from "../stats/events.ts";
+import type { EndedOutcome } from "../stats/events.ts";
 import { nowOf, type SessionContext } from "./context.ts";
 import type { Identity, SessionState } from "./state.ts";
 
@@ -43,7 +43,7 @@ export function beginAttempt(
 
 /** How a transfer ended. */
 export interface TransferEnd {
-  outcome: TransferOutcome;
+  outcome: EndedOutcome;
   bytes: number;
   checksum?: number;
   error?: string;

@@ -6,7 +6,7 @@
  * @module
  */
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
-import type { TransferOutcome } from "./database.ts";
+import { transaction } from "./sql.ts";
 
 /** One page of rows plus the count of all matching rows. */
 export interface Page<T> {
@@ -75,13 +75,6 @@ export const FILE_SORTS = {
   name: "f.FileName",
   size: "f.Size",
 } as const;
-export const TRANSFER_OUTCOMES = [
-  "in_progress",
-  "verified",
-  "failed",
-  "aborted",
-  "interrupted",
-] as const satisfies readonly TransferOutcome[];
 
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 200;
@@ -411,18 +404,6 @@ function count(db: DatabaseSync, sql: string, params: SQLInputValue[]): number {
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-function transaction<T>(db: DatabaseSync, fn: () => T): T {
-  db.exec("BEGIN IMMEDIATE");
-  try {
-    const result = fn();
-    db.exec("COMMIT");
-    return result;
-  } catch (error) {
-    db.exec("ROLLBACK");
-    throw error;
-  }
 }
 
 /** The stored password hash of an administrator, or undefined. */

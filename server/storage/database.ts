@@ -14,6 +14,8 @@ import {
 } from "node:sqlite";
 import { undoInterruptedCommit } from "./recovery.ts";
 import { MIGRATIONS } from "./schema.ts";
+import { attempt, failure, get, type Row, run, transaction } from "./sql.ts";
+import type { TransferOutcome } from "./types.ts";
 
 const logger = getLogger(["cyberbackup", "storage"]);
 
@@ -37,14 +39,6 @@ export interface FileRecord {
   checksum: number | null;
   storedAt: string | null;
 }
-
-/** The `Outcome` column of `transfers`. */
-export type TransferOutcome =
-  | "in_progress"
-  | "verified"
-  | "failed"
-  | "aborted"
-  | "interrupted";
 
 /** A verified upload, as `recordVerifiedFile` stores it. */
 export interface VerifiedFile {
@@ -83,25 +77,8 @@ export interface DatabaseOptions {
   readOnly?: boolean;
 }
 
-type Row = Record<string, SQLOutputValue>;
-
 /** How long `touch()` waits for the write lock. */
 const TOUCH_BUSY_MS = 100;
-
-/** An Error naming the failed action, keeping SQLite's error as `cause`. */
-function failure(action: string, error: unknown): Error {
-  const reason = error instanceof Error ? error.message : String(error);
-  return new Error(`${action}: ${reason}`, { cause: error });
-}
-
-/** Runs `fn`, turning whatever it throws into a `failure(action)`. */
-function attempt<T>(action: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (error) {
-    throw failure(action, error);
-  }
-}
 
 function blobOrNull(value: SQLOutputValue): Uint8Array | null {
   return value instanceof Uint8Array ? value : null;
@@ -339,7 +316,6 @@ export class Database {
   readonly handle: DatabaseSync;
   #sql: Statements;
   #open = true;
-  #depth = 0;
   #busyTimeoutMs: number;
   #optimizer?: ReturnType<typeof setInterval>;
 
@@ -694,38 +670,11 @@ export class Database {
    * Nested calls become savepoints. `fn` must be synchronous.
    */
   transaction<T>(fn: () => T): T {
-    const savepoint = this.#depth > 0 ? `nested_${this.#depth}` : undefined;
-    attempt("Cannot begin transaction", () =>
-      this.handle.exec(
-        savepoint ? `SAVEPOINT ${savepoint}` : "BEGIN IMMEDIATE",
-      ));
-    this.#depth++;
-    let result: T;
-    try {
-      result = fn();
-      if (result instanceof Promise) {
-        result.catch(() => {});
-        throw new TypeError(
-          "Cannot run transaction: the callback returned a promise",
-        );
-      }
-    } catch (error) {
-      this.#depth--;
-      this.#rollback(savepoint);
-      throw error;
-    }
-    this.#depth--;
-    try {
-      this.handle.exec(savepoint ? `RELEASE ${savepoint}` : "COMMIT");
-    } catch (error) {
-      this.#rollback(savepoint);
-      throw failure("Cannot commit transaction", error);
-    }
-    return result;
+    return transaction(this.handle, fn);
   }
 
   #run(action: string, name: keyof Statements, ...values: SQLInputValue[]) {
-    return attempt(action, () => this.#sql[name].run(...values));
+    return run(action, this.#sql[name], ...values);
   }
 
   #get(
@@ -733,18 +682,6 @@ export class Database {
     name: keyof Statements,
     ...values: SQLInputValue[]
   ): Row | undefined {
-    return attempt(action, () => this.#sql[name].get(...values));
-  }
-
-  #rollback(savepoint: string | undefined): void {
-    try {
-      if (savepoint) {
-        this.handle.exec(`ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`);
-      } else if (this.handle.isTransaction) {
-        this.handle.exec("ROLLBACK");
-      }
-    } catch (error) {
-      logger.error("Cannot roll back transaction: {error}", { error });
-    }
+    return get(action, this.#sql[name], ...values);
   }
 }
