@@ -15,7 +15,6 @@ import { TrustedProxies } from "./portal/address.ts";
 import type { LogBuffer } from "./stats/log_buffer.ts";
 import type { DataLock } from "./storage/data_lock.ts";
 import { Stats } from "./stats/stats.ts";
-import { countStored, listTransfers } from "./storage/admin_queries.ts";
 import { Database } from "./storage/database.ts";
 import { FileStore } from "./storage/file_store.ts";
 import { TcpServer } from "./tcp/pool.ts";
@@ -70,7 +69,7 @@ async function openData(config: ServerConfig) {
 
 function databaseUp(db: Database): boolean {
   try {
-    db.handle.prepare("SELECT 1").get();
+    db.status.ping();
     return true;
   } catch {
     return false;
@@ -89,8 +88,8 @@ export async function startServer(
   const stats = new Stats({
     maxConnections: () =>
       tcp?.limits.get().maxConnections ?? config.maxConnections,
-    stored: () => countStored(db.handle),
-    recent: listTransfers(db.handle, { pageSize: 20 }).rows,
+    stored: () => db.status.counts(),
+    recent: db.transfers.list({ pageSize: 20 }).rows,
   });
   try {
     tcp = await TcpServer.start({

@@ -10,7 +10,6 @@
  * @module
  */
 import { Database } from "../storage/database.ts";
-import { listClients } from "../storage/admin_queries.ts";
 import { ADMIN_USER, setAdminPassword } from "./account.ts";
 
 const USAGE = `Usage:
@@ -119,7 +118,7 @@ function listAll(db: Database, args: string[], io: CommandIO): number {
   const json = args.includes("--json");
   const rows = [];
   for (let page = 1;; page++) {
-    const result = listClients(db.handle, {
+    const result = db.clients.list({
       sort: "name",
       dir: "asc",
       page,

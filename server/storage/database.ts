@@ -15,7 +15,17 @@ import {
 import { undoInterruptedCommit } from "./recovery.ts";
 import { MIGRATIONS } from "./schema.ts";
 import { attempt, failure, get, type Row, run, transaction } from "./sql.ts";
-import type { TransferOutcome } from "./types.ts";
+import {
+  SqliteAdminAccounts,
+  SqlitePortalSessions,
+  SqliteStatus,
+} from "./sqlite/accounts.ts";
+import { SqliteClientQueries } from "./sqlite/client_queries.ts";
+import {
+  SqliteFileQueries,
+  SqliteTransferQueries,
+} from "./sqlite/file_queries.ts";
+import type { PortalStorage, TransferOutcome } from "./types.ts";
 
 const logger = getLogger(["cyberbackup", "storage"]);
 
@@ -311,9 +321,15 @@ export const OPTIMIZE_INTERVAL_MS = 3600_000;
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /** The protocol core's view of `defensive.db`. */
-export class Database {
-  /** The raw connection, for the admin portal's own read queries. */
+export class Database implements PortalStorage {
+  /** The raw connection, for tests and benchmarks only: callers use the interfaces. */
   readonly handle: DatabaseSync;
+  readonly clients: SqliteClientQueries;
+  readonly files: SqliteFileQueries;
+  readonly transfers: SqliteTransferQueries;
+  readonly admins: SqliteAdminAccounts;
+  readonly portalSessions: SqlitePortalSessions;
+  readonly status: SqliteStatus;
   #sql: Statements;
   #open = true;
   #busyTimeoutMs: number;
@@ -325,6 +341,12 @@ export class Database {
     readOnly: boolean,
   ) {
     this.handle = handle;
+    this.clients = new SqliteClientQueries(handle);
+    this.files = new SqliteFileQueries(handle);
+    this.transfers = new SqliteTransferQueries(handle);
+    this.admins = new SqliteAdminAccounts(handle);
+    this.portalSessions = new SqlitePortalSessions(handle);
+    this.status = new SqliteStatus(handle);
     this.#busyTimeoutMs = busyTimeoutMs;
     this.#sql = prepareStatements(handle);
     if (readOnly) return;

@@ -3,7 +3,6 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { encrypt } from "../../server/crypto/aes_cbc.ts";
-import { listTransfers } from "../../server/storage/admin_queries.ts";
 import {
   call,
   idBytes,
@@ -39,7 +38,7 @@ Deno.test("resend drops the copy and takes the file again; abort discards it", a
     assert.deepEqual(abort.body, { fileName: "r.bin", verified: false });
     const id = idBytes(client.clientId);
     assert.equal(api.db.fileOf(id, "r.bin"), undefined);
-    const [transfer] = listTransfers(api.db.handle, { client: id }).rows;
+    const [transfer] = api.db.transfers.list({ client: id }).rows;
     assert.equal(transfer.outcome, "failed");
     assert.equal(transfer.attempts, 2);
   } finally {

@@ -1,9 +1,5 @@
 import assert from "node:assert/strict";
 import { Stats } from "../../server/stats/stats.ts";
-import {
-  countStored,
-  listTransfers,
-} from "../../server/storage/admin_queries.ts";
 import { Database } from "../../server/storage/database.ts";
 
 function clock(start = 1_700_000_000_000) {
@@ -268,7 +264,7 @@ Deno.test("Stats counts a verified re-upload of a stored name as the same file, 
   withDatabase((db, client) => {
     const stats = new Stats({
       maxConnections: () => 1,
-      stored: () => countStored(db.handle),
+      stored: () => db.status.counts(),
     });
     assert.deepEqual(
       [stats.snapshot().registeredClients, stats.snapshot().verifiedFiles],
@@ -340,7 +336,7 @@ Deno.test("Stats starts its activity feed from the uploads recorded before a res
     }, new Date().toISOString());
     const stats = new Stats({
       maxConnections: () => 1,
-      recent: listTransfers(db.handle, { pageSize: 20 }).rows,
+      recent: db.transfers.list({ pageSize: 20 }).rows,
     });
     const feed = stats.snapshot().activity;
     assert.deepEqual(feed.map((a) => a.kind), ["failed", "verified"]);

@@ -1,17 +1,35 @@
 import assert from "node:assert/strict";
 import type { DatabaseSync } from "node:sqlite";
-import {
-  type ClientFilter,
-  countStored,
-  deleteClientRows,
-  getClient,
-  listClients,
-  listFiles,
-  listTransfers,
-  revokeClientKey,
-} from "../../server/storage/admin_queries.ts";
 import { Database } from "../../server/storage/database.ts";
+import { SqliteStatus } from "../../server/storage/sqlite/accounts.ts";
+import { SqliteClientQueries } from "../../server/storage/sqlite/client_queries.ts";
+import {
+  SqliteFileQueries,
+  SqliteTransferQueries,
+} from "../../server/storage/sqlite/file_queries.ts";
+import type { ClientFilter } from "../../server/storage/types.ts";
 import { addClient, addFile } from "../portal/fixture.ts";
+
+// The queries over a raw connection, so that a recording proxy can stand in.
+const listClients = (
+  db: DatabaseSync,
+  query?: Parameters<SqliteClientQueries["list"]>[0],
+) => new SqliteClientQueries(db).list(query);
+const getClient = (db: DatabaseSync, id: Uint8Array) =>
+  new SqliteClientQueries(db).get(id);
+const deleteClientRows = (db: DatabaseSync, id: Uint8Array) =>
+  new SqliteClientQueries(db).delete(id);
+const revokeClientKey = (db: DatabaseSync, id: Uint8Array) =>
+  new SqliteClientQueries(db).revokeKey(id);
+const listFiles = (
+  db: DatabaseSync,
+  query?: Parameters<SqliteFileQueries["list"]>[0],
+) => new SqliteFileQueries(db).list(query);
+const listTransfers = (
+  db: DatabaseSync,
+  query?: Parameters<SqliteTransferQueries["list"]>[0],
+) => new SqliteTransferQueries(db).list(query);
+const countStored = (db: DatabaseSync) => new SqliteStatus(db).counts();
 
 async function withDb(fn: (db: Database) => void) {
   const dir = await Deno.makeTempDir();

@@ -4,7 +4,6 @@
  */
 import assert from "node:assert/strict";
 import { cksum } from "../../../server/crypto/cksum.ts";
-import { listTransfers } from "../../../server/storage/admin_queries.ts";
 import { BackupApiClient } from "../../../browser/backup/api.ts";
 import { Connection } from "../../../browser/backup/connection.ts";
 import type { Identity } from "../../../browser/backup/me_info.ts";
@@ -136,7 +135,7 @@ Deno.test("a checksum mismatch is resent, and three mismatches abort the file", 
     assert.match(error.message, /after 3 tries/);
     const id = idBytes(always.connection.identity.clientId);
     assert.equal(api.db.fileOf(id, "bad.bin"), undefined);
-    const [transfer] = listTransfers(api.db.handle, { client: id }).rows;
+    const [transfer] = api.db.transfers.list({ client: id }).rows;
     assert.equal(transfer.outcome, "failed");
     assert.equal(transfer.attempts, 3);
   } finally {
@@ -170,7 +169,7 @@ Deno.test("an expired session is reconnected and the file sent again", async () 
     assert.equal(received.checksum, cksum(data));
     const id = idBytes(connection.identity.clientId);
     assertBytesEqual(await Deno.readFile(api.store.pathOf(id, "e.bin")), data);
-    const outcomes = listTransfers(api.db.handle, { client: id }).rows
+    const outcomes = api.db.transfers.list({ client: id }).rows
       .map((t) => t.outcome);
     assert.deepEqual(outcomes, ["verified", "aborted"]);
   } finally {
