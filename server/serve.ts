@@ -48,14 +48,16 @@ async function openData(config: ServerConfig) {
   });
   // The main thread opens the database first so migrations run exactly once.
   const db = Database.open(join(config.dataDir, "defensive.db"));
-  const interrupted = db.interruptUnfinishedTransfers(new Date().toISOString());
+  const interrupted = db.transfers.interruptUnfinished(
+    new Date().toISOString(),
+  );
   if (interrupted > 0) {
     logger.warn("{count} transfers were interrupted by the last shutdown", {
       count: interrupted,
     });
   }
   // Session keys live in memory; a crash may have left some on disk.
-  db.forgetSessionKeys();
+  db.clients.forgetSessionKeys();
   const store = new FileStore(join(config.dataDir, "received_files"));
   // Before any worker starts: afterwards .tmp holds live uploads.
   const leftovers = await store.removeLeftovers();

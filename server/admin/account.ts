@@ -4,7 +4,7 @@
  * @module
  */
 import { hashPasswordSync, randomPassword } from "../portal/auth/password.ts";
-import type { PortalStorage } from "../storage/types.ts";
+import type { BackupStorage } from "../storage/types.ts";
 import { endSessionsOf } from "../portal/auth/sessions.ts";
 
 /** The account made on first start. */
@@ -19,7 +19,7 @@ export const MIN_PASSWORD_LENGTH = 8;
  * undefined when an administrator already exists.
  */
 export function ensureAdminAccount(
-  db: Pick<PortalStorage, "admins">,
+  db: Pick<BackupStorage, "admins">,
 ): string | undefined {
   if (db.admins.count() > 0) return undefined;
   const password = randomPassword();
@@ -33,7 +33,7 @@ export function ensureAdminAccount(
  * one that asked.
  */
 export function setAdminPassword(
-  db: Pick<PortalStorage, "admins" | "portalSessions" | "transaction">,
+  db: Pick<BackupStorage, "admins" | "portalSessions" | "transaction">,
   user: string,
   password: string,
   options: {

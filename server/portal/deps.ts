@@ -8,7 +8,7 @@ import type { BackupApi } from "../api/mod.ts";
 import type { RuntimeLimitValues, ServerConfig } from "../config.ts";
 import type { LogBuffer } from "../stats/log_buffer.ts";
 import type { Stats } from "../stats/stats.ts";
-import type { PortalStorage } from "../storage/types.ts";
+import type { BackupStorage } from "../storage/types.ts";
 
 /** The part of `FileStore` (server/storage/file_store.ts) the portal uses. */
 export interface PortalFileStore {
@@ -19,7 +19,7 @@ export interface PortalFileStore {
 
 /** Everything `createApp` needs; main.ts builds it. */
 export interface PortalDeps {
-  db: PortalStorage;
+  db: BackupStorage;
   store: PortalFileStore;
   stats: Stats;
   logs: LogBuffer;

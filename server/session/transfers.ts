@@ -18,10 +18,10 @@ export function beginAttempt(
   const current = state.transfer;
   if (current && current.fileName === upload.fileName) {
     current.attempt++;
-    ctx.db.retryTransfer(current.id);
+    ctx.db.transfers.retry(current.id);
   } else {
     if (current) endTransfer(state, ctx, { outcome: "aborted", bytes: 0 });
-    const id = ctx.db.startTransfer({
+    const id = ctx.db.transfers.start({
       clientId: upload.identity.clientId,
       fileName: upload.fileName,
       transport: ctx.transport,
@@ -63,7 +63,7 @@ export function endTransfer(
   if (!transfer) return;
   state.transfer = undefined;
   if (!options.recorded) {
-    ctx.db.finishTransfer(transfer.id, result, nowOf(ctx));
+    ctx.db.transfers.finish(transfer.id, result, nowOf(ctx));
   }
   ctx.events({
     type: "transfer-end",

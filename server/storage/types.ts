@@ -106,8 +106,103 @@ export interface PortalSessionRow {
   lastSeen: number;
 }
 
-/** The portal's view of clients: listing, one client, deleting, revoking. */
-export interface ClientQueries {
+/** A row of `clients`. */
+export interface ClientRecord {
+  id: Uint8Array;
+  name: string;
+  publicKey: Uint8Array | null;
+  lastSeen: string | null;
+  aesKey: Uint8Array | null;
+  createdAt: string | null;
+}
+
+/** A row of `files`. */
+export interface FileRecord {
+  clientId: Uint8Array;
+  fileName: string;
+  pathName: string;
+  verified: boolean;
+  size: number | null;
+  checksum: number | null;
+  storedAt: string | null;
+}
+
+/** A verified upload, as `files.recordVerified` stores it. */
+export interface VerifiedFile {
+  clientId: Uint8Array;
+  fileName: string;
+  /** Where the file store put it. */
+  pathName: string;
+  size: number;
+  /** POSIX cksum of the plaintext. */
+  checksum: number;
+}
+
+/** The start of an upload, as `transfers.start` records it. */
+export interface NewTransfer {
+  clientId: Uint8Array;
+  fileName: string;
+  transport: "tcp" | "http";
+  /** Size of the whole ciphertext. */
+  size: number;
+  attempt: number;
+}
+
+/** How an upload ended, as `transfers.finish` records it. */
+export interface TransferResult {
+  outcome: Exclude<TransferOutcome, "in_progress">;
+  bytes: number;
+  checksum?: number;
+  error?: string;
+}
+
+/**
+ * Registered clients: the protocol core's registration, keys and
+ * bookkeeping, and the portal's listing, deleting and revoking.
+ */
+export interface ClientStorage {
+  /**
+   * Inserts a client. Returns false, rather than throwing, when the name is
+   * already registered: that is an expected answer (1601), not a failure.
+   * A name whose client never completed a key exchange and stored nothing
+   * is taken over once ABANDONED_NAME_GRACE_MS have passed since its
+   * registration (its connection died before 1026).
+   */
+  create(id: Uint8Array, name: string, now: string): boolean;
+  /** The client with this id, if any. */
+  byId(id: Uint8Array): ClientRecord | undefined;
+  /** The client with this name, if any. */
+  byName(name: string): ClientRecord | undefined;
+  /**
+   * Stores the session AES key and, on a first key exchange, the public key
+   * and the form of the key field it came in (a reconnect keeps the stored
+   * ones). Throws when the client is gone.
+   */
+  setKeys(
+    id: Uint8Array,
+    keys: { publicKey?: Uint8Array; aesKey: Uint8Array; keyField?: string },
+    now: string,
+  ): void;
+  /** Clears the client's stored AES key when it is still `aesKey`. */
+  forgetSessionKey(id: Uint8Array, aesKey: Uint8Array): void;
+  /** Clears every stored AES key (at start: no session survives a restart); returns how many. */
+  forgetSessionKeys(): number;
+  /**
+   * Records how a client sent its last complete upload (docs/protocol.md,
+   * "Dialects"), on the client and on the upload's transfer.
+   */
+  recordUploadDialect(
+    clientId: Uint8Array,
+    dialect: { ivPrefix: boolean; sizes?: string; label: string },
+    transferId?: number,
+  ): void;
+  /** Updates LastSeen, waiting only briefly for the write lock; a deleted client is skipped. */
+  touch(id: Uint8Array, now: string): void;
+  /** Remembers that an upload of this client did not decrypt under its session key. */
+  recordKeyFailure(clientId: Uint8Array, now: string): void;
+  /** How many uploads of this client failed to decrypt after `since` (ISO-8601). */
+  keyFailuresSince(clientId: Uint8Array, since: string): number;
+
   /** Clients whose name contains `q` or whose hex id starts with it. */
   list(query?: PageQuery<ClientSort> & { q?: string }): Page<ClientRow>;
   /** One client, or undefined when the id is unknown. */
@@ -124,8 +219,12 @@ export interface ClientQueries {
   revokeKey(id: Uint8Array): boolean;
 }
 
-/** The portal's view of stored files. */
-export interface FileQueries {
+/** Stored files: the verified uploads and the portal's view of them. */
+export interface FileStorage {
+  /** Inserts or replaces the files row as verified, keeping other tools' columns. */
+  recordVerified(file: VerifiedFile, now: string): void;
+  /** The files row of this client and name, if any. */
+  of(clientId: Uint8Array, fileName: string): FileRecord | undefined;
   /** Stored files, optionally of some clients, by verified state and name substring. */
   list(
     query?: PageQuery<FileSort> & {
@@ -140,8 +239,30 @@ export interface FileQueries {
   delete(client: Uint8Array, fileName: string): boolean;
 }
 
-/** The portal's view of the upload history. */
-export interface TransferQueries {
+/** The upload history: each upload attempt from start to outcome. */
+export interface TransferStorage {
+  /** Opens a transfer 'in_progress'; returns its id. */
+  start(t: NewTransfer, now: string): number;
+  /** Records how many bytes of a running transfer have arrived. */
+  progress(id: number, bytes: number): void;
+  /** Counts one more attempt of a running transfer (a resend after 1030). */
+  retry(id: number): void;
+  /** Closes a running transfer; one already closed keeps its first outcome. */
+  finish(id: number, result: TransferResult, now: string): void;
+  /**
+   * Notes, before a verified upload is renamed into place, where it goes,
+   * so that the next start can undo the rename if the process dies first.
+   */
+  noteCommit(
+    transferId: number,
+    paths: { tempPath: string; finalPath: string },
+  ): void;
+  /**
+   * At start-up, undoes the renames of uploads that died before being
+   * recorded, then marks every transfer still 'in_progress' 'interrupted';
+   * returns how many. Throws, marking nothing, when a rename cannot be undone.
+   */
+  interruptUnfinished(now: string): number;
   /** Upload history, newest first, optionally of some clients and one outcome. */
   list(
     query?: Omit<PageQuery<never>, "sort" | "dir"> & {
@@ -185,11 +306,14 @@ export interface StorageStatus {
   ping(): void;
 }
 
-/** What the admin portal, the admin CLI and the browser API read and change. */
-export interface PortalStorage {
-  readonly clients: ClientQueries;
-  readonly files: FileQueries;
-  readonly transfers: TransferQueries;
+/**
+ * Everything the server keeps in its database, one part per concern: what
+ * sessions, routes, the API and the admin CLI see (never SQL).
+ */
+export interface BackupStorage {
+  readonly clients: ClientStorage;
+  readonly files: FileStorage;
+  readonly transfers: TransferStorage;
   readonly admins: AdminAccounts;
   readonly portalSessions: PortalSessions;
   readonly status: StorageStatus;
@@ -198,4 +322,6 @@ export interface PortalStorage {
    * nest. `fn` must be synchronous.
    */
   transaction<T>(fn: () => T): T;
+  /** Closes the connection; later calls do nothing. */
+  close(): void;
 }

@@ -27,14 +27,14 @@ Deno.test("a file sent in packets is decrypted, checksummed and stored once veri
       checksum: cksum(data),
     });
     const id = idBytes(client.clientId);
-    assert.equal(api.db.fileOf(id, "report.bin"), undefined, "not before OK");
+    assert.equal(api.db.files.of(id, "report.bin"), undefined, "not before OK");
     const ok = await call(`${api.url}/checksum/ok`, {
       token: client.token,
       json: { fileName: "report.bin" },
     });
     assert.equal(ok.status, 200);
     assert.deepEqual(ok.body, { fileName: "report.bin", verified: true });
-    const record = api.db.fileOf(id, "report.bin");
+    const record = api.db.files.of(id, "report.bin");
     assert.equal(record?.verified, true);
     assert.equal(record?.checksum, cksum(data));
     assertBytesEqual(

@@ -175,7 +175,7 @@ Deno.test("past the session cap new sessions get 429 too_many_sessions", async (
     const full = await call(`${api.url}/register`, { json: { name: "a3" } });
     assert.equal(full.status, 429);
     assert.equal(full.body.code, "too_many_sessions");
-    assert.equal(api.db.clientByName("a3"), undefined);
+    assert.equal(api.db.clients.byName("a3"), undefined);
   } finally {
     await api.close();
   }

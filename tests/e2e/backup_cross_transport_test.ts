@@ -96,7 +96,7 @@ Deno.test({
       try {
         const id = idBytes(identity.clientId);
         for (const name of ["via-tcp.bin", "via-http.bin", "again.bin"]) {
-          const record = db.fileOf(id, name);
+          const record = db.files.of(id, name);
           assert.equal(record?.verified, true, name);
           assert.equal(record?.pathName, join(folder, name));
         }

@@ -219,7 +219,7 @@ async function withDatabase(
   const db = Database.open(`${dir}/defensive.db`);
   try {
     const client = crypto.getRandomValues(new Uint8Array(16));
-    db.createClient(client, "alice", new Date().toISOString());
+    db.clients.create(client, "alice", new Date().toISOString());
     fn(db, client);
   } finally {
     db.close();
@@ -235,21 +235,21 @@ function verifiedUpload(
   fileName: string,
 ): void {
   const now = new Date().toISOString();
-  const id = db.startTransfer({
+  const id = db.transfers.start({
     clientId: client,
     fileName,
     transport: "tcp",
     size: 48,
     attempt: 1,
   }, now);
-  db.recordVerifiedFile({
+  db.files.recordVerified({
     clientId: client,
     fileName,
     pathName: `received_files/x/${fileName}`,
     size: 42,
     checksum: 1,
   }, now);
-  db.finishTransfer(id, { outcome: "verified", bytes: 48 }, now);
+  db.transfers.finish(id, { outcome: "verified", bytes: 48 }, now);
   stats.apply({
     type: "transfer-end",
     transfer: String(id),
@@ -279,7 +279,7 @@ Deno.test("Stats counts a verified re-upload of a stored name as the same file, 
     assert.equal(s.verifiedFiles, 2);
     assert.equal(s.transfers.verified, 4, "four uploads did succeed");
     const other = crypto.getRandomValues(new Uint8Array(16));
-    db.createClient(other, "bob", new Date().toISOString());
+    db.clients.create(other, "bob", new Date().toISOString());
     stats.apply({ type: "registered", client: "cd", name: "bob" });
     assert.equal(stats.snapshot().registeredClients, 2);
   }));
@@ -315,19 +315,19 @@ Deno.test("Stats starts its activity feed from the uploads recorded before a res
   withDatabase((db, client) => {
     const before = new Stats({ maxConnections: () => 1 });
     verifiedUpload(before, db, client, "report.pdf");
-    const failed = db.startTransfer({
+    const failed = db.transfers.start({
       clientId: client,
       fileName: "broken.bin",
       transport: "http",
       size: 2 * 1024 * 1024,
       attempt: 1,
     }, new Date().toISOString());
-    db.finishTransfer(
+    db.transfers.finish(
       failed,
       { outcome: "failed", bytes: 1024 },
       new Date().toISOString(),
     );
-    db.startTransfer({
+    db.transfers.start({
       clientId: client,
       fileName: "running.bin",
       transport: "tcp",

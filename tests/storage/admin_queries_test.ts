@@ -2,33 +2,31 @@ import assert from "node:assert/strict";
 import type { DatabaseSync } from "node:sqlite";
 import { Database } from "../../server/storage/database.ts";
 import { SqliteStatus } from "../../server/storage/sqlite/accounts.ts";
-import { SqliteClientQueries } from "../../server/storage/sqlite/client_queries.ts";
-import {
-  SqliteFileQueries,
-  SqliteTransferQueries,
-} from "../../server/storage/sqlite/file_queries.ts";
+import { SqliteClients } from "../../server/storage/sqlite/clients.ts";
+import { SqliteFiles } from "../../server/storage/sqlite/files.ts";
+import { SqliteTransfers } from "../../server/storage/sqlite/transfers.ts";
 import type { ClientFilter } from "../../server/storage/types.ts";
 import { addClient, addFile } from "../portal/fixture.ts";
 
 // The queries over a raw connection, so that a recording proxy can stand in.
 const listClients = (
   db: DatabaseSync,
-  query?: Parameters<SqliteClientQueries["list"]>[0],
-) => new SqliteClientQueries(db).list(query);
+  query?: Parameters<SqliteClients["list"]>[0],
+) => new SqliteClients(db, 5000).list(query);
 const getClient = (db: DatabaseSync, id: Uint8Array) =>
-  new SqliteClientQueries(db).get(id);
+  new SqliteClients(db, 5000).get(id);
 const deleteClientRows = (db: DatabaseSync, id: Uint8Array) =>
-  new SqliteClientQueries(db).delete(id);
+  new SqliteClients(db, 5000).delete(id);
 const revokeClientKey = (db: DatabaseSync, id: Uint8Array) =>
-  new SqliteClientQueries(db).revokeKey(id);
+  new SqliteClients(db, 5000).revokeKey(id);
 const listFiles = (
   db: DatabaseSync,
-  query?: Parameters<SqliteFileQueries["list"]>[0],
-) => new SqliteFileQueries(db).list(query);
+  query?: Parameters<SqliteFiles["list"]>[0],
+) => new SqliteFiles(db).list(query);
 const listTransfers = (
   db: DatabaseSync,
-  query?: Parameters<SqliteTransferQueries["list"]>[0],
-) => new SqliteTransferQueries(db).list(query);
+  query?: Parameters<SqliteTransfers["list"]>[0],
+) => new SqliteTransfers(db).list(query);
 const countStored = (db: DatabaseSync) => new SqliteStatus(db).counts();
 
 async function withDb(fn: (db: Database) => void) {
@@ -183,7 +181,7 @@ Deno.test("a file name search finds every name containing the text, whoever wrot
     addFile(handle, id, "ab");
     addFile(handle, id, "100%_done.txt");
     addFile(handle, id, "1000.txt");
-    db.recordVerifiedFile({
+    db.files.recordVerified({
       clientId: id,
       fileName: "annual-REPORT.txt",
       pathName: "x",

@@ -9,7 +9,7 @@ import { honoOf } from "../hono_context.ts";
 import type { Context as HonoContext } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { getLogger } from "@logtape/logtape";
-import type { PortalStorage } from "../../storage/types.ts";
+import type { BackupStorage } from "../../storage/types.ts";
 import {
   DEFAULT_COST,
   hashPasswordSync,
@@ -46,12 +46,12 @@ export class Auth {
   readonly sessions: SessionStore;
   readonly throttle: SignInThrottle;
   readonly proxies: TrustedProxies;
-  readonly #db: Pick<PortalStorage, "admins" | "portalSessions">;
+  readonly #db: Pick<BackupStorage, "admins" | "portalSessions">;
   readonly #cost: ScryptCost;
   #dummyHash: string | undefined;
 
   constructor(
-    db: Pick<PortalStorage, "admins" | "portalSessions">,
+    db: Pick<BackupStorage, "admins" | "portalSessions">,
     options: AuthOptions = {},
   ) {
     this.#db = db;

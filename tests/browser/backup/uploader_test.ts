@@ -79,12 +79,12 @@ Deno.test("a browser identity uploads a file in packets and the server stores th
       "verified",
     ]);
     const id = idBytes(connection.identity.clientId);
-    assert.equal(api.db.fileOf(id, "big.bin")?.verified, true);
+    assert.equal(api.db.files.of(id, "big.bin")?.verified, true);
     assertBytesEqual(
       await Deno.readFile(api.store.pathOf(id, "big.bin")),
       data,
     );
-    const stored = api.db.clientById(id)!;
+    const stored = api.db.clients.byId(id)!;
     assert.equal(stored.publicKey?.length, 162, "a Web Crypto key");
   } finally {
     await api.close();
@@ -134,7 +134,7 @@ Deno.test("a checksum mismatch is resent, and three mismatches abort the file", 
     assert.equal(error.code, "checksum_mismatch");
     assert.match(error.message, /after 3 tries/);
     const id = idBytes(always.connection.identity.clientId);
-    assert.equal(api.db.fileOf(id, "bad.bin"), undefined);
+    assert.equal(api.db.files.of(id, "bad.bin"), undefined);
     const [transfer] = api.db.transfers.list({ client: id }).rows;
     assert.equal(transfer.outcome, "failed");
     assert.equal(transfer.attempts, 3);

@@ -1,20 +1,62 @@
 /**
- * The portal's file and transfer queries over SQLite, filtered, sorted and
- * paginated in SQL against the indexes of schema.ts.
+ * Stored files over SQLite: the verified uploads the protocol core records
+ * and the portal's list, filtered, sorted and paginated in SQL against the
+ * indexes of schema.ts.
  * @module
  */
-import type { DatabaseSync, SQLInputValue } from "node:sqlite";
+import type { DatabaseSync, SQLInputValue, SQLOutputValue } from "node:sqlite";
+import { get, type Row, run } from "../sql.ts";
 import type {
   ClientFilter,
-  FileQueries,
+  FileRecord,
   FileRow,
   FileSort,
+  FileStorage,
   Page,
   PageQuery,
-  TransferQueries,
-  TransferRow,
+  VerifiedFile,
 } from "../types.ts";
+import { textOrNull } from "./clients.ts";
 import { clientTerm, count, escapeLike, orderBy, pageOf } from "./paging.ts";
+
+function numberOrNull(value: SQLOutputValue): number | null {
+  return value === null ? null : Number(value);
+}
+
+/** `Verified` as written by us (0/1) or by other tools ("true", "1"). */
+function truthy(value: SQLOutputValue): boolean {
+  if (typeof value === "string") return /^(?:1|true)$/i.test(value.trim());
+  return value !== null && Number(value) !== 0;
+}
+
+function toFile(row: Row): FileRecord {
+  return {
+    clientId: row.ID as Uint8Array,
+    fileName: String(row.FileName),
+    pathName: String(row.PathName),
+    verified: truthy(row.Verified),
+    size: numberOrNull(row.Size),
+    checksum: numberOrNull(row.Checksum),
+    storedAt: textOrNull(row.StoredAt),
+  };
+}
+
+const FILE_COLUMNS =
+  "ID, FileName, PathName, Verified, Size, Checksum, StoredAt";
+
+function prepare(db: DatabaseSync) {
+  return {
+    recordVerified: db.prepare(
+      `INSERT INTO files (${FILE_COLUMNS}) VALUES (?, ?, ?, 1, ?, ?, ?)
+       ON CONFLICT (ID, FileName) DO UPDATE SET PathName = excluded.PathName,
+       Verified = 1, Size = excluded.Size, Checksum = excluded.Checksum,
+       StoredAt = excluded.StoredAt`,
+    ),
+    of: db.prepare(
+      `SELECT ${FILE_COLUMNS} FROM files WHERE ID = ? AND FileName = ?`,
+    ),
+  };
+}
 
 /** The columns behind each order of the Files page. */
 export const FILE_SORTS = {
@@ -36,12 +78,31 @@ function nameContainsTerm(q: string): { term: string; param: string } {
   return { term: `${search} ESCAPE '\\')`, param: `%${escapeLike(q)}%` };
 }
 
-/** {@link FileQueries} over one SQLite connection. */
-export class SqliteFileQueries implements FileQueries {
+/** {@link FileStorage} over one SQLite connection. */
+export class SqliteFiles implements FileStorage {
   readonly #db: DatabaseSync;
+  #statements?: ReturnType<typeof prepare>;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
+  }
+
+  /** Prepared at first use, once: a connection that only lists files never needs them. */
+  get #sql() {
+    return this.#statements ??= prepare(this.#db);
+  }
+
+  recordVerified(file: VerifiedFile, now: string): void {
+    const { clientId, fileName, pathName, size, checksum } = file;
+    const action = "Cannot record verified file";
+    const values = [clientId, fileName, pathName, size, checksum, now];
+    run(action, this.#sql.recordVerified, ...values);
+  }
+
+  of(clientId: Uint8Array, fileName: string): FileRecord | undefined {
+    const action = "Cannot read file record";
+    const row = get(action, this.#sql.of, clientId, fileName);
+    return row && toFile(row);
   }
 
   list(
@@ -108,51 +169,5 @@ export class SqliteFileQueries implements FileQueries {
       "DELETE FROM files WHERE ID = ? AND FileName = ?",
     ).run(client, fileName);
     return Number(result.changes) > 0;
-  }
-}
-
-/** {@link TransferQueries} over one SQLite connection. */
-export class SqliteTransferQueries implements TransferQueries {
-  readonly #db: DatabaseSync;
-
-  constructor(db: DatabaseSync) {
-    this.#db = db;
-  }
-
-  list(
-    query: Omit<PageQuery<never>, "sort" | "dir"> & {
-      client?: ClientFilter;
-      outcome?: string;
-    } = {},
-  ): Page<TransferRow> {
-    const db = this.#db;
-    const where: string[] = [];
-    const params: SQLInputValue[] = [];
-    if (query.client) {
-      const { term, params: values } = clientTerm("t.ClientID", query.client);
-      where.push(term);
-      params.push(...values);
-    }
-    if (query.outcome) {
-      where.push("t.Outcome = ?");
-      params.push(query.outcome);
-    }
-    const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
-    const { page, pageSize, offset } = pageOf(query);
-    const total = count(
-      db,
-      `SELECT count(*) AS n FROM transfers t ${filter}`,
-      params,
-    );
-    const order = "ORDER BY t.StartedAt DESC, t.TransferID DESC";
-    const rows = db.prepare(
-      `WITH page AS (SELECT t.TransferID AS tid FROM transfers t ${filter} ${order} LIMIT ? OFFSET ?)
-     SELECT t.TransferID AS id, lower(hex(t.ClientID)) AS clientId, c.Name AS clientName,
-            t.FileName AS fileName, t.Transport AS transport, t.StartedAt AS startedAt,
-            t.FinishedAt AS finishedAt, t.Outcome AS outcome, t.Bytes AS bytes, t.Size AS size,
-            t.Attempts AS attempts, t.Error AS error
-       FROM page CROSS JOIN transfers t ON t.TransferID = page.tid LEFT JOIN clients c ON c.ID = t.ClientID ${order}`,
-    ).all(...params, pageSize, offset) as unknown as TransferRow[];
-    return { rows, total, page, pageSize };
   }
 }
