@@ -21,7 +21,7 @@ import type {
   Page,
   PageQuery,
 } from "../types.ts";
-import { count, escapeLike, orderBy, pageOf } from "./paging.ts";
+import { Conditions, escapeLike, orderBy, pageRows } from "./paging.ts";
 
 /** How long a name registered without a key exchange stays reserved. */
 export const ABANDONED_NAME_GRACE_MS = 10 * 60_000;
@@ -219,47 +219,39 @@ export class SqliteClients implements ClientStorage {
   list(
     query: PageQuery<ClientSort> & { q?: string } = {},
   ): Page<ClientRow> {
-    const db = this.#db;
-    const where: string[] = [];
-    const params: SQLInputValue[] = [];
+    const where = new Conditions();
     if (query.q) {
-      where.push(
+      where.add(
         `(c.Name LIKE ? ESCAPE '\\' OR lower(hex(c.ID)) LIKE ? ESCAPE '\\')`,
-      );
-      params.push(
         `%${escapeLike(query.q)}%`,
         `${escapeLike(query.q.toLowerCase())}%`,
       );
     }
-    const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
     const order = orderBy(
       CLIENT_SORTS,
       query.sort ?? "name",
       query.dir ?? "asc",
       "c.rowid",
     );
-    const { page, pageSize, offset } = pageOf(query);
-    const total = count(
-      db,
-      `SELECT count(*) AS n FROM clients c ${filter}`,
-      params,
-    );
-    // Page over the index first (rowids only), then build the rows that show;
-    // CROSS JOIN keeps SQLite from scanning the table instead of the page.
     // The unary + in "+f.Verified" keeps the planner off the Verified index:
     // without statistics it would count each client's verified files by
     // walking every verified file (issue 17), instead of the client's own.
-    const rows = db.prepare(
-      `WITH page AS (SELECT c.rowid AS rid FROM clients c ${filter} ${order} LIMIT ? OFFSET ?)
-     SELECT lower(hex(c.ID)) AS id, c.Name AS name, c.LastSeen AS lastSeen, c.CreatedAt AS createdAt,
+    const result = pageRows<ClientRow>(this.#db, {
+      from: "clients c",
+      key: "c.rowid AS rid",
+      where,
+      order,
+      query,
+      select:
+        `SELECT lower(hex(c.ID)) AS id, c.Name AS name, c.LastSeen AS lastSeen, c.CreatedAt AS createdAt,
             c.PublicKey IS NOT NULL AS hasKey,
             (SELECT count(*) FROM files f WHERE f.ID = c.ID) AS files,
             (SELECT count(*) FROM files f WHERE f.ID = c.ID AND +f.Verified = 1) AS verified,
             (SELECT coalesce(sum(f.Size), 0) FROM files f WHERE f.ID = c.ID) AS bytes
-       FROM page CROSS JOIN clients c ON c.rowid = page.rid ${order}`,
-    ).all(...params, pageSize, offset) as unknown as ClientRow[];
-    for (const row of rows) row.hasKey = Boolean(row.hasKey);
-    return { rows, total, page, pageSize };
+       FROM page CROSS JOIN clients c ON c.rowid = page.rid`,
+    });
+    for (const row of result.rows) row.hasKey = Boolean(row.hasKey);
+    return result;
   }
 
   get(id: Uint8Array): ClientRow | undefined {

@@ -4,7 +4,7 @@
  * indexes of schema.ts.
  * @module
  */
-import type { DatabaseSync, SQLInputValue, SQLOutputValue } from "node:sqlite";
+import type { DatabaseSync, SQLOutputValue } from "node:sqlite";
 import { get, type Row, run } from "../sql.ts";
 import type {
   ClientFilter,
@@ -17,7 +17,7 @@ import type {
   VerifiedFile,
 } from "../types.ts";
 import { textOrNull } from "./clients.ts";
-import { clientTerm, count, escapeLike, orderBy, pageOf } from "./paging.ts";
+import { Conditions, escapeLike, orderBy, pageRows } from "./paging.ts";
 
 function numberOrNull(value: SQLOutputValue): number | null {
   return value === null ? null : Number(value);
@@ -112,45 +112,35 @@ export class SqliteFiles implements FileStorage {
       q?: string;
     } = {},
   ): Page<FileRow> {
-    const db = this.#db;
-    const where: string[] = [];
-    const params: SQLInputValue[] = [];
-    if (query.client) {
-      const { term, params: values } = clientTerm("f.ID", query.client);
-      where.push(term);
-      params.push(...values);
-    }
+    const where = new Conditions();
+    if (query.client) where.client("f.ID", query.client);
     if (query.verified !== undefined) {
-      where.push("f.Verified = ?");
-      params.push(query.verified ? 1 : 0);
+      where.add("f.Verified = ?", query.verified ? 1 : 0);
     }
     if (query.q) {
       const { term, param } = nameContainsTerm(query.q);
-      where.push(term);
-      params.push(param);
+      where.add(term, param);
     }
-    const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
     const order = orderBy(
       FILE_SORTS,
       query.sort ?? "stored",
       query.dir ?? "desc",
       "f.rowid",
     );
-    const { page, pageSize, offset } = pageOf(query);
-    const total = count(
-      db,
-      `SELECT count(*) AS n FROM files f ${filter}`,
-      params,
-    );
-    const rows = db.prepare(
-      `WITH page AS (SELECT f.rowid AS rid FROM files f ${filter} ${order} LIMIT ? OFFSET ?)
-     SELECT lower(hex(f.ID)) AS clientId, c.Name AS clientName, f.FileName AS fileName,
+    const result = pageRows<FileRow>(this.#db, {
+      from: "files f",
+      key: "f.rowid AS rid",
+      where,
+      order,
+      query,
+      select:
+        `SELECT lower(hex(f.ID)) AS clientId, c.Name AS clientName, f.FileName AS fileName,
             f.PathName AS pathName, f.Size AS size, f.Checksum AS checksum,
             f.Verified AS verified, f.StoredAt AS storedAt
-       FROM page CROSS JOIN files f ON f.rowid = page.rid LEFT JOIN clients c ON c.ID = f.ID ${order}`,
-    ).all(...params, pageSize, offset) as unknown as FileRow[];
-    for (const row of rows) row.verified = Boolean(row.verified);
-    return { rows, total, page, pageSize };
+       FROM page CROSS JOIN files f ON f.rowid = page.rid LEFT JOIN clients c ON c.ID = f.ID`,
+    });
+    for (const row of result.rows) row.verified = Boolean(row.verified);
+    return result;
   }
 
   get(client: Uint8Array, fileName: string): FileRow | undefined {

@@ -16,7 +16,7 @@ import type {
   TransferRow,
   TransferStorage,
 } from "../types.ts";
-import { clientTerm, count, pageOf } from "./paging.ts";
+import { Conditions, pageRows } from "./paging.ts";
 
 const logger = getLogger(["cyberbackup", "storage"]);
 
@@ -155,35 +155,22 @@ export class SqliteTransfers implements TransferStorage {
       outcome?: string;
     } = {},
   ): Page<TransferRow> {
-    const db = this.#db;
-    const where: string[] = [];
-    const params: SQLInputValue[] = [];
-    if (query.client) {
-      const { term, params: values } = clientTerm("t.ClientID", query.client);
-      where.push(term);
-      params.push(...values);
-    }
-    if (query.outcome) {
-      where.push("t.Outcome = ?");
-      params.push(query.outcome);
-    }
-    const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
-    const { page, pageSize, offset } = pageOf(query);
-    const total = count(
-      db,
-      `SELECT count(*) AS n FROM transfers t ${filter}`,
-      params,
-    );
-    const order = "ORDER BY t.StartedAt DESC, t.TransferID DESC";
-    const rows = db.prepare(
-      `WITH page AS (SELECT t.TransferID AS tid FROM transfers t ${filter} ${order} LIMIT ? OFFSET ?)
-     SELECT t.TransferID AS id, lower(hex(t.ClientID)) AS clientId, c.Name AS clientName,
+    const where = new Conditions();
+    if (query.client) where.client("t.ClientID", query.client);
+    if (query.outcome) where.add("t.Outcome = ?", query.outcome);
+    return pageRows<TransferRow>(this.#db, {
+      from: "transfers t",
+      key: "t.TransferID AS tid",
+      where,
+      order: "ORDER BY t.StartedAt DESC, t.TransferID DESC",
+      query,
+      select:
+        `SELECT t.TransferID AS id, lower(hex(t.ClientID)) AS clientId, c.Name AS clientName,
             t.FileName AS fileName, t.Transport AS transport, t.StartedAt AS startedAt,
             t.FinishedAt AS finishedAt, t.Outcome AS outcome, t.Bytes AS bytes, t.Size AS size,
             t.Attempts AS attempts, t.Error AS error
-       FROM page CROSS JOIN transfers t ON t.TransferID = page.tid LEFT JOIN clients c ON c.ID = t.ClientID ${order}`,
-    ).all(...params, pageSize, offset) as unknown as TransferRow[];
-    return { rows, total, page, pageSize };
+       FROM page CROSS JOIN transfers t ON t.TransferID = page.tid LEFT JOIN clients c ON c.ID = t.ClientID`,
+    });
   }
 
   #run(action: string, name: keyof Statements, ...values: SQLInputValue[]) {
