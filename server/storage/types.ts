@@ -92,7 +92,7 @@ export interface TransferRow {
   transport: string;
   startedAt: string;
   finishedAt: string | null;
-  outcome: string;
+  outcome: TransferOutcome;
   bytes: number;
   size: number | null;
   attempts: number;
@@ -267,7 +267,7 @@ export interface TransferStorage {
   list(
     query?: Omit<PageQuery<never>, "sort" | "dir"> & {
       client?: ClientFilter;
-      outcome?: string;
+      outcome?: TransferOutcome;
     },
   ): Page<TransferRow>;
 }

@@ -12,6 +12,7 @@ import type {
   NewTransfer,
   Page,
   PageQuery,
+  TransferOutcome,
   TransferResult,
   TransferRow,
   TransferStorage,
@@ -152,7 +153,7 @@ export class SqliteTransfers implements TransferStorage {
   list(
     query: Omit<PageQuery<never>, "sort" | "dir"> & {
       client?: ClientFilter;
-      outcome?: string;
+      outcome?: TransferOutcome;
     } = {},
   ): Page<TransferRow> {
     const where = new Conditions();
