@@ -16,6 +16,7 @@ import type { LogBuffer } from "./stats/log_buffer.ts";
 import type { DataLock } from "./storage/data_lock.ts";
 import { Stats } from "./stats/stats.ts";
 import { Database } from "./storage/database.ts";
+import type { BackupStorage } from "./storage/types.ts";
 import { FileStore } from "./storage/file_store.ts";
 import { TcpServer } from "./tcp/pool.ts";
 
@@ -69,7 +70,7 @@ async function openData(config: ServerConfig) {
   return { db, store };
 }
 
-function databaseUp(db: Database): boolean {
+function databaseUp(db: BackupStorage): boolean {
   try {
     db.status.ping();
     return true;

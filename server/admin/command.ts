@@ -10,6 +10,7 @@
  * @module
  */
 import { Database } from "../storage/database.ts";
+import type { BackupStorage } from "../storage/types.ts";
 import { ADMIN_USER, setAdminPassword } from "./account.ts";
 
 const USAGE = `Usage:
@@ -70,7 +71,7 @@ export async function runAdminCommand(
 }
 
 async function setPassword(
-  db: Database,
+  db: BackupStorage,
   args: string[],
   io: CommandIO,
 ): Promise<number> {
@@ -114,7 +115,7 @@ async function setPassword(
   return 0;
 }
 
-function listAll(db: Database, args: string[], io: CommandIO): number {
+function listAll(db: BackupStorage, args: string[], io: CommandIO): number {
   const json = args.includes("--json");
   const rows = [];
   for (let page = 1;; page++) {
