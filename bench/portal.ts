@@ -64,12 +64,12 @@ function seed(db: Database): void {
     new DataView(id.buffer).setUint32(0, (i * 2654435761) >>> 0);
     new DataView(id.buffer).setUint32(12, i);
     ids.push(id);
-    db.createClient(
+    db.clients.create(
       id,
       `client-${String(i).padStart(5, "0")}`,
       at(base + i * 1000),
     );
-    db.setKeys(
+    db.clients.setKeys(
       id,
       { publicKey, aesKey },
       at(base + ((i * 7919) % 31_536_000) * 1000),
@@ -85,14 +85,14 @@ function seed(db: Database): void {
   ] as const;
   batched(db, TRANSFERS, (i) => {
     const start = base + i * 30_000;
-    const transfer = db.startTransfer({
+    const transfer = db.transfers.start({
       clientId: ids[i % CLIENTS],
       fileName: `file-${i}.bin`,
       transport: i % 10 === 0 ? "http" : "tcp",
       size: 1e6,
       attempt: 1,
     }, at(start));
-    db.finishTransfer(
+    db.transfers.finish(
       transfer,
       { outcome: outcomes[i % 6], bytes: 1e6 },
       at(start + 2000),
@@ -101,7 +101,7 @@ function seed(db: Database): void {
   batched(db, FILES, (i) => {
     const clientId = ids[i % CLIENTS];
     const fileName = `file-${i}.bin`;
-    db.recordVerifiedFile({
+    db.files.recordVerified({
       clientId,
       fileName,
       pathName: `received_files/${toHex(clientId)}/${fileName}`,

@@ -1,7 +1,7 @@
 /** A table of stored files with download and delete actions. */
 import { Csrf } from "./Layout.tsx";
 import type { Session } from "../server/portal/auth/sessions.ts";
-import type { FileRow } from "../server/storage/admin_queries.ts";
+import type { FileRow } from "../server/storage/types.ts";
 import { formatBytes } from "../shared/format.ts";
 import { Badge, SortHeader, TableBox, TimeCell } from "./Table.tsx";
 

@@ -1,5 +1,5 @@
 /** Upload history: outcome, encrypted bytes sent, duration, rate, tries. */
-import type { TransferRow } from "../server/storage/admin_queries.ts";
+import type { TransferRow } from "../server/storage/types.ts";
 import { formatBytes, formatDuration, formatRate } from "../shared/format.ts";
 import { OutcomeBadge, TableBox, TimeCell } from "./Table.tsx";
 

@@ -15,8 +15,8 @@ import { TrustedProxies } from "./portal/address.ts";
 import type { LogBuffer } from "./stats/log_buffer.ts";
 import type { DataLock } from "./storage/data_lock.ts";
 import { Stats } from "./stats/stats.ts";
-import { countStored, listTransfers } from "./storage/admin_queries.ts";
 import { Database } from "./storage/database.ts";
+import type { BackupStorage } from "./storage/types.ts";
 import { FileStore } from "./storage/file_store.ts";
 import { TcpServer } from "./tcp/pool.ts";
 
@@ -49,14 +49,16 @@ async function openData(config: ServerConfig) {
   });
   // The main thread opens the database first so migrations run exactly once.
   const db = Database.open(join(config.dataDir, "defensive.db"));
-  const interrupted = db.interruptUnfinishedTransfers(new Date().toISOString());
+  const interrupted = db.transfers.interruptUnfinished(
+    new Date().toISOString(),
+  );
   if (interrupted > 0) {
     logger.warn("{count} transfers were interrupted by the last shutdown", {
       count: interrupted,
     });
   }
   // Session keys live in memory; a crash may have left some on disk.
-  db.forgetSessionKeys();
+  db.clients.forgetSessionKeys();
   const store = new FileStore(join(config.dataDir, "received_files"));
   // Before any worker starts: afterwards .tmp holds live uploads.
   const leftovers = await store.removeLeftovers();
@@ -68,9 +70,9 @@ async function openData(config: ServerConfig) {
   return { db, store };
 }
 
-function databaseUp(db: Database): boolean {
+function databaseUp(db: BackupStorage): boolean {
   try {
-    db.handle.prepare("SELECT 1").get();
+    db.status.ping();
     return true;
   } catch {
     return false;
@@ -94,8 +96,8 @@ export async function startServer(
   const stats = new Stats({
     maxConnections: () =>
       tcp?.limits.get().maxConnections ?? config.maxConnections,
-    stored: () => countStored(db.handle),
-    recent: listTransfers(db.handle, { pageSize: 20 }).rows,
+    stored: () => db.status.counts(),
+    recent: db.transfers.list({ pageSize: 20 }).rows,
   });
   try {
     tcp = await TcpServer.start({

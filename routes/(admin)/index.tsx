@@ -8,11 +8,6 @@ import LiveCards, { cardFigures } from "../../islands/LiveCards.tsx";
 import ThroughputChart from "../../islands/ThroughputChart.tsx";
 import { define, page } from "../../server/portal/define.ts";
 import { diskUsage } from "../../server/portal/disk.ts";
-import {
-  countStored,
-  databaseInfo,
-  storedBytes,
-} from "../../server/storage/admin_queries.ts";
 import type { StatsSnapshot } from "../../server/stats/snapshot.ts";
 
 interface DashboardData {
@@ -23,7 +18,7 @@ interface DashboardData {
 export const handler = define.handlers<DashboardData>({
   async GET(ctx) {
     const { db, stats, config } = ctx.state.deps;
-    stats.resync(countStored(db.handle));
+    stats.resync(db.status.counts());
     const status: StatusData = {
       health: ctx.state.deps.health(),
       version: ctx.state.deps.version,
@@ -31,8 +26,8 @@ export const handler = define.handlers<DashboardData>({
       portSource: config.portSource,
       httpAddress: `${config.httpHost}:${config.httpPort}`,
       dataDir: config.dataDir,
-      database: databaseInfo(db.handle),
-      storedBytes: storedBytes(db.handle),
+      database: db.status.info(),
+      storedBytes: db.status.storedBytes(),
       disk: await diskUsage(config.dataDir),
     };
     return page({ snapshot: stats.snapshot(), status });

@@ -11,11 +11,10 @@ import {
   positiveInt,
 } from "../../server/portal/params.ts";
 import {
-  listTransfers,
   type Page,
   TRANSFER_OUTCOMES,
   type TransferRow,
-} from "../../server/storage/admin_queries.ts";
+} from "../../server/storage/types.ts";
 import type { ActiveTransfer } from "../../server/stats/snapshot.ts";
 
 const OUTCOMES = ["all", ...TRANSFER_OUTCOMES] as const;
@@ -33,7 +32,7 @@ export const handler = define.handlers<TransfersData>({
     const outcome = oneOf(params.get("outcome"), OUTCOMES, "all");
     const clientText = (params.get("client") ?? "").trim();
     const client = parseClientFilter(clientText);
-    const result = listTransfers(ctx.state.deps.db.handle, {
+    const result = ctx.state.deps.db.transfers.list({
       client,
       outcome: outcome === "all" ? undefined : outcome,
       page: positiveInt(params.get("page"), 1),

@@ -3,9 +3,8 @@
  * that main.ts prints once; changed later with `cyberbackup admin set-password`.
  * @module
  */
-import { countAdmins, setAdminHash } from "../storage/admin_queries.ts";
 import { hashPasswordSync, randomPassword } from "../portal/auth/password.ts";
-import type { PortalDatabase } from "../portal/deps.ts";
+import type { BackupStorage } from "../storage/types.ts";
 import { endSessionsOf } from "../portal/auth/sessions.ts";
 
 /** The account made on first start. */
@@ -19,10 +18,12 @@ export const MIN_PASSWORD_LENGTH = 8;
  * yet, and returns that password so the caller can show it once; returns
  * undefined when an administrator already exists.
  */
-export function ensureAdminAccount(db: PortalDatabase): string | undefined {
-  if (countAdmins(db.handle) > 0) return undefined;
+export function ensureAdminAccount(
+  db: Pick<BackupStorage, "admins">,
+): string | undefined {
+  if (db.admins.count() > 0) return undefined;
   const password = randomPassword();
-  setAdminHash(db.handle, ADMIN_USER, hashPasswordSync(password));
+  db.admins.setHash(ADMIN_USER, hashPasswordSync(password));
   return password;
 }
 
@@ -32,7 +33,7 @@ export function ensureAdminAccount(db: PortalDatabase): string | undefined {
  * one that asked.
  */
 export function setAdminPassword(
-  db: PortalDatabase,
+  db: Pick<BackupStorage, "admins" | "portalSessions" | "transaction">,
   user: string,
   password: string,
   options: {
@@ -51,14 +52,9 @@ export function setAdminPassword(
     );
   }
   const hash = hashPasswordSync(password);
-  db.handle.exec("BEGIN IMMEDIATE");
-  try {
-    setAdminHash(db.handle, user, hash);
+  db.transaction(() => {
+    db.admins.setHash(user, hash);
     // Whoever signed in with the old password is signed out.
-    endSessionsOf(db.handle, user, options.keepSession);
-    db.handle.exec("COMMIT");
-  } catch (error) {
-    db.handle.exec("ROLLBACK");
-    throw error;
-  }
+    endSessionsOf(db.portalSessions, user, options.keepSession);
+  });
 }

@@ -10,7 +10,7 @@
  * @module
  */
 import { Database } from "../storage/database.ts";
-import { listClients } from "../storage/admin_queries.ts";
+import type { BackupStorage } from "../storage/types.ts";
 import { ADMIN_USER, setAdminPassword } from "./account.ts";
 
 const USAGE = `Usage:
@@ -71,7 +71,7 @@ export async function runAdminCommand(
 }
 
 async function setPassword(
-  db: Database,
+  db: BackupStorage,
   args: string[],
   io: CommandIO,
 ): Promise<number> {
@@ -115,11 +115,11 @@ async function setPassword(
   return 0;
 }
 
-function listAll(db: Database, args: string[], io: CommandIO): number {
+function listAll(db: BackupStorage, args: string[], io: CommandIO): number {
   const json = args.includes("--json");
   const rows = [];
   for (let page = 1;; page++) {
-    const result = listClients(db.handle, {
+    const result = db.clients.list({
       sort: "name",
       dir: "asc",
       page,

@@ -8,7 +8,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { Buffer } from "node:buffer";
 import type { SessionContext } from "../session/context.ts";
-import { listFiles, listTransfers } from "../storage/admin_queries.ts";
 import { ApiError } from "./errors.ts";
 import type { ApiSession } from "./sessions.ts";
 
@@ -72,8 +71,7 @@ export function checkKeyProof(
 /** The session client's files (up to 200) and latest transfers (up to 50). */
 export function historyOf(session: ApiSession, ctx: SessionContext): History {
   const identity = session.identity;
-  const db = ctx.db.handle;
-  const files = listFiles(db, {
+  const files = ctx.db.files.list({
     client: identity.clientId,
     sort: "stored",
     dir: "desc",
@@ -85,7 +83,7 @@ export function historyOf(session: ApiSession, ctx: SessionContext): History {
     verified: row.verified,
     storedAt: row.storedAt,
   }));
-  const transfers = listTransfers(db, {
+  const transfers = ctx.db.transfers.list({
     client: identity.clientId,
     pageSize: 50,
   }).rows.map((row): HistoryTransfer => ({

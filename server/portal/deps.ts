@@ -4,16 +4,11 @@
  * and tests can pass small fakes.
  * @module
  */
-import type { DatabaseSync } from "node:sqlite";
 import type { BackupApi } from "../api/mod.ts";
 import type { RuntimeLimitValues, ServerConfig } from "../config.ts";
 import type { LogBuffer } from "../stats/log_buffer.ts";
 import type { Stats } from "../stats/stats.ts";
-
-/** The part of `Database` (server/storage/database.ts) the portal uses. */
-export interface PortalDatabase {
-  readonly handle: DatabaseSync;
-}
+import type { BackupStorage } from "../storage/types.ts";
 
 /** The part of `FileStore` (server/storage/file_store.ts) the portal uses. */
 export interface PortalFileStore {
@@ -24,7 +19,7 @@ export interface PortalFileStore {
 
 /** Everything `createApp` needs; main.ts builds it. */
 export interface PortalDeps {
-  db: PortalDatabase;
+  db: BackupStorage;
   store: PortalFileStore;
   stats: Stats;
   logs: LogBuffer;

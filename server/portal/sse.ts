@@ -8,7 +8,6 @@
 import type { Context } from "./define.ts";
 import { honoOf } from "./hono_context.ts";
 import { type SSEStreamingApi, streamSSE } from "hono/streaming";
-import { countStored } from "../storage/admin_queries.ts";
 import {
   atLeast,
   type LogEntry,
@@ -78,7 +77,7 @@ export function statsStream(
       dirty = true;
     });
     try {
-      deps.stats.resync(countStored(deps.db.handle));
+      deps.stats.resync(deps.db.status.counts());
       let lastSent = 0;
       let lastSync = Date.now();
       await stream.writeSSE({
@@ -93,7 +92,7 @@ export function statsStream(
         if (wake.ended()) break;
         const now = Date.now();
         if (now - lastSync > RESYNC_MS) {
-          deps.stats.resync(countStored(deps.db.handle));
+          deps.stats.resync(deps.db.status.counts());
           lastSync = now;
         }
         if (!dirty && now - lastSent < MAX_INTERVAL_MS) continue;

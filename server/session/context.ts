@@ -5,12 +5,12 @@
  */
 import type { OaepHash } from "../crypto/rsa_oaep.ts";
 import type { EventSink } from "../stats/events.ts";
-import type { Database } from "../storage/database.ts";
+import type { BackupStorage } from "../storage/types.ts";
 import type { FileStore } from "../storage/file_store.ts";
 
 /** The shared services and settings of every session in one thread. */
 export interface SessionContext {
-  db: Database;
+  db: BackupStorage;
   store: FileStore;
   events: EventSink;
   oaepHash: OaepHash;

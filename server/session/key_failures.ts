@@ -46,7 +46,7 @@ export function distrustSession(
     { file: fileName, client: identity.hex, name: identity.name },
   );
   try {
-    ctx.db.recordKeyFailure(identity.clientId, nowOf(ctx));
+    ctx.db.clients.recordKeyFailure(identity.clientId, nowOf(ctx));
   } catch (error) {
     logger.error("Cannot record key failure of {client}: {message}", {
       client: identity.hex,
@@ -61,7 +61,7 @@ export function checkKeyFailures(
   identity: Identity,
 ): void {
   const since = new Date(Date.parse(nowOf(ctx)) - KEY_FAILURE_WINDOW_MS);
-  const failures = ctx.db.keyFailuresSince(
+  const failures = ctx.db.clients.keyFailuresSince(
     identity.clientId,
     since.toISOString(),
   );

@@ -180,7 +180,7 @@ export class Session {
     if (now - this.#lastTouch < TOUCH_INTERVAL_MS) return;
     this.#lastTouch = now;
     try {
-      this.#ctx.db.touch(identity.clientId, nowOf(this.#ctx));
+      this.#ctx.db.clients.touch(identity.clientId, nowOf(this.#ctx));
     } catch (error) {
       // LastSeen is bookkeeping: a locked or read-only database must not
       // fail the request itself (which fails on its own if it must write).
@@ -196,7 +196,7 @@ export class Session {
     const { identity, aesKey } = this.#state;
     if (!identity || !aesKey) return;
     try {
-      this.#ctx.db.forgetSessionKey(identity.clientId, aesKey);
+      this.#ctx.db.clients.forgetSessionKey(identity.clientId, aesKey);
     } catch (error) {
       // The next start clears it (Database.forgetSessionKeys).
       logger.warn("Cannot clear the session key of {client}: {message}", {

@@ -7,7 +7,7 @@ import { getLogger } from "@logtape/logtape";
 import { encryptKey } from "../crypto/rsa_oaep.ts";
 import { Size } from "../protocol/constants.ts";
 import type { KeyFieldForm } from "../protocol/key_field.ts";
-import type { ClientRecord } from "../storage/database.ts";
+import type { ClientRecord } from "../storage/types.ts";
 import { nowOf, type SessionContext } from "./context.ts";
 import { toHex } from "../../shared/encoding.ts";
 import type { SessionState } from "./state.ts";
@@ -33,7 +33,7 @@ export function issueSessionKey(
   const { client, publicKey, newKey, keyField } = options;
   const aesKey = crypto.getRandomValues(new Uint8Array(Size.AES_KEY));
   const encryptedKey = encryptKey(publicKey, aesKey, { hash: ctx.oaepHash });
-  ctx.db.setKeys(
+  ctx.db.clients.setKeys(
     client.id,
     newKey ? { publicKey, aesKey, keyField } : { aesKey },
     nowOf(ctx),

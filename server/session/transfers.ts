@@ -2,7 +2,7 @@
  * Bookkeeping of the transfers table and transfer events around an upload.
  * @module
  */
-import type { TransferOutcome } from "../stats/events.ts";
+import type { EndedOutcome } from "../stats/events.ts";
 import { nowOf, type SessionContext } from "./context.ts";
 import type { Identity, SessionState } from "./state.ts";
 
@@ -18,10 +18,10 @@ export function beginAttempt(
   const current = state.transfer;
   if (current && current.fileName === upload.fileName) {
     current.attempt++;
-    ctx.db.retryTransfer(current.id);
+    ctx.db.transfers.retry(current.id);
   } else {
     if (current) endTransfer(state, ctx, { outcome: "aborted", bytes: 0 });
-    const id = ctx.db.startTransfer({
+    const id = ctx.db.transfers.start({
       clientId: upload.identity.clientId,
       fileName: upload.fileName,
       transport: ctx.transport,
@@ -43,7 +43,7 @@ export function beginAttempt(
 
 /** How a transfer ended. */
 export interface TransferEnd {
-  outcome: TransferOutcome;
+  outcome: EndedOutcome;
   bytes: number;
   checksum?: number;
   error?: string;
@@ -63,7 +63,7 @@ export function endTransfer(
   if (!transfer) return;
   state.transfer = undefined;
   if (!options.recorded) {
-    ctx.db.finishTransfer(transfer.id, result, nowOf(ctx));
+    ctx.db.transfers.finish(transfer.id, result, nowOf(ctx));
   }
   ctx.events({
     type: "transfer-end",

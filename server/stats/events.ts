@@ -5,8 +5,13 @@
  * @module
  */
 
-/** How an upload ended. */
-export type TransferOutcome = "verified" | "failed" | "aborted";
+import type { TransferOutcome } from "../storage/types.ts";
+
+/** How an upload ended, as its session saw it ("interrupted" is set at the next start). */
+export type EndedOutcome = Extract<
+  TransferOutcome,
+  "verified" | "failed" | "aborted"
+>;
 
 /** Something that happened in the protocol core. */
 export type ServerEvent =
@@ -38,7 +43,7 @@ export type ServerEvent =
     transfer: string;
     client: string;
     file: string;
-    outcome: TransferOutcome;
+    outcome: EndedOutcome;
     bytes: number;
   }
   | {

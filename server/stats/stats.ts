@@ -7,7 +7,7 @@
  * one transfer), so throughput needs no event of its own.
  * @module
  */
-import type { TransferRow } from "../storage/admin_queries.ts";
+import type { TransferRow } from "../storage/types.ts";
 import { formatBytes } from "../../shared/format.ts";
 import { dialectLabel } from "../session/dialect.ts";
 import type { ServerEvent } from "./events.ts";

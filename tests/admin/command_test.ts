@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type CommandIO, runAdminCommand } from "../../server/admin/command.ts";
 import { verifyPassword } from "../../server/portal/auth/password.ts";
-import { getAdminHash } from "../../server/storage/admin_queries.ts";
+import { SqliteAdminAccounts } from "../../server/storage/sqlite/accounts.ts";
 import { addClient, addFile, openTestDatabase } from "../portal/fixture.ts";
 
 interface Captured extends CommandIO {
@@ -44,7 +44,10 @@ Deno.test("admin set-password reads the password from standard input and never p
     assert.doesNotMatch(streams.stdout + streams.stderr, /new-password-123/);
     const db = openTestDatabase(`${dataDir}/defensive.db`);
     assert.equal(
-      await verifyPassword("new-password-123", getAdminHash(db, "admin")!),
+      await verifyPassword(
+        "new-password-123",
+        new SqliteAdminAccounts(db).hash("admin")!,
+      ),
       true,
     );
     db.close();
@@ -70,7 +73,10 @@ Deno.test("admin set-password on a terminal asks twice without echo and refuses 
     );
     const db = openTestDatabase(`${dataDir}/defensive.db`);
     assert.equal(
-      await verifyPassword("secret-one", getAdminHash(db, "ops")!),
+      await verifyPassword(
+        "secret-one",
+        new SqliteAdminAccounts(db).hash("ops")!,
+      ),
       true,
       "backspace edits",
     );
@@ -137,6 +143,6 @@ Deno.test("admin commands take --data-dir, as the usage says", () =>
     );
     assert.equal(code, 0, streams.stderr);
     const db = openTestDatabase(`${dataDir}/defensive.db`);
-    assert.ok(getAdminHash(db, "admin"));
+    assert.ok(new SqliteAdminAccounts(db).hash("admin"));
     db.close();
   }));

@@ -48,7 +48,7 @@ Deno.test({
       assert.match(out, /"files":\[\{"fileName":"notes\.bin","size":2500000/);
       assert.match(out, /"oaepHash":"sha1","token":/);
       assert.match(out, /204\n$/);
-      const client = api.db.clientByName("alice")!;
+      const client = api.db.clients.byName("alice")!;
       assert.equal(client.publicKey?.length, 160);
       const stored = await Deno.readFile(
         api.store.pathOf(client.id, "notes.bin"),

@@ -19,7 +19,6 @@ import type { ServerEvent } from "../../server/stats/events.ts";
 import { Database } from "../../server/storage/database.ts";
 import { FileStore } from "../../server/storage/file_store.ts";
 import { createApp } from "../../server/portal/app.ts";
-import { countStored } from "../../server/storage/admin_queries.ts";
 import { LogBuffer } from "../../server/stats/log_buffer.ts";
 import { Stats } from "../../server/stats/stats.ts";
 import { testConfig } from "../portal/fixture.ts";
@@ -74,7 +73,7 @@ export async function startApi(
     store,
     stats: new Stats({
       maxConnections: () => 100,
-      stored: () => countStored(db.handle),
+      stored: () => db.status.counts(),
     }),
     logs: new LogBuffer(),
     config: { ...testConfig(dir), trustedProxy: options.trustedProxy },

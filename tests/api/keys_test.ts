@@ -34,7 +34,7 @@ Deno.test("register creates a client with a fresh id and opens a session", async
     assert.match(body.clientId as string, /^[0-9a-f]{32}$/);
     assert.match(body.token as string, /^[A-Za-z0-9_-]{43}$/);
     assert.equal(body.expiresIn, 600);
-    const client = api.db.clientByName("alice");
+    const client = api.db.clients.byName("alice");
     assert.ok(client);
     assert.equal(
       Array.from(client.id, (b) => b.toString(16).padStart(2, "0")).join(""),
@@ -151,7 +151,7 @@ Deno.test("a Web Crypto key (exponent 65537, 162 bytes) gets the session key", a
         fromBase64(body.encryptedKey as string),
       ),
     );
-    const stored = api.db.clientByName("carol")!;
+    const stored = api.db.clients.byName("carol")!;
     assert.deepEqual(aesKey, stored.aesKey);
     assert.deepEqual(stored.publicKey, spki);
   } finally {
@@ -234,7 +234,7 @@ Deno.test("reconnect gives a new AES key encrypted to the stored public key", as
     );
     assert.equal(aesKey.length, 32);
     assert.notDeepEqual(aesKey, client.aesKey);
-    assert.deepEqual(aesKey, api.db.clientByName("erin")!.aesKey);
+    assert.deepEqual(aesKey, api.db.clients.byName("erin")!.aesKey);
   } finally {
     await api.close();
   }
@@ -272,7 +272,7 @@ Deno.test("a client registered over HTTP has the id the database holds", async (
   const api = await startApi();
   try {
     const client = await registerClient(api.url, "heidi");
-    const record = api.db.clientById(idBytes(client.clientId));
+    const record = api.db.clients.byId(idBytes(client.clientId));
     assert.equal(record?.name, "heidi");
   } finally {
     await api.close();

@@ -2,7 +2,6 @@
 import assert from "node:assert/strict";
 import { encrypt } from "../../server/crypto/aes_cbc.ts";
 import { cksum } from "../../server/crypto/cksum.ts";
-import { listTransfers } from "../../server/storage/admin_queries.ts";
 import {
   backUp,
   call,
@@ -28,21 +27,21 @@ Deno.test("a file sent in packets is decrypted, checksummed and stored once veri
       checksum: cksum(data),
     });
     const id = idBytes(client.clientId);
-    assert.equal(api.db.fileOf(id, "report.bin"), undefined, "not before OK");
+    assert.equal(api.db.files.of(id, "report.bin"), undefined, "not before OK");
     const ok = await call(`${api.url}/checksum/ok`, {
       token: client.token,
       json: { fileName: "report.bin" },
     });
     assert.equal(ok.status, 200);
     assert.deepEqual(ok.body, { fileName: "report.bin", verified: true });
-    const record = api.db.fileOf(id, "report.bin");
+    const record = api.db.files.of(id, "report.bin");
     assert.equal(record?.verified, true);
     assert.equal(record?.checksum, cksum(data));
     assertBytesEqual(
       await Deno.readFile(api.store.pathOf(id, "report.bin")),
       data,
     );
-    const [transfer] = listTransfers(api.db.handle, { client: id }).rows;
+    const [transfer] = api.db.transfers.list({ client: id }).rows;
     assert.equal(transfer.transport, "http");
     assert.equal(transfer.outcome, "verified");
   } finally {
@@ -254,7 +253,7 @@ Deno.test("a body shorter or longer than its length is 400 length_mismatch and d
       assert.equal(answer.code, "length_mismatch");
     }
     const id = idBytes(client.clientId);
-    const transfers = listTransfers(api.db.handle, { client: id }).rows;
+    const transfers = api.db.transfers.list({ client: id }).rows;
     assert.ok(transfers.every((t) => t.outcome === "aborted"));
     // The session goes on: the right body is accepted.
     const ok = await uploadData(api.url, client, "l.bin", data);

@@ -1,7 +1,6 @@
 /** Session tokens: idle expiry, explicit close, limits and shutdown. */
 import assert from "node:assert/strict";
 import { encrypt } from "../../server/crypto/aes_cbc.ts";
-import { listTransfers } from "../../server/storage/admin_queries.ts";
 import {
   call,
   idBytes,
@@ -42,7 +41,7 @@ Deno.test("a session idle for 10 minutes expires and its upload is recorded as a
     });
     assert.equal(late.status, 401);
     assert.equal(late.body.code, "session_expired");
-    const [transfer] = listTransfers(api.db.handle, {
+    const [transfer] = api.db.transfers.list({
       client: idBytes(client.clientId),
     }).rows;
     assert.equal(transfer.outcome, "aborted");
@@ -176,7 +175,7 @@ Deno.test("past the session cap new sessions get 429 too_many_sessions", async (
     const full = await call(`${api.url}/register`, { json: { name: "a3" } });
     assert.equal(full.status, 429);
     assert.equal(full.body.code, "too_many_sessions");
-    assert.equal(api.db.clientByName("a3"), undefined);
+    assert.equal(api.db.clients.byName("a3"), undefined);
   } finally {
     await api.close();
   }

@@ -3,7 +3,6 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { encrypt } from "../../server/crypto/aes_cbc.ts";
-import { listTransfers } from "../../server/storage/admin_queries.ts";
 import {
   call,
   idBytes,
@@ -38,8 +37,8 @@ Deno.test("resend drops the copy and takes the file again; abort discards it", a
     assert.equal(abort.status, 200);
     assert.deepEqual(abort.body, { fileName: "r.bin", verified: false });
     const id = idBytes(client.clientId);
-    assert.equal(api.db.fileOf(id, "r.bin"), undefined);
-    const [transfer] = listTransfers(api.db.handle, { client: id }).rows;
+    assert.equal(api.db.files.of(id, "r.bin"), undefined);
+    const [transfer] = api.db.transfers.list({ client: id }).rows;
     assert.equal(transfer.outcome, "failed");
     assert.equal(transfer.attempts, 2);
   } finally {
@@ -74,7 +73,7 @@ Deno.test("a checksum/ok refused while another process holds the write lock is 5
     const retry = await ok();
     assert.equal(retry.status, 200);
     assert.deepEqual(retry.body, { fileName: "l.bin", verified: true });
-    const row = api.db.fileOf(idBytes(client.clientId), "l.bin");
+    const row = api.db.files.of(idBytes(client.clientId), "l.bin");
     assert.equal(row?.size, 1000);
     assert.equal(row?.verified, true);
   } finally {

@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cksum } from "../../server/crypto/cksum.ts";
-import { listTransfers } from "../../server/storage/admin_queries.ts";
 import { Database } from "../../server/storage/database.ts";
 import { BackupApiClient } from "../../browser/backup/api.ts";
 import { Connection } from "../../browser/backup/connection.ts";
@@ -97,11 +96,11 @@ Deno.test({
       try {
         const id = idBytes(identity.clientId);
         for (const name of ["via-tcp.bin", "via-http.bin", "again.bin"]) {
-          const record = db.fileOf(id, name);
+          const record = db.files.of(id, name);
           assert.equal(record?.verified, true, name);
           assert.equal(record?.pathName, join(folder, name));
         }
-        const transports = listTransfers(db.handle, { client: id }).rows
+        const transports = db.transfers.list({ client: id }).rows
           .map((t) => `${t.fileName}:${t.transport}:${t.outcome}`).sort();
         assert.deepEqual(transports, [
           "again.bin:tcp:verified",

@@ -8,6 +8,7 @@ import {
 import { sameSecret, SessionStore } from "../../server/portal/auth/sessions.ts";
 import { SignInThrottle } from "../../server/portal/auth/throttle.ts";
 import { Database } from "../../server/storage/database.ts";
+import { SqlitePortalSessions } from "../../server/storage/sqlite/accounts.ts";
 import { DatabaseSync } from "node:sqlite";
 
 const COST = { N: 1024, r: 8, p: 1 };
@@ -58,7 +59,7 @@ async function withDatabase(
 Deno.test("sessions expire after idle time and absolute lifetime", () =>
   withDatabase((db) => {
     let now = 0;
-    const store = new SessionStore(db, {
+    const store = new SessionStore(new SqlitePortalSessions(db), {
       lifetime: { idleMs: 100, absoluteMs: 250 },
       now: () => now,
     });
@@ -81,7 +82,7 @@ Deno.test("sessions expire after idle time and absolute lifetime", () =>
 
 Deno.test("sessions are stored hashed: the database holds neither the cookie value nor the CSRF token", () =>
   withDatabase((db) => {
-    const store = new SessionStore(db);
+    const store = new SessionStore(new SqlitePortalSessions(db));
     const s = store.create("admin");
     const rows = JSON.stringify(
       db.prepare("SELECT * FROM portal_sessions").all(),
@@ -89,14 +90,14 @@ Deno.test("sessions are stored hashed: the database holds neither the cookie val
     assert.equal(rows.includes(s.id), false);
     assert.equal(rows.includes(s.csrf), false);
     assert.notEqual(s.csrf, s.id);
-    const again = new SessionStore(db).get(s.id);
+    const again = new SessionStore(new SqlitePortalSessions(db)).get(s.id);
     assert.equal(again?.user, "admin", "another store on the same database");
     assert.equal(again?.csrf, s.csrf, "the CSRF token is derived again");
   }));
 
 Deno.test("deleteUser ends every session of that user but the one kept", () =>
   withDatabase((db) => {
-    const store = new SessionStore(db);
+    const store = new SessionStore(new SqlitePortalSessions(db));
     const a = store.create("admin");
     const kept = store.create("admin");
     const b = store.create("other");
@@ -184,12 +185,15 @@ Deno.test("sameSecret compares in constant time and refuses missing values", () 
 Deno.test("a session still works on a database that has become read-only", () =>
   withDatabase((db) => {
     let now = 0;
-    const s = new SessionStore(db, { now: () => now }).create("admin");
+    const s = new SessionStore(new SqlitePortalSessions(db), { now: () => now })
+      .create("admin");
     const path = db.location()!;
     const readOnly = new DatabaseSync(path, { readOnly: true });
     try {
       now = 120_000;
-      const store = new SessionStore(readOnly, { now: () => now });
+      const store = new SessionStore(new SqlitePortalSessions(readOnly), {
+        now: () => now,
+      });
       assert.equal(store.get(s.id)?.user, "admin", "no refresh, no error");
     } finally {
       readOnly.close();

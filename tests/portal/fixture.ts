@@ -14,11 +14,6 @@ import {
 } from "../../server/portal/auth/sessions.ts";
 import type { PortalDeps } from "../../server/portal/deps.ts";
 import { toHex } from "../../shared/encoding.ts";
-import {
-  countStored,
-  listTransfers,
-  setAdminHash,
-} from "../../server/storage/admin_queries.ts";
 import { Database } from "../../server/storage/database.ts";
 import { FileStore } from "../../server/storage/file_store.ts";
 import { LogBuffer } from "../../server/stats/log_buffer.ts";
@@ -96,7 +91,7 @@ export async function makeFixture(
   const dir = await Deno.makeTempDir({ prefix: "cyberbackup-portal-" });
   const database = Database.open(`${dir}/defensive.db`);
   const db = database.handle;
-  setAdminHash(db, "admin", hashPasswordSync(PASSWORD, TEST_COST));
+  database.admins.setHash("admin", hashPasswordSync(PASSWORD, TEST_COST));
   options.seed?.(db, database);
   const store = new TestFileStore(`${dir}/received_files`);
   const limits: RuntimeLimitValues = {
@@ -107,8 +102,8 @@ export async function makeFixture(
   const stats = new Stats({
     maxConnections: () => limits.maxConnections,
     now: options.now,
-    stored: () => countStored(db),
-    recent: listTransfers(db, { pageSize: 20 }).rows,
+    stored: () => database.status.counts(),
+    recent: database.transfers.list({ pageSize: 20 }).rows,
   });
   const logs = new LogBuffer();
   const healthState = { tcp: true, database: true };
@@ -131,7 +126,9 @@ export async function makeFixture(
     auth: {
       cost: TEST_COST,
       sessions: options.sessionLifetime &&
-        new SessionStore(db, { lifetime: options.sessionLifetime }),
+        new SessionStore(database.portalSessions, {
+          lifetime: options.sessionLifetime,
+        }),
       ...options.auth,
     },
   });

@@ -27,7 +27,10 @@ Deno.test("below the free-space watermark a new upload gets 1607 at packet 1 and
     assert.equal((await other.send("new"))?.code, ResponseCode.SERVER_ERROR);
     const path = join(f.ctx.store.root, alice.session.client!, "report.txt");
     assert.equal(await Deno.readTextFile(path), "version 1");
-    assert.equal(f.ctx.db.fileOf(alice.clientId, "report.txt")?.verified, true);
+    assert.equal(
+      f.ctx.db.files.of(alice.clientId, "report.txt")?.verified,
+      true,
+    );
     await assert.rejects(
       Deno.stat(join(f.ctx.store.root, alice.session.client!, "other.txt")),
     );

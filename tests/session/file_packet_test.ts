@@ -33,7 +33,7 @@ Deno.test("a refused 1028 while a file waits for its verdict drops that file: th
     assert.equal((await verdict())?.code, ResponseCode.SERVER_ERROR);
     const path = f.ctx.store.pathOf(clientId, "a.txt");
     assert.equal(await Deno.readTextFile(path), "old copy");
-    assert.equal(f.ctx.db.fileOf(clientId, "a.txt")?.size, 8);
+    assert.equal(f.ctx.db.files.of(clientId, "a.txt")?.size, 8);
     const outcomes = f.ctx.db.handle.prepare(
       "SELECT Outcome FROM transfers ORDER BY TransferID",
     ).all().map((r) => r.Outcome);

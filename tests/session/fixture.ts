@@ -21,7 +21,8 @@ import { FileStore } from "../../server/storage/file_store.ts";
 export const KEYS = generateKeyPair();
 /** What a test gets. */
 export interface Fixture {
-  ctx: SessionContext;
+  /** The session context, over the real SQLite database (tests read its rows). */
+  ctx: SessionContext & { db: Database };
   dir: string;
   clock: { now: number };
   close(): Promise<void>;
@@ -34,7 +35,7 @@ export async function fixture(
   const dir = await Deno.makeTempDir({ prefix: "cb-session-" });
   const db = Database.open(join(dir, "defensive.db"), options);
   const clock = { now: Date.parse("2026-01-01T00:00:00Z") };
-  const ctx: SessionContext = {
+  const ctx: SessionContext & { db: Database } = {
     db,
     store: new FileStore(join(dir, "received_files")),
     events: () => {},

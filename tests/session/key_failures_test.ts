@@ -123,7 +123,7 @@ Deno.test(`a client with ${KEY_FAILURE_LIMIT} failures in a day gets no upload i
       return answer?.code;
     };
     assert.equal(await upload(), ResponseCode.SERVER_ERROR);
-    assert.equal(f.ctx.db.keyFailuresSince(clientId, "1970-01-01"), 3);
+    assert.equal(f.ctx.db.clients.keyFailuresSince(clientId, "1970-01-01"), 3);
     // Another client is not affected.
     const dave = await keyed(f.ctx, "dave");
     const daves = await dave.session.handle(

@@ -21,7 +21,7 @@ Deno.test("a session that reconnected a client cannot replace its public key", a
     });
     assert.equal(answer?.code, ResponseCode.SERVER_ERROR);
     assert.deepEqual(
-      f.ctx.db.clientById(owner.clientId)?.publicKey,
+      f.ctx.db.clients.byId(owner.clientId)?.publicKey,
       KEYS.publicKey,
     );
     await intruder.session.close();

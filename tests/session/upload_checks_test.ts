@@ -35,7 +35,7 @@ Deno.test("valid ciphertext whose plaintext is shorter than the announced size i
     assert.equal(cipher.length, 16);
     const answer = await session.handle(packet(clientId, "a.txt", cipher, 15));
     assert.equal(answer?.code, ResponseCode.SERVER_ERROR);
-    assert.equal(f.ctx.db.fileOf(clientId, "a.txt"), undefined);
+    assert.equal(f.ctx.db.files.of(clientId, "a.txt"), undefined);
     assert.deepEqual(temporaryFiles(f.dir), []);
     const verdict = await session.handle({
       code: RequestCode.CRC_OK,
@@ -67,7 +67,7 @@ Deno.test("a packet out of order is refused at once, not taken as the next one",
     const repeated = await session.handle(part(3, 2));
     assert.equal(repeated?.code, ResponseCode.SERVER_ERROR);
     assert.deepEqual(temporaryFiles(f.dir), []);
-    const failures = f.ctx.db.keyFailuresSince(clientId, "1970-01-01");
+    const failures = f.ctx.db.clients.keyFailuresSince(clientId, "1970-01-01");
     assert.equal(failures, 0, "an order error is not blamed on the key");
     await session.close();
   } finally {
@@ -103,7 +103,7 @@ for (
       }
       assert.deepEqual(temporaryFiles(f.dir), []);
       assert.deepEqual(storeFds(f.dir), []);
-      assert.equal(f.ctx.db.fileOf(clientId, "c.bin"), undefined);
+      assert.equal(f.ctx.db.files.of(clientId, "c.bin"), undefined);
       await session.close();
     } finally {
       await f.close();

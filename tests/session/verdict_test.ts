@@ -56,7 +56,7 @@ Deno.test("a 1029 while another process holds the write lock gets 1607, keeps th
 
     assert.equal((await verdict())?.code, ResponseCode.ACK);
     assert.equal(await Deno.readTextFile(path), "new copy");
-    const row = f.ctx.db.fileOf(clientId, "a.txt");
+    const row = f.ctx.db.files.of(clientId, "a.txt");
     assert.equal(row?.size, 8);
     assert.equal(row?.verified, true);
     const transfers = f.ctx.db.handle.prepare(
@@ -89,7 +89,7 @@ Deno.test("a 1029 whose rename fails rolls the record back and leaves no tempora
       fileName: "d.txt",
     });
     assert.equal(answer?.code, ResponseCode.SERVER_ERROR);
-    assert.equal(f.ctx.db.fileOf(clientId, "d.txt"), undefined);
+    assert.equal(f.ctx.db.files.of(clientId, "d.txt"), undefined);
     assert.deepEqual([
       ...Deno.readDirSync(join(f.dir, "received_files", ".tmp")),
     ], []);
@@ -124,10 +124,10 @@ Deno.test("a 1029 whose commit fails after the rename puts the previous copy bac
     assert.equal((await verdict())?.code, ResponseCode.SERVER_ERROR);
     const path = f.ctx.store.pathOf(clientId, "c.txt");
     assert.equal(await Deno.readTextFile(path), "previous");
-    assert.equal(db.fileOf(clientId, "c.txt")?.size, 8);
+    assert.equal(db.files.of(clientId, "c.txt")?.size, 8);
     assert.equal((await verdict())?.code, ResponseCode.ACK);
     assert.equal(await Deno.readTextFile(path), "replacement");
-    assert.equal(db.fileOf(clientId, "c.txt")?.size, 11);
+    assert.equal(db.files.of(clientId, "c.txt")?.size, 11);
     assert.deepEqual([
       ...Deno.readDirSync(join(f.dir, "received_files", ".tmp")),
     ], []);
@@ -160,7 +160,7 @@ Deno.test("a 1029 whose commit fails and whose upload cannot move back still put
     assert.equal((await verdict())?.code, ResponseCode.SERVER_ERROR);
     const path = f.ctx.store.pathOf(clientId, "e.txt");
     assert.equal(await Deno.readTextFile(path), "previous");
-    assert.equal(db.fileOf(clientId, "e.txt")?.size, 8);
+    assert.equal(db.files.of(clientId, "e.txt")?.size, 8);
     // The upload is gone: nothing waits for a retry.
     assert.equal((await verdict())?.code, ResponseCode.SERVER_ERROR);
     await session.close();
@@ -169,7 +169,7 @@ Deno.test("a 1029 whose commit fails and whose upload cannot move back still put
     ).all().map((r) => r.Outcome);
     assert.deepEqual(outcomes, ["verified", "aborted"]);
     // And so after the next start, which empties the temporary folder.
-    assert.equal(db.interruptUnfinishedTransfers(f.ctx.now!()), 0);
+    assert.equal(db.transfers.interruptUnfinished(f.ctx.now!()), 0);
     await f.ctx.store.removeLeftovers();
     assert.equal(await Deno.readTextFile(path), "previous");
   } finally {

@@ -1,9 +1,5 @@
 import assert from "node:assert/strict";
 import { Stats } from "../../server/stats/stats.ts";
-import {
-  countStored,
-  listTransfers,
-} from "../../server/storage/admin_queries.ts";
 import { Database } from "../../server/storage/database.ts";
 
 function clock(start = 1_700_000_000_000) {
@@ -223,7 +219,7 @@ async function withDatabase(
   const db = Database.open(`${dir}/defensive.db`);
   try {
     const client = crypto.getRandomValues(new Uint8Array(16));
-    db.createClient(client, "alice", new Date().toISOString());
+    db.clients.create(client, "alice", new Date().toISOString());
     fn(db, client);
   } finally {
     db.close();
@@ -239,21 +235,21 @@ function verifiedUpload(
   fileName: string,
 ): void {
   const now = new Date().toISOString();
-  const id = db.startTransfer({
+  const id = db.transfers.start({
     clientId: client,
     fileName,
     transport: "tcp",
     size: 48,
     attempt: 1,
   }, now);
-  db.recordVerifiedFile({
+  db.files.recordVerified({
     clientId: client,
     fileName,
     pathName: `received_files/x/${fileName}`,
     size: 42,
     checksum: 1,
   }, now);
-  db.finishTransfer(id, { outcome: "verified", bytes: 48 }, now);
+  db.transfers.finish(id, { outcome: "verified", bytes: 48 }, now);
   stats.apply({
     type: "transfer-end",
     transfer: String(id),
@@ -268,7 +264,7 @@ Deno.test("Stats counts a verified re-upload of a stored name as the same file, 
   withDatabase((db, client) => {
     const stats = new Stats({
       maxConnections: () => 1,
-      stored: () => countStored(db.handle),
+      stored: () => db.status.counts(),
     });
     assert.deepEqual(
       [stats.snapshot().registeredClients, stats.snapshot().verifiedFiles],
@@ -283,7 +279,7 @@ Deno.test("Stats counts a verified re-upload of a stored name as the same file, 
     assert.equal(s.verifiedFiles, 2);
     assert.equal(s.transfers.verified, 4, "four uploads did succeed");
     const other = crypto.getRandomValues(new Uint8Array(16));
-    db.createClient(other, "bob", new Date().toISOString());
+    db.clients.create(other, "bob", new Date().toISOString());
     stats.apply({ type: "registered", client: "cd", name: "bob" });
     assert.equal(stats.snapshot().registeredClients, 2);
   }));
@@ -319,19 +315,19 @@ Deno.test("Stats starts its activity feed from the uploads recorded before a res
   withDatabase((db, client) => {
     const before = new Stats({ maxConnections: () => 1 });
     verifiedUpload(before, db, client, "report.pdf");
-    const failed = db.startTransfer({
+    const failed = db.transfers.start({
       clientId: client,
       fileName: "broken.bin",
       transport: "http",
       size: 2 * 1024 * 1024,
       attempt: 1,
     }, new Date().toISOString());
-    db.finishTransfer(
+    db.transfers.finish(
       failed,
       { outcome: "failed", bytes: 1024 },
       new Date().toISOString(),
     );
-    db.startTransfer({
+    db.transfers.start({
       clientId: client,
       fileName: "running.bin",
       transport: "tcp",
@@ -340,7 +336,7 @@ Deno.test("Stats starts its activity feed from the uploads recorded before a res
     }, new Date().toISOString());
     const stats = new Stats({
       maxConnections: () => 1,
-      recent: listTransfers(db.handle, { pageSize: 20 }).rows,
+      recent: db.transfers.list({ pageSize: 20 }).rows,
     });
     const feed = stats.snapshot().activity;
     assert.deepEqual(feed.map((a) => a.kind), ["failed", "verified"]);

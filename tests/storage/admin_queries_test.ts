@@ -1,17 +1,33 @@
 import assert from "node:assert/strict";
 import type { DatabaseSync } from "node:sqlite";
-import {
-  type ClientFilter,
-  countStored,
-  deleteClientRows,
-  getClient,
-  listClients,
-  listFiles,
-  listTransfers,
-  revokeClientKey,
-} from "../../server/storage/admin_queries.ts";
 import { Database } from "../../server/storage/database.ts";
+import { SqliteStatus } from "../../server/storage/sqlite/accounts.ts";
+import { SqliteClients } from "../../server/storage/sqlite/clients.ts";
+import { SqliteFiles } from "../../server/storage/sqlite/files.ts";
+import { SqliteTransfers } from "../../server/storage/sqlite/transfers.ts";
+import type { ClientFilter } from "../../server/storage/types.ts";
 import { addClient, addFile } from "../portal/fixture.ts";
+
+// The queries over a raw connection, so that a recording proxy can stand in.
+const listClients = (
+  db: DatabaseSync,
+  query?: Parameters<SqliteClients["list"]>[0],
+) => new SqliteClients(db, 5000).list(query);
+const getClient = (db: DatabaseSync, id: Uint8Array) =>
+  new SqliteClients(db, 5000).get(id);
+const deleteClientRows = (db: DatabaseSync, id: Uint8Array) =>
+  new SqliteClients(db, 5000).delete(id);
+const revokeClientKey = (db: DatabaseSync, id: Uint8Array) =>
+  new SqliteClients(db, 5000).revokeKey(id);
+const listFiles = (
+  db: DatabaseSync,
+  query?: Parameters<SqliteFiles["list"]>[0],
+) => new SqliteFiles(db).list(query);
+const listTransfers = (
+  db: DatabaseSync,
+  query?: Parameters<SqliteTransfers["list"]>[0],
+) => new SqliteTransfers(db).list(query);
+const countStored = (db: DatabaseSync) => new SqliteStatus(db).counts();
 
 async function withDb(fn: (db: Database) => void) {
   const dir = await Deno.makeTempDir();
@@ -165,7 +181,7 @@ Deno.test("a file name search finds every name containing the text, whoever wrot
     addFile(handle, id, "ab");
     addFile(handle, id, "100%_done.txt");
     addFile(handle, id, "1000.txt");
-    db.recordVerifiedFile({
+    db.files.recordVerified({
       clientId: id,
       fileName: "annual-REPORT.txt",
       pathName: "x",

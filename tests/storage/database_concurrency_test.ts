@@ -16,13 +16,13 @@ self.onmessage = (event) => {
     for (let i = 0; i < count; i++) {
       const id = crypto.getRandomValues(new Uint8Array(16));
       const now = new Date().toISOString();
-      if (!db.createClient(id, tag + "-" + i, now)) throw new Error("name taken");
-      db.setKeys(id, { publicKey: new Uint8Array(160), aesKey: new Uint8Array(32) }, now);
-      const transfer = db.startTransfer({ clientId: id, fileName: "f", transport: "tcp", size: 1, attempt: 1 }, now);
-      db.progressTransfer(transfer, 1);
+      if (!db.clients.create(id, tag + "-" + i, now)) throw new Error("name taken");
+      db.clients.setKeys(id, { publicKey: new Uint8Array(160), aesKey: new Uint8Array(32) }, now);
+      const transfer = db.transfers.start({ clientId: id, fileName: "f", transport: "tcp", size: 1, attempt: 1 }, now);
+      db.transfers.progress(transfer, 1);
       db.transaction(() => {
-        db.recordVerifiedFile({ clientId: id, fileName: "f", pathName: "p", size: 1, checksum: i }, now);
-        db.finishTransfer(transfer, { outcome: "verified", bytes: 1 }, now);
+        db.files.recordVerified({ clientId: id, fileName: "f", pathName: "p", size: 1, checksum: i }, now);
+        db.transfers.finish(transfer, { outcome: "verified", bytes: 1 }, now);
       });
     }
     db.close();
@@ -100,7 +100,7 @@ Deno.test("the main thread keeps writing while worker connections write the same
     while (!done || written < 50) {
       const id = crypto.getRandomValues(new Uint8Array(16));
       assert.ok(
-        main.createClient(id, `main-${written}`, "2025-01-01T00:00:00Z"),
+        main.clients.create(id, `main-${written}`, "2025-01-01T00:00:00Z"),
       );
       written++;
       await new Promise((resolve) => setTimeout(resolve, 0));

@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import {
-  ABANDONED_NAME_GRACE_MS,
-  Database,
-  SPEC_COLUMNS,
-} from "../../server/storage/database.ts";
+import { Database, SPEC_COLUMNS } from "../../server/storage/database.ts";
+import { ABANDONED_NAME_GRACE_MS } from "../../server/storage/sqlite/clients.ts";
 import { MIGRATIONS } from "../../server/storage/schema.ts";
 
 const NOW = "2025-01-02T03:04:05.000Z";
@@ -66,7 +63,7 @@ Deno.test("Database.open() migrates an empty file to the latest schema with WAL 
 Deno.test("Database.open() on an up-to-date file changes nothing and keeps the rows", async () => {
   const path = await tempDbPath();
   const first = Database.open(path);
-  assert.ok(first.createClient(id(1), "alice", NOW));
+  assert.ok(first.clients.create(id(1), "alice", NOW));
   const schema = schemaOf(first.handle);
   first.close();
 
@@ -75,7 +72,7 @@ Deno.test("Database.open() on an up-to-date file changes nothing and keeps the r
     assert.equal(pragma(again.handle, "user_version"), MIGRATIONS.length);
     assert.equal(pragma(again.handle, "busy_timeout"), 1234);
     assert.deepEqual(schemaOf(again.handle), schema);
-    assert.equal(again.clientByName("alice")?.createdAt, NOW);
+    assert.equal(again.clients.byName("alice")?.createdAt, NOW);
   } finally {
     again.close();
   }
@@ -108,7 +105,7 @@ Deno.test("Database.open() migrates a file made with only the spec's two tables 
   const db = Database.open(path);
   try {
     assert.equal(pragma(db.handle, "user_version"), MIGRATIONS.length);
-    assert.deepEqual(db.clientByName("legacy"), {
+    assert.deepEqual(db.clients.byName("legacy"), {
       id: id(7),
       name: "legacy",
       publicKey: new Uint8Array(160).fill(2),
@@ -116,7 +113,7 @@ Deno.test("Database.open() migrates a file made with only the spec's two tables 
       aesKey: new Uint8Array(32).fill(3),
       createdAt: null,
     });
-    assert.deepEqual(db.fileOf(id(7), "old.txt"), {
+    assert.deepEqual(db.files.of(id(7), "old.txt"), {
       clientId: id(7),
       fileName: "old.txt",
       pathName: "received_files/old.txt",
@@ -125,7 +122,7 @@ Deno.test("Database.open() migrates a file made with only the spec's two tables 
       checksum: null,
       storedAt: null,
     });
-    const transfer = db.startTransfer({
+    const transfer = db.transfers.start({
       clientId: id(7),
       fileName: "old.txt",
       transport: "tcp",
@@ -223,20 +220,20 @@ Deno.test("the clients and files tables keep the exact columns of the spec", asy
 Deno.test("createClient() returns false for a taken name and keeps the first client", async () => {
   const db = Database.open(await tempDbPath());
   try {
-    assert.equal(db.createClient(id(1), "alice", NOW), true);
-    db.setKeys(id(1), {
+    assert.equal(db.clients.create(id(1), "alice", NOW), true);
+    db.clients.setKeys(id(1), {
       publicKey: new Uint8Array(160),
       aesKey: new Uint8Array(32),
     }, NOW);
-    assert.equal(db.createClient(id(2), "alice", LATER), false);
-    assert.equal(db.clientById(id(2)), undefined);
-    assert.deepEqual(db.clientByName("alice")?.id, id(1));
-    assert.equal(db.createClient(id(3), "Alice", NOW), true);
+    assert.equal(db.clients.create(id(2), "alice", LATER), false);
+    assert.equal(db.clients.byId(id(2)), undefined);
+    assert.deepEqual(db.clients.byName("alice")?.id, id(1));
+    assert.equal(db.clients.create(id(3), "Alice", NOW), true);
     assert.throws(
-      () => db.createClient(new Uint8Array(15), "bob", NOW),
+      () => db.clients.create(new Uint8Array(15), "bob", NOW),
       RangeError,
     );
-    const error = thrown(() => db.createClient(id(1), "carol", NOW));
+    const error = thrown(() => db.clients.create(id(1), "carol", NOW));
     assert.match(error.message, /^Cannot create client: UNIQUE constraint/);
   } finally {
     db.close();
@@ -246,27 +243,27 @@ Deno.test("createClient() returns false for a taken name and keeps the first cli
 Deno.test("createClient() takes over a name whose registration was abandoned before any key or file, once its grace period is over", async () => {
   const db = Database.open(await tempDbPath());
   try {
-    assert.equal(db.createClient(id(1), "abandoned", NOW), true);
+    assert.equal(db.clients.create(id(1), "abandoned", NOW), true);
     // Between 1600 and 1026 the name is not free: a stranger would take it.
     const soon = new Date(Date.parse(NOW) + ABANDONED_NAME_GRACE_MS - 1000);
     assert.equal(
-      db.createClient(id(2), "abandoned", soon.toISOString()),
+      db.clients.create(id(2), "abandoned", soon.toISOString()),
       false,
     );
-    assert.deepEqual(db.clientByName("abandoned")?.id, id(1));
-    assert.equal(db.createClient(id(2), "abandoned", LATER), true);
-    assert.equal(db.clientById(id(1)), undefined);
-    assert.deepEqual(db.clientByName("abandoned")?.id, id(2));
+    assert.deepEqual(db.clients.byName("abandoned")?.id, id(1));
+    assert.equal(db.clients.create(id(2), "abandoned", LATER), true);
+    assert.equal(db.clients.byId(id(1)), undefined);
+    assert.deepEqual(db.clients.byName("abandoned")?.id, id(2));
     // A keyless client that stored files (its key was revoked) keeps its name.
-    assert.equal(db.createClient(id(3), "revoked", NOW), true);
-    db.recordVerifiedFile({
+    assert.equal(db.clients.create(id(3), "revoked", NOW), true);
+    db.files.recordVerified({
       clientId: id(3),
       fileName: "a.txt",
       pathName: "/x/a.txt",
       size: 1,
       checksum: 2,
     }, NOW);
-    assert.equal(db.createClient(id(4), "revoked", LATER), false);
+    assert.equal(db.clients.create(id(4), "revoked", LATER), false);
   } finally {
     db.close();
   }
@@ -275,8 +272,8 @@ Deno.test("createClient() takes over a name whose registration was abandoned bef
 Deno.test("client records round-trip through create, keys and touch", async () => {
   const db = Database.open(await tempDbPath());
   try {
-    db.createClient(id(1), "alice", NOW);
-    assert.deepEqual(db.clientById(id(1)), {
+    db.clients.create(id(1), "alice", NOW);
+    assert.deepEqual(db.clients.byId(id(1)), {
       id: id(1),
       name: "alice",
       publicKey: null,
@@ -285,11 +282,15 @@ Deno.test("client records round-trip through create, keys and touch", async () =
       createdAt: NOW,
     });
     const publicKey = new Uint8Array(160).fill(9);
-    db.setKeys(id(1), { publicKey, aesKey: new Uint8Array(32).fill(1) }, LATER);
+    db.clients.setKeys(
+      id(1),
+      { publicKey, aesKey: new Uint8Array(32).fill(1) },
+      LATER,
+    );
     // A reconnect brings a new AES key and keeps the stored public key.
     const third = "2025-01-03T00:00:00.000Z";
-    db.setKeys(id(1), { aesKey: new Uint8Array(32).fill(2) }, third);
-    assert.deepEqual(db.clientByName("alice"), {
+    db.clients.setKeys(id(1), { aesKey: new Uint8Array(32).fill(2) }, third);
+    assert.deepEqual(db.clients.byName("alice"), {
       id: id(1),
       name: "alice",
       publicKey,
@@ -297,13 +298,15 @@ Deno.test("client records round-trip through create, keys and touch", async () =
       aesKey: new Uint8Array(32).fill(2),
       createdAt: NOW,
     });
-    db.touch(id(1), "2025-02-01T00:00:00.000Z");
-    assert.equal(db.clientById(id(1))?.lastSeen, "2025-02-01T00:00:00.000Z");
-    db.touch(id(5), NOW); // a client deleted meanwhile: no error
-    assert.equal(db.clientById(id(5)), undefined);
-    assert.equal(db.clientByName("nobody"), undefined);
+    db.clients.touch(id(1), "2025-02-01T00:00:00.000Z");
+    assert.equal(db.clients.byId(id(1))?.lastSeen, "2025-02-01T00:00:00.000Z");
+    db.clients.touch(id(5), NOW); // a client deleted meanwhile: no error
+    assert.equal(db.clients.byId(id(5)), undefined);
+    assert.equal(db.clients.byName("nobody"), undefined);
     assert.match(
-      thrown(() => db.setKeys(id(5), { aesKey: new Uint8Array(32) }, NOW))
+      thrown(() =>
+        db.clients.setKeys(id(5), { aesKey: new Uint8Array(32) }, NOW)
+      )
         .message,
       /^Cannot store keys: the client does not exist/,
     );
@@ -315,7 +318,7 @@ Deno.test("client records round-trip through create, keys and touch", async () =
 Deno.test("recordVerifiedFile() inserts, then replaces the row of the same name", async () => {
   const db = Database.open(await tempDbPath());
   try {
-    db.createClient(id(1), "alice", NOW);
+    db.clients.create(id(1), "alice", NOW);
     const file = {
       clientId: id(1),
       fileName: "a.txt",
@@ -323,9 +326,9 @@ Deno.test("recordVerifiedFile() inserts, then replaces the row of the same name"
       size: 10,
       checksum: 0xffffffff,
     };
-    assert.equal(db.fileOf(id(1), "a.txt"), undefined);
-    db.recordVerifiedFile(file, NOW);
-    assert.deepEqual(db.fileOf(id(1), "a.txt"), {
+    assert.equal(db.files.of(id(1), "a.txt"), undefined);
+    db.files.recordVerified(file, NOW);
+    assert.deepEqual(db.files.of(id(1), "a.txt"), {
       clientId: id(1),
       fileName: "a.txt",
       pathName: file.pathName,
@@ -334,8 +337,11 @@ Deno.test("recordVerifiedFile() inserts, then replaces the row of the same name"
       checksum: 0xffffffff,
       storedAt: NOW,
     });
-    db.recordVerifiedFile({ ...file, size: 4_000_000_000, checksum: 7 }, LATER);
-    const again = db.fileOf(id(1), "a.txt");
+    db.files.recordVerified(
+      { ...file, size: 4_000_000_000, checksum: 7 },
+      LATER,
+    );
+    const again = db.files.of(id(1), "a.txt");
     assert.equal(again?.size, 4_000_000_000);
     assert.equal(again?.checksum, 7);
     assert.equal(again?.storedAt, LATER);
@@ -350,7 +356,7 @@ Deno.test("recordVerifiedFile() for an unknown client fails with a message namin
   const db = Database.open(await tempDbPath());
   try {
     const error = thrown(() =>
-      db.recordVerifiedFile({
+      db.files.recordVerified({
         clientId: id(9),
         fileName: "a.txt",
         pathName: "p",
@@ -378,25 +384,25 @@ Deno.test("transfers round-trip through start, progress, retry and finish", asyn
       size: 4096,
       attempt: 1,
     };
-    const first = db.startTransfer(start, NOW);
-    const second = db.startTransfer({ ...start, transport: "tcp" }, NOW);
+    const first = db.transfers.start(start, NOW);
+    const second = db.transfers.start({ ...start, transport: "tcp" }, NOW);
     assert.ok(second > first);
-    db.progressTransfer(first, 1024);
-    db.retryTransfer(first);
-    db.progressTransfer(first, 2048);
-    db.finishTransfer(
+    db.transfers.progress(first, 1024);
+    db.transfers.retry(first);
+    db.transfers.progress(first, 2048);
+    db.transfers.finish(
       first,
       { outcome: "verified", bytes: 4096, checksum: 42 },
       LATER,
     );
     // A closed transfer keeps its first outcome.
-    db.finishTransfer(
+    db.transfers.finish(
       first,
       { outcome: "failed", bytes: 1, error: "late" },
       LATER,
     );
-    db.progressTransfer(first, 5);
-    db.finishTransfer(
+    db.transfers.progress(first, 5);
+    db.transfers.finish(
       second,
       { outcome: "aborted", bytes: 0, error: "gone" },
       LATER,
@@ -448,17 +454,17 @@ Deno.test("interruptUnfinishedTransfers() marks only running transfers and count
     attempt: 1,
   };
   const running = [
-    before.startTransfer(start, NOW),
-    before.startTransfer(start, NOW),
+    before.transfers.start(start, NOW),
+    before.transfers.start(start, NOW),
   ];
-  const done = before.startTransfer(start, NOW);
-  before.finishTransfer(done, { outcome: "verified", bytes: 1 }, NOW);
+  const done = before.transfers.start(start, NOW);
+  before.transfers.finish(done, { outcome: "verified", bytes: 1 }, NOW);
   before.close(); // the process "dies" with two transfers running
 
   const db = Database.open(path);
   try {
-    assert.equal(db.interruptUnfinishedTransfers(LATER), 2);
-    assert.equal(db.interruptUnfinishedTransfers(LATER), 0);
+    assert.equal(db.transfers.interruptUnfinished(LATER), 2);
+    assert.equal(db.transfers.interruptUnfinished(LATER), 0);
     const outcomes = db.handle.prepare(
       "SELECT TransferID, Outcome, FinishedAt FROM transfers ORDER BY TransferID",
     ).all().map((row) => [row.TransferID, row.Outcome, row.FinishedAt]);
@@ -475,29 +481,34 @@ Deno.test("interruptUnfinishedTransfers() marks only running transfers and count
 Deno.test("transaction() commits, rolls back on throw, and nests as savepoints", async () => {
   const db = Database.open(await tempDbPath());
   try {
-    assert.equal(db.transaction(() => db.createClient(id(1), "a", NOW)), true);
+    assert.equal(
+      db.transaction(() => db.clients.create(id(1), "a", NOW)),
+      true,
+    );
     assert.throws(() =>
       db.transaction(() => {
-        db.createClient(id(2), "b", NOW);
+        db.clients.create(id(2), "b", NOW);
         throw new Error("boom");
       }), /boom/);
-    assert.equal(db.clientById(id(2)), undefined);
+    assert.equal(db.clients.byId(id(2)), undefined);
     db.transaction(() => {
-      db.createClient(id(3), "c", NOW);
+      db.clients.create(id(3), "c", NOW);
       assert.throws(() =>
         db.transaction(() => {
-          db.createClient(id(4), "d", NOW);
+          db.clients.create(id(4), "d", NOW);
           throw new Error("inner");
         }), /inner/);
     });
-    assert.ok(db.clientById(id(3)));
-    assert.equal(db.clientById(id(4)), undefined);
+    assert.ok(db.clients.byId(id(3)));
+    assert.equal(db.clients.byId(id(4)), undefined);
     assert.throws(
       () =>
-        db.transaction(() => Promise.resolve(db.createClient(id(5), "e", NOW))),
+        db.transaction(() =>
+          Promise.resolve(db.clients.create(id(5), "e", NOW))
+        ),
       TypeError,
     );
-    assert.equal(db.clientById(id(5)), undefined);
+    assert.equal(db.clients.byId(id(5)), undefined);
     assert.equal(db.handle.isTransaction, false);
   } finally {
     db.close();
@@ -512,7 +523,7 @@ Deno.test("a write blocked past the busy timeout fails with 'database is locked'
     holder.handle.exec("BEGIN IMMEDIATE");
     const started = performance.now();
     const error = thrown(() =>
-      waiter.recordVerifiedFile({
+      waiter.files.recordVerified({
         clientId: id(1),
         fileName: "a",
         pathName: "p",
@@ -528,9 +539,9 @@ Deno.test("a write blocked past the busy timeout fails with 'database is locked'
     assert.equal((error.cause as { errcode?: number }).errcode, 5); // SQLITE_BUSY
     assert.ok(waited >= 90, `gave up after ${waited} ms`);
     // Readers are never blocked by a writer in WAL mode.
-    assert.equal(waiter.clientById(id(1)), undefined);
+    assert.equal(waiter.clients.byId(id(1)), undefined);
     holder.handle.exec("ROLLBACK");
-    assert.equal(waiter.createClient(id(1), "a", NOW), true);
+    assert.equal(waiter.clients.create(id(1), "a", NOW), true);
   } finally {
     holder.close();
     waiter.close();
@@ -540,12 +551,12 @@ Deno.test("a write blocked past the busy timeout fails with 'database is locked'
 Deno.test("a read-only database reads but refuses writes with a named action", async () => {
   const path = await tempDbPath();
   const writer = Database.open(path);
-  writer.createClient(id(1), "alice", NOW);
+  writer.clients.create(id(1), "alice", NOW);
   const reader = Database.open(path, { readOnly: true });
   try {
-    assert.equal(reader.clientByName("alice")?.createdAt, NOW);
+    assert.equal(reader.clients.byName("alice")?.createdAt, NOW);
     assert.match(
-      thrown(() => reader.createClient(id(2), "bob", NOW)).message,
+      thrown(() => reader.clients.create(id(2), "bob", NOW)).message,
       /^Cannot create client: attempt to write a readonly database/,
     );
   } finally {
@@ -559,7 +570,7 @@ Deno.test("close() is idempotent and later calls fail with a named action", asyn
   db.close();
   db.close();
   assert.match(
-    thrown(() => db.clientById(id(1))).message,
+    thrown(() => db.clients.byId(id(1))).message,
     /^Cannot read client: /,
   );
 });
@@ -569,20 +580,20 @@ Deno.test("forgetSessionKey() clears only the key it is given, forgetSessionKeys
   try {
     const key = (fill: number) => new Uint8Array(32).fill(fill);
     for (const n of [1, 2]) {
-      db.createClient(id(n), `c${n}`, NOW);
-      db.setKeys(
+      db.clients.create(id(n), `c${n}`, NOW);
+      db.clients.setKeys(
         id(n),
         { publicKey: new Uint8Array(160), aesKey: key(n) },
         NOW,
       );
     }
     // A newer session's key stays when an older session ends.
-    db.forgetSessionKey(id(1), key(9));
-    assert.deepEqual(db.clientById(id(1))?.aesKey, key(1));
-    db.forgetSessionKey(id(1), key(1));
-    assert.equal(db.clientById(id(1))?.aesKey, null);
-    assert.equal(db.forgetSessionKeys(), 1);
-    assert.equal(db.clientById(id(2))?.aesKey, null);
+    db.clients.forgetSessionKey(id(1), key(9));
+    assert.deepEqual(db.clients.byId(id(1))?.aesKey, key(1));
+    db.clients.forgetSessionKey(id(1), key(1));
+    assert.equal(db.clients.byId(id(1))?.aesKey, null);
+    assert.equal(db.clients.forgetSessionKeys(), 1);
+    assert.equal(db.clients.byId(id(2))?.aesKey, null);
   } finally {
     db.close();
   }
@@ -600,8 +611,12 @@ Deno.test("the query planner gets statistics of what was written, at open and fr
     db.transaction(() => {
       for (let i = from; i < from + 200; i++) {
         if (table === "clients") {
-          db.createClient(id(0).fill(i, 0, 1).fill(i >> 8, 1, 2), `c${i}`, NOW);
-        } else {db.startTransfer({
+          db.clients.create(
+            id(0).fill(i, 0, 1).fill(i >> 8, 1, 2),
+            `c${i}`,
+            NOW,
+          );
+        } else {db.transfers.start({
             clientId: id(1),
             fileName: `f${i}`,
             transport: "tcp",

@@ -1,6 +1,6 @@
 /**
  * A crash between renaming a verified upload into place and committing its
- * record is undone at the next start (Database.interruptUnfinishedTransfers).
+ * record is undone at the next start (transfers.interruptUnfinished, server/storage/sqlite/transfers.ts).
  */
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
@@ -16,13 +16,13 @@ async function setup() {
   const dir = await Deno.makeTempDir({ prefix: "cyberbackup-recovery-" });
   const db = Database.open(join(dir, "defensive.db"));
   const store = new FileStore(join(dir, "received_files"));
-  db.createClient(CLIENT, "alice", NOW);
+  db.clients.create(CLIENT, "alice", NOW);
   /** Stores `text` verified, with its record, as the session does. */
   const stored = async (name: string, text: string) => {
     const pending = await store.begin(CLIENT, name);
     await pending.write(encoder.encode(text));
     const path = await pending.commit();
-    db.recordVerifiedFile({
+    db.files.recordVerified({
       clientId: CLIENT,
       fileName: name,
       pathName: path,
@@ -36,7 +36,7 @@ async function setup() {
     text: string,
     stage: "noted" | "renamed",
   ) => {
-    const transfer = db.startTransfer({
+    const transfer = db.transfers.start({
       clientId: CLIENT,
       fileName: name,
       transport: "tcp",
@@ -46,7 +46,7 @@ async function setup() {
     const pending = await store.begin(CLIENT, name);
     await pending.write(encoder.encode(text));
     await pending.prepare();
-    db.noteCommit(transfer, pending);
+    db.transfers.noteCommit(transfer, pending);
     if (stage === "renamed") pending.publish();
     return pending;
   };
@@ -64,7 +64,7 @@ Deno.test("the previous copy returns when the process died between the rename an
     const path = t.store.pathOf(CLIENT, "a.txt");
     await t.crashAfterRename("a.txt", "unrecorded", "renamed");
     assert.equal(await Deno.readTextFile(path), "unrecorded");
-    assert.equal(t.db.interruptUnfinishedTransfers(NOW), 1);
+    assert.equal(t.db.transfers.interruptUnfinished(NOW), 1);
     assert.equal(await Deno.readTextFile(path), "verified copy");
     assert.deepEqual(t.outcomes(), ["interrupted"]);
     // The previous copy went back; nothing is left in the temporary folder.
@@ -80,7 +80,7 @@ Deno.test("a first copy without a record is removed, and an upload that never go
   try {
     await t.crashAfterRename("new.txt", "unrecorded", "renamed");
     const waiting = await t.crashAfterRename("other.txt", "prepared", "noted");
-    assert.equal(t.db.interruptUnfinishedTransfers(NOW), 2);
+    assert.equal(t.db.transfers.interruptUnfinished(NOW), 2);
     await assert.rejects(
       () => Deno.stat(t.store.pathOf(CLIENT, "new.txt")),
       Deno.errors.NotFound,
@@ -104,15 +104,15 @@ Deno.test("a commit that was recorded is left alone", async () => {
     const pending = await t.crashAfterRename("a.txt", "new", "renamed");
     // The record committed (as the session does), then the process died
     // before finalize() deleted the previous copy.
-    t.db.recordVerifiedFile({
+    t.db.files.recordVerified({
       clientId: CLIENT,
       fileName: "a.txt",
       pathName: pending.finalPath,
       size: 3,
       checksum: 2,
     }, NOW);
-    t.db.finishTransfer(1, { outcome: "verified", bytes: 3 }, NOW);
-    assert.equal(t.db.interruptUnfinishedTransfers(NOW), 0);
+    t.db.transfers.finish(1, { outcome: "verified", bytes: 3 }, NOW);
+    assert.equal(t.db.transfers.interruptUnfinished(NOW), 0);
     assert.equal(await Deno.readTextFile(pending.finalPath), "new");
     assert.equal(await t.store.removeLeftovers(), 1); // the previous copy
   } finally {
@@ -131,7 +131,7 @@ Deno.test("a previous copy that cannot be put back stops the start and waits for
     await Deno.remove(path);
     await Deno.mkdir(join(path, "inner"), { recursive: true });
     assert.throws(
-      () => t.db.interruptUnfinishedTransfers(NOW),
+      () => t.db.transfers.interruptUnfinished(NOW),
       /^Error: Cannot undo interrupted commit of .*a\.txt: /,
     );
     // Nothing marked: removeLeftovers() is never reached, the copy is kept.
@@ -140,7 +140,7 @@ Deno.test("a previous copy that cannot be put back stops the start and waits for
     assert.equal(await Deno.readTextFile(previous), "verified copy");
 
     await Deno.remove(path, { recursive: true });
-    assert.equal(t.db.interruptUnfinishedTransfers(NOW), 1);
+    assert.equal(t.db.transfers.interruptUnfinished(NOW), 1);
     assert.equal(await Deno.readTextFile(path), "verified copy");
     assert.equal(await t.store.removeLeftovers(), 0);
   } finally {
@@ -165,7 +165,7 @@ if (Deno.build.os !== "windows") {
       await Deno.symlink(outside, folder);
 
       assert.throws(
-        () => t.db.interruptUnfinishedTransfers(NOW),
+        () => t.db.transfers.interruptUnfinished(NOW),
         /is a symbolic link/,
       );
       assert.equal(

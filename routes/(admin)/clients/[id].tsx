@@ -14,13 +14,9 @@ import {
   type ClientDialect,
   type ClientRow,
   type FileRow,
-  getClient,
-  getClientDialect,
-  listFiles,
-  listTransfers,
   type Page,
   type TransferRow,
-} from "../../../server/storage/admin_queries.ts";
+} from "../../../server/storage/types.ts";
 
 interface ClientData {
   client: ClientRow;
@@ -32,19 +28,19 @@ interface ClientData {
 export const handler = define.handlers<ClientData>({
   GET(ctx) {
     const id = parseClientId(ctx.params.id);
-    const client = id && getClient(ctx.state.deps.db.handle, id);
+    const client = id && ctx.state.deps.db.clients.get(id);
     if (!id || !client) throw new HttpError(404);
-    const db = ctx.state.deps.db.handle;
+    const db = ctx.state.deps.db;
     return page({
       client,
-      dialect: getClientDialect(db, id),
-      files: listFiles(db, {
+      dialect: db.clients.dialect(id),
+      files: db.files.list({
         client: id,
         sort: "stored",
         dir: "desc",
         pageSize: 20,
       }),
-      transfers: listTransfers(db, { client: id, pageSize: 20 }),
+      transfers: db.transfers.list({ client: id, pageSize: 20 }),
     });
   },
 });

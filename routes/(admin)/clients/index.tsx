@@ -16,14 +16,14 @@ import {
   searchText,
 } from "../../../server/portal/params.ts";
 import {
-  CLIENT_SORTS,
+  CLIENT_SORT_KEYS,
   type ClientRow,
-  listClients,
+  type ClientSort,
   type Page,
-} from "../../../server/storage/admin_queries.ts";
+} from "../../../server/storage/types.ts";
 
-type Sort = keyof typeof CLIENT_SORTS;
-const SORTS = Object.keys(CLIENT_SORTS) as Sort[];
+type Sort = ClientSort;
+const SORTS = CLIENT_SORT_KEYS;
 
 interface ClientsData {
   result: Page<ClientRow>;
@@ -38,7 +38,7 @@ export const handler = define.handlers<ClientsData>({
     const sort = oneOf(params.get("sort"), SORTS, "name");
     const dir = direction(params.get("dir"), sort === "name" ? "asc" : "desc");
     const q = searchText(params.get("q"));
-    const result = listClients(ctx.state.deps.db.handle, {
+    const result = ctx.state.deps.db.clients.list({
       q,
       sort,
       dir,

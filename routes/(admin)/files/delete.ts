@@ -4,11 +4,6 @@ import { define, redirect } from "../../../server/portal/define.ts";
 import { readForm } from "../../../server/portal/form.ts";
 import { field, parseClientId } from "../../../server/portal/params.ts";
 import { safeNext } from "../../../server/portal/security.ts";
-import {
-  countStored,
-  deleteFileRow,
-  getFile,
-} from "../../../server/storage/admin_queries.ts";
 
 const logger = getLogger(["cyberbackup", "portal"]);
 
@@ -29,14 +24,14 @@ export const handler = define.handlers<never>({
     const name = field(form, "name") ?? "";
     const back = new URL(safeNext(field(form, "back") ?? "/files"), ctx.url);
     back.searchParams.delete("done");
-    const db = ctx.state.deps.db.handle;
-    if (!client || !getFile(db, client, name)) {
+    const db = ctx.state.deps.db;
+    if (!client || !db.files.get(client, name)) {
       back.searchParams.set("done", "not-found");
       return redirect(`${back.pathname}${back.search}`);
     }
     await ctx.state.deps.store.remove(client, name).catch(ignoreMissing);
-    deleteFileRow(db, client, name);
-    ctx.state.deps.stats.resync(countStored(db));
+    db.files.delete(client, name);
+    ctx.state.deps.stats.resync(db.status.counts());
     logger.info("File deleted by administrator", {
       client: field(form, "client"),
       file: name,

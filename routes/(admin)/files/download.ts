@@ -1,13 +1,12 @@
 /** Sends a stored file as an attachment, streamed from disk. */
 import { define, HttpError } from "../../../server/portal/define.ts";
 import { parseClientId } from "../../../server/portal/params.ts";
-import { getFile } from "../../../server/storage/admin_queries.ts";
 
 export const handler = define.handlers<never>({
   async GET(ctx) {
     const client = parseClientId(ctx.url.searchParams.get("client"));
     const name = ctx.url.searchParams.get("name") ?? "";
-    const row = client && getFile(ctx.state.deps.db.handle, client, name);
+    const row = client && ctx.state.deps.db.files.get(client, name);
     if (!client || !row) throw new HttpError(404);
     let file: Deno.FsFile;
     try {

@@ -11,14 +11,14 @@ import {
   searchText,
 } from "../../../server/portal/params.ts";
 import {
-  FILE_SORTS,
+  FILE_SORT_KEYS,
   type FileRow,
-  listFiles,
+  type FileSort,
   type Page,
-} from "../../../server/storage/admin_queries.ts";
+} from "../../../server/storage/types.ts";
 
-type Sort = keyof typeof FILE_SORTS;
-const SORTS = Object.keys(FILE_SORTS) as Sort[];
+type Sort = FileSort;
+const SORTS = FILE_SORT_KEYS;
 const STATES = ["all", "verified", "unverified"] as const;
 
 interface FilesData {
@@ -39,7 +39,7 @@ export const handler = define.handlers<FilesData>({
     const sort = oneOf(params.get("sort"), SORTS, "stored");
     const dir = direction(params.get("dir"), sort === "name" ? "asc" : "desc");
     const q = searchText(params.get("q"));
-    const result = listFiles(ctx.state.deps.db.handle, {
+    const result = ctx.state.deps.db.files.list({
       client,
       verified: state === "all" ? undefined : state === "verified",
       q,

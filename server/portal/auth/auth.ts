@@ -9,8 +9,7 @@ import { honoOf } from "../hono_context.ts";
 import type { Context as HonoContext } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { getLogger } from "@logtape/logtape";
-import { getAdminHash } from "../../storage/admin_queries.ts";
-import type { PortalDatabase } from "../deps.ts";
+import type { BackupStorage } from "../../storage/types.ts";
 import {
   DEFAULT_COST,
   hashPasswordSync,
@@ -47,13 +46,16 @@ export class Auth {
   readonly sessions: SessionStore;
   readonly throttle: SignInThrottle;
   readonly proxies: TrustedProxies;
-  readonly #db: PortalDatabase;
+  readonly #db: Pick<BackupStorage, "admins" | "portalSessions">;
   readonly #cost: ScryptCost;
   #dummyHash: string | undefined;
 
-  constructor(db: PortalDatabase, options: AuthOptions = {}) {
+  constructor(
+    db: Pick<BackupStorage, "admins" | "portalSessions">,
+    options: AuthOptions = {},
+  ) {
     this.#db = db;
-    this.sessions = options.sessions ?? new SessionStore(db.handle);
+    this.sessions = options.sessions ?? new SessionStore(db.portalSessions);
     this.throttle = options.throttle ?? new SignInThrottle();
     this.proxies = options.proxies ?? new TrustedProxies(undefined);
     this.#cost = options.cost ?? DEFAULT_COST;
@@ -101,7 +103,7 @@ export class Auth {
     // attempts sent at once cannot all pass the throttle while the first
     // ones are still being checked; a success clears it again.
     this.throttle.fail(address, user);
-    const stored = getAdminHash(this.#db.handle, user);
+    const stored = this.#db.admins.hash(user);
     this.#dummyHash ??= hashPasswordSync(token(), this.#cost);
     const matches = await verifyPassword(password, stored ?? this.#dummyHash);
     if (!stored || !matches) {

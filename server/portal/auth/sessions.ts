@@ -9,8 +9,8 @@
  */
 import { Buffer } from "node:buffer";
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import type { DatabaseSync } from "node:sqlite";
 import { getLogger } from "@logtape/logtape";
+import type { PortalSessions } from "../../storage/types.ts";
 
 const logger = getLogger(["cyberbackup", "portal", "auth"]);
 
@@ -41,20 +41,14 @@ const DEFAULT_LIFETIME: SessionLifetime = {
 /** The last-seen time is written at most this often per session (a write per request would be waste). */
 const TOUCH_MS = 30_000;
 
-interface SessionRow {
-  User: string;
-  CreatedAt: number;
-  LastSeen: number;
-}
-
 /** Creates, finds and ends sessions by their cookie value. */
 export class SessionStore {
-  readonly #db: DatabaseSync;
+  readonly #db: PortalSessions;
   readonly #lifetime: SessionLifetime;
   readonly #now: () => number;
 
   constructor(
-    db: DatabaseSync,
+    db: PortalSessions,
     options: { lifetime?: SessionLifetime; now?: () => number } = {},
   ) {
     this.#db = db;
@@ -65,13 +59,12 @@ export class SessionStore {
   /** Starts a session for `user` and returns it (its id goes into the cookie). */
   create(user: string): Session {
     const now = this.#now();
-    this.#db.prepare(
-      "DELETE FROM portal_sessions WHERE LastSeen < ? OR CreatedAt < ?",
-    ).run(now - this.#lifetime.idleMs, now - this.#lifetime.absoluteMs);
+    this.#db.sweep(
+      now - this.#lifetime.idleMs,
+      now - this.#lifetime.absoluteMs,
+    );
     const id = token();
-    this.#db.prepare(
-      "INSERT INTO portal_sessions (IdHash, User, CreatedAt, LastSeen) VALUES (?, ?, ?, ?)",
-    ).run(digest("session", id), user, now, now);
+    this.#db.insert(digest("session", id), user, now);
     return {
       id,
       user,
@@ -90,9 +83,7 @@ export class SessionStore {
       now - session.lastSeen >= Math.min(TOUCH_MS, this.#lifetime.idleMs / 10)
     ) {
       try {
-        this.#db.prepare(
-          "UPDATE portal_sessions SET LastSeen = ? WHERE IdHash = ?",
-        ).run(now, digest("session", session.id));
+        this.#db.touch(digest("session", session.id), now);
         session.lastSeen = now;
       } catch (error) {
         // A locked or read-only database must not sign anyone out; the
@@ -109,31 +100,27 @@ export class SessionStore {
   peek(id: string | undefined): Session | undefined {
     if (!id || !/^[A-Za-z0-9_-]{43}$/.test(id)) return undefined;
     const hash = digest("session", id);
-    const row = this.#db.prepare(
-      "SELECT User, CreatedAt, LastSeen FROM portal_sessions WHERE IdHash = ?",
-    ).get(hash) as SessionRow | undefined;
+    const row = this.#db.find(hash);
     if (!row) return undefined;
     const now = this.#now();
     if (
-      now - row.LastSeen > this.#lifetime.idleMs ||
-      now - row.CreatedAt > this.#lifetime.absoluteMs
+      now - row.lastSeen > this.#lifetime.idleMs ||
+      now - row.createdAt > this.#lifetime.absoluteMs
     ) {
       return undefined; // the row goes with the next sign-in's sweep
     }
     return {
       id,
-      user: row.User,
+      user: row.user,
       csrf: digest("csrf", id),
-      createdAt: row.CreatedAt,
-      lastSeen: row.LastSeen,
+      createdAt: row.createdAt,
+      lastSeen: row.lastSeen,
     };
   }
 
   /** Ends one session. */
   delete(id: string): void {
-    this.#db.prepare("DELETE FROM portal_sessions WHERE IdHash = ?").run(
-      digest("session", id),
-    );
+    this.#db.delete(digest("session", id));
   }
 
   /** Ends every session of `user` but `keep` (the one asking), e.g. "sign out everywhere". */
@@ -147,14 +134,11 @@ export class SessionStore {
  * `keep`; returns how many ended. A password change calls this.
  */
 export function endSessionsOf(
-  db: DatabaseSync,
+  sessions: PortalSessions,
   user: string,
   keep?: string,
 ): number {
-  const result = db.prepare(
-    "DELETE FROM portal_sessions WHERE User = ? AND IdHash != ?",
-  ).run(user, keep ? digest("session", keep) : "");
-  return Number(result.changes);
+  return sessions.deleteUser(user, keep ? digest("session", keep) : "");
 }
 
 /** A 256-bit random token, URL-safe. */

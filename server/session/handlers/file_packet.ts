@@ -149,7 +149,7 @@ function recordDialect(
   const { ivPrefix, sizes } = upload.dialect;
   ctx.events({ type: "upload-received", ivPrefix, sizes });
   try {
-    ctx.db.recordUploadDialect(upload.clientId, {
+    ctx.db.clients.recordUploadDialect(upload.clientId, {
       ivPrefix,
       sizes: sizes === "either" ? undefined : sizes,
       label: dialectLabel(upload.dialect),

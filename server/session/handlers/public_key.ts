@@ -28,7 +28,7 @@ export function sendPublicKey(
   ctx: SessionContext,
   request: PublicKeyRequest,
 ): Response {
-  const client = ctx.db.clientById(request.clientId);
+  const client = ctx.db.clients.byId(request.clientId);
   if (!client || client.name !== request.name) {
     throw new ProtocolError(
       "Cannot exchange keys: client id and name do not belong together",

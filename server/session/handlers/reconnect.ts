@@ -19,7 +19,7 @@ export function reconnect(
   ctx: SessionContext,
   request: ReconnectRequest,
 ): Response {
-  const client = ctx.db.clientByName(request.name);
+  const client = ctx.db.clients.byName(request.name);
   const rejected = {
     code: ResponseCode.RECONNECT_REJECTED,
     clientId: request.clientId,

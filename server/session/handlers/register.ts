@@ -26,13 +26,13 @@ export function register(
     logger.warn("Registration refused: {reason}", { reason });
     return { code: ResponseCode.REGISTER_FAILED };
   }
-  const unfinished = ctx.db.clientByName(request.name);
+  const unfinished = ctx.db.clients.byName(request.name);
   const resumed = unfinished !== undefined && !unfinished.publicKey &&
     sameBytes(unfinished.id, request.clientId);
   const clientId = resumed
     ? unfinished.id
     : crypto.getRandomValues(new Uint8Array(Size.CLIENT_ID));
-  if (!resumed && !ctx.db.createClient(clientId, request.name, nowOf(ctx))) {
+  if (!resumed && !ctx.db.clients.create(clientId, request.name, nowOf(ctx))) {
     logger.warn("Registration refused: name {name} is taken", {
       name: request.name,
     });

@@ -89,17 +89,17 @@ async function storeVerified(
   const transfer = state.transfer;
   try {
     await pending.prepare();
-    if (transfer) ctx.db.noteCommit(transfer.id, pending);
+    if (transfer) ctx.db.transfers.noteCommit(transfer.id, pending);
     const now = nowOf(ctx);
     ctx.db.transaction(() => {
-      ctx.db.recordVerifiedFile({
+      ctx.db.files.recordVerified({
         clientId: identity.clientId,
         fileName: received.fileName,
         pathName: pending.finalPath,
         size: received.size,
         checksum: received.checksum,
       }, now);
-      if (transfer) ctx.db.finishTransfer(transfer.id, result, now);
+      if (transfer) ctx.db.transfers.finish(transfer.id, result, now);
       pending.publish(); // last: when it fails, the rows roll back
     });
   } catch (error) {

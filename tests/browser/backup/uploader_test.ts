@@ -4,7 +4,6 @@
  */
 import assert from "node:assert/strict";
 import { cksum } from "../../../server/crypto/cksum.ts";
-import { listTransfers } from "../../../server/storage/admin_queries.ts";
 import { BackupApiClient } from "../../../browser/backup/api.ts";
 import { Connection } from "../../../browser/backup/connection.ts";
 import type { Identity } from "../../../browser/backup/me_info.ts";
@@ -80,12 +79,12 @@ Deno.test("a browser identity uploads a file in packets and the server stores th
       "verified",
     ]);
     const id = idBytes(connection.identity.clientId);
-    assert.equal(api.db.fileOf(id, "big.bin")?.verified, true);
+    assert.equal(api.db.files.of(id, "big.bin")?.verified, true);
     assertBytesEqual(
       await Deno.readFile(api.store.pathOf(id, "big.bin")),
       data,
     );
-    const stored = api.db.clientById(id)!;
+    const stored = api.db.clients.byId(id)!;
     assert.equal(stored.publicKey?.length, 162, "a Web Crypto key");
   } finally {
     await api.close();
@@ -135,8 +134,8 @@ Deno.test("a checksum mismatch is resent, and three mismatches abort the file", 
     assert.equal(error.code, "checksum_mismatch");
     assert.match(error.message, /after 3 tries/);
     const id = idBytes(always.connection.identity.clientId);
-    assert.equal(api.db.fileOf(id, "bad.bin"), undefined);
-    const [transfer] = listTransfers(api.db.handle, { client: id }).rows;
+    assert.equal(api.db.files.of(id, "bad.bin"), undefined);
+    const [transfer] = api.db.transfers.list({ client: id }).rows;
     assert.equal(transfer.outcome, "failed");
     assert.equal(transfer.attempts, 3);
   } finally {
@@ -170,7 +169,7 @@ Deno.test("an expired session is reconnected and the file sent again", async () 
     assert.equal(received.checksum, cksum(data));
     const id = idBytes(connection.identity.clientId);
     assertBytesEqual(await Deno.readFile(api.store.pathOf(id, "e.bin")), data);
-    const outcomes = listTransfers(api.db.handle, { client: id }).rows
+    const outcomes = api.db.transfers.list({ client: id }).rows
       .map((t) => t.outcome);
     assert.deepEqual(outcomes, ["verified", "aborted"]);
   } finally {

@@ -2,11 +2,6 @@
 import { getLogger } from "@logtape/logtape";
 import { define, redirect } from "../../../../server/portal/define.ts";
 import { parseClientId } from "../../../../server/portal/params.ts";
-import {
-  countStored,
-  deleteClientRows,
-  getClient,
-} from "../../../../server/storage/admin_queries.ts";
 import { ignoreMissing } from "../../files/delete.ts";
 
 const logger = getLogger(["cyberbackup", "portal"]);
@@ -14,12 +9,12 @@ const logger = getLogger(["cyberbackup", "portal"]);
 export const handler = define.handlers<never>({
   async POST(ctx) {
     const id = parseClientId(ctx.params.id);
-    const db = ctx.state.deps.db.handle;
-    const client = id && getClient(db, id);
+    const db = ctx.state.deps.db;
+    const client = id && db.clients.get(id);
     if (!id || !client) return redirect("/clients?done=not-found");
     await ctx.state.deps.store.removeClient(id).catch(ignoreMissing);
-    deleteClientRows(db, id);
-    ctx.state.deps.stats.resync(countStored(db));
+    db.clients.delete(id);
+    ctx.state.deps.stats.resync(db.status.counts());
     logger.info("Client deleted by administrator", {
       client: client.id,
       name: client.name,

@@ -2,14 +2,13 @@
 import { getLogger } from "@logtape/logtape";
 import { define, redirect } from "../../../../server/portal/define.ts";
 import { parseClientId } from "../../../../server/portal/params.ts";
-import { revokeClientKey } from "../../../../server/storage/admin_queries.ts";
 
 const logger = getLogger(["cyberbackup", "portal"]);
 
 export const handler = define.handlers<never>({
   POST(ctx) {
     const id = parseClientId(ctx.params.id);
-    if (!id || !revokeClientKey(ctx.state.deps.db.handle, id)) {
+    if (!id || !ctx.state.deps.db.clients.revokeKey(id)) {
       return redirect("/clients?done=not-found");
     }
     logger.info("Client key revoked by administrator", {
