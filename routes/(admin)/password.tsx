@@ -53,7 +53,7 @@ export const handler = define.handlers<PasswordData>({
         status: 403,
       });
     }
-    setAdminPassword(ctx.state.deps.db, session.user, password, {
+    await setAdminPassword(ctx.state.deps.db, session.user, password, {
       keepSession: session.id,
     });
     logger.warn("Portal password changed; other sessions signed out", {

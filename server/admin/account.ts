@@ -3,7 +3,11 @@
  * that main.ts prints once; changed later with `cyberbackup admin set-password`.
  * @module
  */
-import { hashPasswordSync, randomPassword } from "../portal/auth/password.ts";
+import {
+  hashPassword,
+  hashPasswordSync,
+  randomPassword,
+} from "../portal/auth/password.ts";
 import type { BackupStorage } from "../storage/types.ts";
 import { endSessionsOf } from "../portal/auth/sessions.ts";
 
@@ -30,9 +34,10 @@ export function ensureAdminAccount(
 /**
  * Sets (or creates) an administrator's password, after checking its
  * length, and ends every portal session of that administrator but the
- * one that asked.
+ * one that asked. The hash is made off the calling thread: the portal
+ * serves everyone else meanwhile.
  */
-export function setAdminPassword(
+export async function setAdminPassword(
   db: Pick<BackupStorage, "admins" | "portalSessions" | "transaction">,
   user: string,
   password: string,
@@ -40,7 +45,7 @@ export function setAdminPassword(
     /** The portal session that asked for the change: it stays signed in. */
     keepSession?: string;
   } = {},
-): void {
+): Promise<void> {
   if (password.length < MIN_PASSWORD_LENGTH) {
     throw new RangeError(
       `Cannot set password: it must have at least ${MIN_PASSWORD_LENGTH} characters`,
@@ -51,7 +56,7 @@ export function setAdminPassword(
       "Cannot set password: the user name must be 1-100 printable ASCII characters",
     );
   }
-  const hash = hashPasswordSync(password);
+  const hash = await hashPassword(password);
   db.transaction(() => {
     db.admins.setHash(user, hash);
     // Whoever signed in with the old password is signed out.

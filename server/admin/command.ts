@@ -104,7 +104,7 @@ async function setPassword(
   }
   reader.release();
   try {
-    setAdminPassword(db, user, password);
+    await setAdminPassword(db, user, password);
   } catch (error) {
     io.err(`${(error as Error).message}\n`);
     return 1;

@@ -42,7 +42,7 @@ Deno.test("the first start creates admin with a random password, returned once",
 Deno.test("setAdminPassword replaces the hash and refuses short passwords", () =>
   withDb(async (db) => {
     ensureAdminAccount(db);
-    setAdminPassword(db, "admin", "a much better password");
+    await setAdminPassword(db, "admin", "a much better password");
     assert.equal(
       await verifyPassword(
         "a much better password",
@@ -50,22 +50,22 @@ Deno.test("setAdminPassword replaces the hash and refuses short passwords", () =
       ),
       true,
     );
-    assert.throws(
+    await assert.rejects(
       () => setAdminPassword(db, "admin", "short"),
       RangeError,
     );
-    assert.throws(
+    await assert.rejects(
       () => setAdminPassword(db, "bad name", "long enough"),
       TypeError,
     );
   }));
 
 Deno.test("setting a password ends every portal session of that administrator", () =>
-  withDb((db) => {
+  withDb(async (db) => {
     const store = new SessionStore(db.portalSessions);
     const admin = store.create("admin");
     const other = store.create("other");
-    setAdminPassword(db, "admin", "a new password");
+    await setAdminPassword(db, "admin", "a new password");
     assert.equal(store.get(admin.id), undefined);
     assert.equal(store.get(other.id)?.user, "other");
   }));
