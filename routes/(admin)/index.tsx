@@ -18,7 +18,6 @@ interface DashboardData {
 export const handler = define.handlers<DashboardData>({
   async GET(ctx) {
     const { db, stats, config } = ctx.state.deps;
-    stats.resync(db.status.counts());
     const status: StatusData = {
       health: ctx.state.deps.health(),
       version: ctx.state.deps.version,

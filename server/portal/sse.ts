@@ -18,8 +18,6 @@ import type { PortalDeps } from "./deps.ts";
 /** How often a stream sends statistics at most, and at least (the chart moves every second). */
 const MIN_INTERVAL_MS = 250;
 const MAX_INTERVAL_MS = 1000;
-/** How often a stream re-reads the database-backed counts. */
-const RESYNC_MS = 15_000;
 /** The browser's reconnect delay after a drop. */
 const RETRY_MS = 2000;
 /** How often a stream checks that its sign-in session still holds. */
@@ -77,9 +75,7 @@ export function statsStream(
       dirty = true;
     });
     try {
-      deps.stats.resync(deps.db.status.counts());
       let lastSent = 0;
-      let lastSync = Date.now();
       await stream.writeSSE({
         event: "stats",
         data: JSON.stringify(deps.stats.snapshot()),
@@ -91,10 +87,6 @@ export function statsStream(
         await wake.sleep(MIN_INTERVAL_MS);
         if (wake.ended()) break;
         const now = Date.now();
-        if (now - lastSync > RESYNC_MS) {
-          deps.stats.resync(deps.db.status.counts());
-          lastSync = now;
-        }
         if (!dirty && now - lastSent < MAX_INTERVAL_MS) continue;
         dirty = false;
         lastSent = now;
