@@ -1,10 +1,7 @@
 /** The live log tail with a level filter; the form works without scripts too. */
 import { useEffect, useRef, useState } from "preact/hooks";
-import {
-  LOG_LEVELS,
-  type LogEntry,
-  type LogLevelName,
-} from "../server/stats/log_buffer.ts";
+import type { LogEntry } from "../server/stats/log_buffer.ts";
+import { LOG_LEVELS, type LogLevelName } from "../shared/log_levels.ts";
 import { formatTime } from "../shared/format.ts";
 import { LiveStateBadge } from "./LiveBadge.tsx";
 import { type LiveState, openStream } from "../browser/live.ts";

@@ -6,7 +6,8 @@
  * @module
  */
 import { getLogger, type LogRecord, type Sink } from "@logtape/logtape";
-import { atLeast, renderMessage } from "./stats/log_buffer.ts";
+import { atLeast } from "../shared/log_levels.ts";
+import { renderMessage } from "./stats/log_buffer.ts";
 
 /** Size-based rotation and write-out timing of {@link getJsonLinesFileSink}. */
 export interface JsonLinesOptions {

@@ -2,11 +2,8 @@
 import { Layout } from "../../components/Layout.tsx";
 import LogTail from "../../islands/LogTail.tsx";
 import { define, page } from "../../server/portal/define.ts";
-import {
-  type LogEntry,
-  type LogLevelName,
-  parseLevel,
-} from "../../server/stats/log_buffer.ts";
+import type { LogEntry } from "../../server/stats/log_buffer.ts";
+import { type LogLevelName, parseLevel } from "../../shared/log_levels.ts";
 
 interface LogsData {
   entries: LogEntry[];

@@ -8,11 +8,8 @@
 import type { Context } from "./define.ts";
 import { honoOf } from "./hono_context.ts";
 import { type SSEStreamingApi, streamSSE } from "hono/streaming";
-import {
-  atLeast,
-  type LogEntry,
-  type LogLevelName,
-} from "../stats/log_buffer.ts";
+import type { LogEntry } from "../stats/log_buffer.ts";
+import { atLeast, type LogLevelName } from "../../shared/log_levels.ts";
 import type { PortalDeps } from "./deps.ts";
 
 /** How often a stream sends statistics at most, and at least (the chart moves every second). */

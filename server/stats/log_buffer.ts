@@ -6,19 +6,7 @@
  */
 import type { LogRecord, Sink } from "@logtape/logtape";
 import { toHex } from "../../shared/encoding.ts";
-
-/** Log levels in increasing severity, as LogTape names them. */
-export const LOG_LEVELS = [
-  "trace",
-  "debug",
-  "info",
-  "warning",
-  "error",
-  "fatal",
-] as const;
-
-/** One of {@link LOG_LEVELS}. */
-export type LogLevelName = (typeof LOG_LEVELS)[number];
+import { atLeast, type LogLevelName } from "../../shared/log_levels.ts";
 
 /** A log record as the portal shows it. */
 export interface LogEntry {
@@ -34,20 +22,6 @@ export interface LogEntry {
 
 /** How many records a {@link LogBuffer} keeps unless told otherwise. */
 export const DEFAULT_CAPACITY = 500;
-
-/** True when `level` is `min` or more severe. */
-export function atLeast(level: LogLevelName, min: LogLevelName): boolean {
-  return LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(min);
-}
-
-/** Narrows an untrusted string (a query parameter) to a level name. */
-export function parseLevel(
-  value: string | undefined | null,
-): LogLevelName | undefined {
-  return (LOG_LEVELS as readonly string[]).includes(value ?? "")
-    ? value as LogLevelName
-    : undefined;
-}
 
 /**
  * True for what an administrator must not lose among connection noise:

@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
 import type { LogRecord } from "@logtape/logtape";
-import {
-  atLeast,
-  LogBuffer,
-  parseLevel,
-} from "../../server/stats/log_buffer.ts";
+import { LogBuffer } from "../../server/stats/log_buffer.ts";
+import { atLeast, parseLevel } from "../../shared/log_levels.ts";
 
 function record(
   level: LogRecord["level"],

@@ -1,7 +1,7 @@
 /** `GET /events/logs?level=`: the live log tail over SSE. */
 import { define } from "../../../server/portal/define.ts";
 import { logStream } from "../../../server/portal/sse.ts";
-import { parseLevel } from "../../../server/stats/log_buffer.ts";
+import { parseLevel } from "../../../shared/log_levels.ts";
 
 export const handler = define.handlers<never>({
   GET: (ctx) =>
