@@ -13,7 +13,33 @@ import { type Answer, FrameConn } from "../soak/frame_conn.ts";
 import { nameField, rawFrame } from "../soak/fuzz_frames.ts";
 import { backUpWithClient, note, seededBytes } from "../soak/helpers.ts";
 import { hasProc, openFileLimit, procStats, settle } from "../soak/proc.ts";
-import { registerClient, startServer } from "./harness.ts";
+import { registerClient, startServer, type TestServer } from "./harness.ts";
+
+/**
+ * Waits until the server itself counts `count` open connections: a client's
+ * connect() returns before a worker has accepted, and with two workers the
+ * accept order is not the connect order.
+ */
+async function serverHolds(server: TestServer, count: number): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  // Its own client, closed after: a pooled keep-alive connection would stay
+  // open in the server and count against the descriptor check at the end.
+  using client = Deno.createHttpClient({});
+  for (;;) {
+    const text = await (await fetch(
+      `http://127.0.0.1:${server.httpPort}/metrics`,
+      { client },
+    )).text();
+    const held = Number(
+      /^cyberbackup_connections_active (\d+)$/m.exec(text)?.[1],
+    );
+    if (held === count) return;
+    if (Date.now() > deadline) {
+      throw new Error(`The server holds ${held} connections, not ${count}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 const WANTED = 1000;
 const IDLE_MS = 8000;
@@ -165,6 +191,7 @@ Deno.test({
       // Up to the limit, and one more is refused cleanly.
       const spares = await openMany(server.port, SPARE);
       all.push(...spares.map((c) => c.conn));
+      await serverHolds(server, max);
       const full = await procStats(pid);
       const extra = await FrameConn.connect(server.port);
       const refused: string[] = [];
