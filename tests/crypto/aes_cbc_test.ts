@@ -12,6 +12,7 @@ import {
 import { encryptedSize } from "../../server/protocol/packet_plan.ts";
 import { toHex } from "../../shared/encoding.ts";
 import { assertBytesEqual } from "../bytes_assert.ts";
+import { concat } from "../soak/fuzz_frames.ts";
 
 const MiB = 1024 * 1024;
 const BACKENDS: AesBackend[] = ["libcrypto", "node"];
@@ -25,16 +26,6 @@ function randomBytes(size: number): Uint8Array<ArrayBuffer> {
     crypto.getRandomValues(bytes.subarray(at, at + 65536));
   }
   return bytes;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 /** Streams `input` in random-sized pieces, copying each (views are reused). */
@@ -51,7 +42,7 @@ function runChunked(stream: CbcStream, input: Uint8Array, limit: number) {
   } finally {
     stream.close();
   }
-  return concat(parts);
+  return concat(...parts);
 }
 
 function encryptWith(backend: AesBackend, plain: Uint8Array): Uint8Array {

@@ -6,6 +6,7 @@
  * 1607 with the session going on.
  */
 import assert from "node:assert/strict";
+import { concat } from "../soak/fuzz_frames.ts";
 import { createHash, generateKeyPairSync } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
 import { encrypt } from "../../server/crypto/aes_cbc.ts";
@@ -47,16 +48,6 @@ const KEY_FORMS: KeyForm[] = ["160", "162-junk", "162"];
 const PACKET = 1024;
 const BIG = 50 * 1024 * 1024;
 const BIG_PACKET = 1024 * 1024;
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function randomBytes(n: number): Uint8Array {
   const bytes = new Uint8Array(n);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { concat } from "../soak/fuzz_frames.ts";
 import { generateKeyPairSync } from "node:crypto";
 import { splitKeyField } from "../../server/protocol/key_field.ts";
 import { ProtocolError } from "../../server/protocol/messages.ts";
@@ -11,16 +12,6 @@ function spki(publicExponent: number): Uint8Array {
     privateKeyEncoding: { type: "pkcs8", format: "der" },
   });
   return new Uint8Array(publicKey);
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 const E17 = spki(17);
