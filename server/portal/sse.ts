@@ -10,7 +10,6 @@ import { honoOf } from "./hono_context.ts";
 import { type SSEStreamingApi, streamSSE } from "hono/streaming";
 import type { LogEntry } from "../stats/log_buffer.ts";
 import { atLeast, type LogLevelName } from "../../shared/log_levels.ts";
-import type { PortalDeps } from "./deps.ts";
 
 /** How often a stream sends statistics at most, and at least (the chart moves every second). */
 const MIN_INTERVAL_MS = 250;
@@ -21,7 +20,15 @@ const RETRY_MS = 2000;
 export const SESSION_CHECK_MS = 1000;
 
 /** True while the session that opened a stream is live (not signed out, expired or revoked). */
-export type SessionAlive = () => boolean;
+type SessionAlive = () => boolean;
+
+/** What every stream needs of its request: the services, the streams, the session check. */
+function streamOf(ctx: Context) {
+  const { deps, portal, session } = ctx.state;
+  const alive: SessionAlive = () =>
+    portal.auth.sessions.peek(session?.id) !== undefined;
+  return { deps, streams: portal.streams, alive };
+}
 
 /** The open streams of one portal. */
 export class LiveStreams {
@@ -57,12 +64,8 @@ export class LiveStreams {
 }
 
 /** `GET /events/stats`: a `stats` event with a full snapshot on change (at most 4 a second) and every second. */
-export function statsStream(
-  ctx: Context,
-  deps: PortalDeps,
-  streams: LiveStreams,
-  alive: SessionAlive,
-): Response {
+export function statsStream(ctx: Context): Response {
+  const { deps, streams, alive } = streamOf(ctx);
   const c = honoOf(ctx);
   if (streams.closed) return c.text("Server is shutting down", 503);
   return streamSSE(c, async (stream) => {
@@ -100,13 +103,8 @@ export function statsStream(
 }
 
 /** `GET /events/logs?level=`: a `backlog` event with the stored records, then one `log` event per record. */
-export function logStream(
-  ctx: Context,
-  deps: PortalDeps,
-  streams: LiveStreams,
-  level: LogLevelName,
-  alive: SessionAlive,
-): Response {
+export function logStream(ctx: Context, level: LogLevelName): Response {
+  const { deps, streams, alive } = streamOf(ctx);
   const c = honoOf(ctx);
   if (streams.closed) return c.text("Server is shutting down", 503);
   return streamSSE(c, async (stream) => {

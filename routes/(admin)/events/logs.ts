@@ -5,13 +5,5 @@ import { parseLevel } from "../../../shared/log_levels.ts";
 
 export const handler = define.handlers<never>({
   GET: (ctx) =>
-    logStream(
-      ctx,
-      ctx.state.deps,
-      ctx.state.portal.streams,
-      parseLevel(ctx.url.searchParams.get("level")) ?? "info",
-      () =>
-        ctx.state.portal.auth.sessions.peek(ctx.state.session?.id) !==
-          undefined,
-    ),
+    logStream(ctx, parseLevel(ctx.url.searchParams.get("level")) ?? "info"),
 });

@@ -3,13 +3,5 @@ import { define } from "../../../server/portal/define.ts";
 import { statsStream } from "../../../server/portal/sse.ts";
 
 export const handler = define.handlers<never>({
-  GET: (ctx) =>
-    statsStream(
-      ctx,
-      ctx.state.deps,
-      ctx.state.portal.streams,
-      () =>
-        ctx.state.portal.auth.sessions.peek(ctx.state.session?.id) !==
-          undefined,
-    ),
+  GET: (ctx) => statsStream(ctx),
 });
