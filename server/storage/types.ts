@@ -306,6 +306,98 @@ export interface StorageStatus {
   ping(): void;
 }
 
+/** One kept version of a (client, name): a verified upload (`versions`). */
+export interface FileVersion {
+  id: number;
+  clientId: Uint8Array;
+  fileName: string;
+  /** 1 for the oldest version of this name; never reused or renumbered. */
+  number: number;
+  /** Size of the plaintext. */
+  size: number;
+  /** POSIX cksum of the plaintext. */
+  checksum: number;
+  /** SHA-256 of the plaintext in hex: the address of its content. */
+  sha256: string;
+  storedAt: string;
+  transport: "tcp" | "http";
+  /** The upload's dialect label, when known. */
+  dialect: string | null;
+  pinned: boolean;
+  /** When an administrator moved it to the trash; null while kept. */
+  trashedAt: string | null;
+}
+
+/** A verified upload to record as the newest version of its name. */
+export interface NewVersion {
+  clientId: Uint8Array;
+  fileName: string;
+  size: number;
+  checksum: number;
+  sha256: string;
+  transport: "tcp" | "http";
+  dialect?: string;
+  transferId?: number;
+}
+
+/** What a client's kept versions weigh (trashed ones excluded). */
+export interface ClientUsage {
+  versions: number;
+  /** Sum of the versions' plaintext sizes, before deduplication: what quotas count. */
+  bytes: number;
+}
+
+/**
+ * Retention and quota of one scope; null inherits the default (for the
+ * default: no such rule). Retention rules as restic `forget`.
+ */
+export interface ClientPolicy {
+  keepLast: number | null;
+  keepHourly: number | null;
+  keepDaily: number | null;
+  keepWeekly: number | null;
+  keepMonthly: number | null;
+  keepYearly: number | null;
+  keepWithinSeconds: number | null;
+  quotaBytes: number | null;
+  quotaVersions: number | null;
+}
+
+/** One administrator's act (`audit_log`). */
+export interface AuditEntry {
+  id: number;
+  /** ISO-8601 UTC. */
+  at: string;
+  /** The administrator's name, or "system" for scheduled work. */
+  actor: string;
+  /** The address the request came from, when there was one. */
+  address: string | null;
+  /** A dotted verb, e.g. "client.delete", "version.trash", "retention.run". */
+  action: string;
+  /** What it was done to, e.g. a client id in hex or "<client hex>/<name>". */
+  target: string | null;
+  /** Free text or JSON with the particulars. */
+  detail: string | null;
+}
+
+/** The audit log of administrators' acts: append and read, never edit. */
+export interface AuditLog {
+  /** Appends one entry; returns its id. */
+  record(entry: Omit<AuditEntry, "id">): number;
+  /** Entries newest first, optionally by actor, action prefix and time range. */
+  list(
+    query?: Omit<PageQuery<never>, "sort" | "dir"> & {
+      actor?: string;
+      /** "client" matches "client.delete" and "client.revoke". */
+      action?: string;
+      /** ISO-8601, inclusive. */
+      since?: string;
+      /** ISO-8601, exclusive. */
+      until?: string;
+    },
+  ): Page<AuditEntry>;
+}
+
 /**
  * Everything the server keeps in its database, one part per concern: what
  * sessions, routes, the API and the admin CLI see (never SQL).
@@ -317,6 +409,7 @@ export interface BackupStorage {
   readonly admins: AdminAccounts;
   readonly portalSessions: PortalSessions;
   readonly status: StorageStatus;
+  readonly audit: AuditLog;
   /**
    * Runs `fn` as one transaction, rolling back when it throws; nested calls
    * nest. `fn` must be synchronous.
