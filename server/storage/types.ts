@@ -363,6 +363,74 @@ export interface ClientPolicy {
   quotaVersions: number | null;
 }
 
+/** A name of a client with its history, as restore and the portal list it. */
+export interface VersionedName {
+  fileName: string;
+  /** Kept (untrashed) versions. */
+  versions: number;
+  /** The newest kept version. */
+  latest: FileVersion;
+}
+
+/**
+ * Backup history (`versions`, `contents`): append-only for clients. Only
+ * retention and administrators remove versions; content whose last version
+ * is gone is garbage collected (see docs/history.md).
+ */
+export interface VersionStorage {
+  /**
+   * Records a verified upload as the newest version of its name (number =
+   * last + 1), adding its `contents` row when the content is new, and makes
+   * the `files` row describe it. Runs inside the upload's transaction.
+   */
+  add(version: NewVersion, now: string): FileVersion;
+  /** True when content with this SHA-256 has a `contents` row. */
+  hasContent(sha256: string): boolean;
+  /** One version by id. */
+  get(id: number): FileVersion | undefined;
+  /** Versions of one name, oldest first; trashed ones only when asked. */
+  list(
+    clientId: Uint8Array,
+    fileName: string,
+    options?: { trashed?: boolean },
+  ): FileVersion[];
+  /** Version `number` of a name (1 = oldest), kept or trashed. */
+  byNumber(
+    clientId: Uint8Array,
+    fileName: string,
+    number: number,
+  ): FileVersion | undefined;
+  /** The newest kept version of a name stored at or before `at` (ISO-8601). */
+  at(
+    clientId: Uint8Array,
+    fileName: string,
+    at: string,
+  ): FileVersion | undefined;
+  /** A client's names that have kept versions, by name. */
+  names(
+    clientId: Uint8Array,
+    query?: Omit<PageQuery<never>, "sort" | "dir">,
+  ): Page<VersionedName>;
+  /** Pins or unpins a version (a pinned version is never pruned); false when there is none. */
+  setPinned(id: number, pinned: boolean): boolean;
+  /** What a client's kept versions weigh. */
+  usage(clientId: Uint8Array): ClientUsage;
+  /** Whole-store figures: logical bytes of kept versions against stored content bytes. */
+  totals(): { versions: number; logicalBytes: number; storedBytes: number };
+}
+
+/** Retention and quota settings: the default (`"*"`) and per-client overrides. */
+export interface PolicyStorage {
+  /** The stored rules of a scope (null columns inherit), or undefined. */
+  get(scope: "*" | Uint8Array): ClientPolicy | undefined;
+  /** Replaces the rules of a scope. */
+  set(scope: "*" | Uint8Array, policy: ClientPolicy, now: string): void;
+  /** Removes a client's overrides, so it follows the default again. */
+  clear(clientId: Uint8Array): void;
+  /** A client's rules with the default filled in where it has none. */
+  effective(clientId: Uint8Array): ClientPolicy;
+}
+
 /** One administrator's act (`audit_log`). */
 export interface AuditEntry {
   id: number;
