@@ -18,6 +18,7 @@ import {
 import { SqliteAuditLog } from "./sqlite/audit.ts";
 import { SqliteClients } from "./sqlite/clients.ts";
 import { SqliteFiles } from "./sqlite/files.ts";
+import { SqliteMaintenance } from "./sqlite/maintenance.ts";
 import { SqliteTransfers } from "./sqlite/transfers.ts";
 import type { BackupStorage } from "./types.ts";
 
@@ -140,6 +141,8 @@ export class Database implements BackupStorage {
   readonly portalSessions: SqlitePortalSessions;
   readonly status: SqliteStatus;
   readonly audit: SqliteAuditLog;
+  /** Retention, trash and GC (server/history/), apart from BackupStorage's callers. */
+  readonly maintenance: SqliteMaintenance;
   #open = true;
   #optimizer?: ReturnType<typeof setInterval>;
 
@@ -156,6 +159,7 @@ export class Database implements BackupStorage {
     this.portalSessions = new SqlitePortalSessions(handle);
     this.status = new SqliteStatus(handle);
     this.audit = new SqliteAuditLog(handle);
+    this.maintenance = new SqliteMaintenance(handle);
     if (readOnly) return;
     // The portal's pages need the planner to know the tables' sizes: without
     // statistics it pages /clients by scanning (issue 17). Unref'd, the timer
