@@ -84,7 +84,7 @@ export function recoverCollected(
       );
       for (const name of chunk) {
         if (rows.has(name)) {
-          const target = files.objectPath(name);
+          const target = files.objects.objectPath(name);
           Deno.mkdirSync(join(target, ".."), { recursive: true, mode: 0o700 });
           Deno.renameSync(join(folder, name), target);
           recovery.restored++;
@@ -268,7 +268,7 @@ function collectOrphans(
 function moveAside(files: ContentFiles, sha256: string): boolean {
   try {
     Deno.renameSync(
-      files.objectPath(sha256),
+      files.objects.objectPath(sha256),
       join(files.root, GC_FOLDER, sha256),
     );
     return true;
@@ -282,7 +282,7 @@ function putBack(files: ContentFiles, sha256s: string[]): void {
   for (const sha256 of sha256s) {
     Deno.renameSync(
       join(files.root, GC_FOLDER, sha256),
-      files.objectPath(sha256),
+      files.objects.objectPath(sha256),
     );
   }
 }

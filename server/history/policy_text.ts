@@ -7,19 +7,6 @@
 import type { ClientPolicy } from "../storage/types.ts";
 import { DURATION_UNITS, formatSeconds } from "./retention.ts";
 
-/** A policy with no rule and no quota (every field inherits). */
-export const NO_POLICY: ClientPolicy = {
-  keepLast: null,
-  keepHourly: null,
-  keepDaily: null,
-  keepWeekly: null,
-  keepMonthly: null,
-  keepYearly: null,
-  keepWithinSeconds: null,
-  quotaBytes: null,
-  quotaVersions: null,
-};
-
 /** Each policy field with its command-line option and how its value is written. */
 export const POLICY_FIELDS: readonly {
   field: keyof ClientPolicy;

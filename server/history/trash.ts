@@ -7,9 +7,8 @@
  * content (GC counts them as references) until purged.
  * @module
  */
-import { randomUUID } from "node:crypto";
-import { join } from "node:path";
 import { toHex } from "../../shared/encoding.ts";
+import type { FileStore } from "../storage/file_store.ts";
 import type { MaintenanceStorage } from "../storage/maintenance_types.ts";
 import type { BackupStorage, FileVersion, Page } from "../storage/types.ts";
 import { currentOwner, runIsAlive, yieldToEventLoop } from "./run_record.ts";
@@ -23,15 +22,8 @@ export type TrashStorage =
   & Pick<BackupStorage, "transaction" | "audit" | "files">
   & { maintenance: MaintenanceStorage };
 
-/** Where content lives on disk (the history branch's content store provides these). */
-export interface ContentFiles {
-  /** `received_files` itself. */
-  readonly root: string;
-  /** `received_files/.objects/<2 hex>/<hex>`. */
-  objectPath(sha256: string): string;
-  /** `received_files/<client hex>/<name>`: the newest kept version's hard link. */
-  latestPath(clientId: Uint8Array, fileName: string): string;
-}
+/** Where content lives on disk: the objects and each name's latest-copy link. */
+export type ContentFiles = Pick<FileStore, "root" | "objects" | "pathOf">;
 
 /** Versions purged per transaction. */
 const PURGE_BATCH = 500;
@@ -219,7 +211,7 @@ export class Trash implements TrashService {
    */
   #pointLatest(from: FileVersion | undefined, to: FileVersion | undefined) {
     const name = (to ?? from)!;
-    const latest = this.#files.latestPath(name.clientId, name.fileName);
+    const latest = this.#files.pathOf(name.clientId, name.fileName);
     if (to) {
       const row = this.#db.files.of(to.clientId, to.fileName);
       this.#db.files.recordVerified({
@@ -229,7 +221,7 @@ export class Trash implements TrashService {
         size: to.size,
         checksum: to.checksum,
       }, to.storedAt);
-      this.#link(to.sha256, latest);
+      this.#files.objects.linkTo(to.sha256, latest);
     } else {
       this.#db.files.delete(name.clientId, name.fileName);
       try {
@@ -237,22 +229,6 @@ export class Trash implements TrashService {
       } catch (error) {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
       }
-    }
-  }
-
-  /** Replaces `path` by a hard link to the object `sha256`, atomically (link aside, rename over). */
-  #link(sha256: string, path: string): void {
-    const aside = join(this.#files.root, ".tmp", `relink-${randomUUID()}`);
-    Deno.mkdirSync(join(this.#files.root, ".tmp"), {
-      recursive: true,
-      mode: 0o700,
-    });
-    Deno.linkSync(this.#files.objectPath(sha256), aside);
-    try {
-      Deno.renameSync(aside, path);
-    } catch (error) {
-      Deno.removeSync(aside);
-      throw error;
     }
   }
 }

@@ -19,7 +19,9 @@ import { SqliteAuditLog } from "./sqlite/audit.ts";
 import { SqliteClients } from "./sqlite/clients.ts";
 import { SqliteFiles } from "./sqlite/files.ts";
 import { SqliteMaintenance } from "./sqlite/maintenance.ts";
+import { SqlitePolicies } from "./sqlite/policies.ts";
 import { SqliteTransfers } from "./sqlite/transfers.ts";
+import { SqliteVersions } from "./sqlite/versions.ts";
 import type { BackupStorage } from "./types.ts";
 
 const logger = getLogger(["cyberbackup", "storage"]);
@@ -143,6 +145,8 @@ export class Database implements BackupStorage {
   readonly audit: SqliteAuditLog;
   /** Retention, trash and GC (server/history/), apart from BackupStorage's callers. */
   readonly maintenance: SqliteMaintenance;
+  readonly versions: SqliteVersions;
+  readonly policies: SqlitePolicies;
   #open = true;
   #optimizer?: ReturnType<typeof setInterval>;
 
@@ -160,6 +164,8 @@ export class Database implements BackupStorage {
     this.status = new SqliteStatus(handle);
     this.audit = new SqliteAuditLog(handle);
     this.maintenance = new SqliteMaintenance(handle);
+    this.versions = new SqliteVersions(handle);
+    this.policies = new SqlitePolicies(handle);
     if (readOnly) return;
     // The portal's pages need the planner to know the tables' sizes: without
     // statistics it pages /clients by scanning (issue 17). Unref'd, the timer

@@ -5,9 +5,8 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { toHex } from "../../shared/encoding.ts";
-import type { ContentFiles } from "../../server/history/trash.ts";
 import { Database } from "../../server/storage/database.ts";
+import { FileStore } from "../../server/storage/file_store.ts";
 import type { FileVersion } from "../../server/storage/types.ts";
 
 export const ALICE = new Uint8Array(16).fill(0xa1);
@@ -16,7 +15,7 @@ export const BOB = new Uint8Array(16).fill(0xb0);
 export interface Store {
   dir: string;
   db: Database;
-  files: ContentFiles;
+  files: FileStore;
   /** Stores `text` as the next version of a name, stored at `at`. */
   add(
     client: Uint8Array,
@@ -40,11 +39,7 @@ export function openStore(): Store {
   Deno.mkdirSync(root);
   db.clients.create(ALICE, "alice", "2026-01-01T00:00:00.000Z");
   db.clients.create(BOB, "bob", "2026-01-01T00:00:00.000Z");
-  const files: ContentFiles = {
-    root,
-    objectPath: (sha) => join(root, ".objects", sha.slice(0, 2), sha),
-    latestPath: (client, name) => join(root, toHex(client), name),
-  };
+  const files = new FileStore(root);
   const h = db.handle;
   return {
     dir,
@@ -53,7 +48,7 @@ export function openStore(): Store {
     add(client, name, text, at, options = {}) {
       const sha = sha256(text);
       const size = new TextEncoder().encode(text).length;
-      const object = files.objectPath(sha);
+      const object = files.objects.objectPath(sha);
       Deno.mkdirSync(join(object, ".."), { recursive: true });
       try {
         Deno.writeTextFileSync(object, text, { createNew: true });
@@ -76,12 +71,9 @@ export function openStore(): Store {
         ).run(client, name, number, sha, size, 7, at, options.pinned ? 1 : 0)
           .lastInsertRowid,
       );
-      const latest = files.latestPath(client, name);
+      const latest = files.pathOf(client, name);
       Deno.mkdirSync(join(latest, ".."), { recursive: true });
-      try {
-        Deno.removeSync(latest);
-      } catch { /* first version */ }
-      Deno.linkSync(object, latest);
+      files.objects.linkTo(sha, latest);
       db.files.recordVerified(
         {
           clientId: client,

@@ -50,9 +50,12 @@ Deno.test("GC collects content no version references, with figures; trashed vers
     assert.equal(run?.removed, 1);
     assert.equal(run?.files, 1);
     assert.equal(run?.bytes, 6);
-    assert.equal(exists(store.files.objectPath(sha256("first!"))), false);
+    assert.equal(
+      exists(store.files.objects.objectPath(sha256("first!"))),
+      false,
+    );
     for (const kept of ["second", "third", "shared", "later"]) {
-      assert.ok(exists(store.files.objectPath(sha256(kept))), kept);
+      assert.ok(exists(store.files.objects.objectPath(sha256(kept))), kept);
     }
     assert.equal(contentRows(store), 4);
     assert.deepEqual(
@@ -74,8 +77,8 @@ Deno.test("GC collects object files without a row once they are older than the g
   const store = openStore();
   try {
     store.add(ALICE, "a", "kept", day(1));
-    const old = store.files.objectPath(sha256("old orphan"));
-    const young = store.files.objectPath(sha256("young orphan"));
+    const old = store.files.objects.objectPath(sha256("old orphan"));
+    const young = store.files.objects.objectPath(sha256("young orphan"));
     for (const [path, text] of [[old, "old orphan"], [young, "young orphan"]]) {
       Deno.mkdirSync(join(path, ".."), { recursive: true });
       Deno.writeTextFileSync(path, text);
@@ -98,7 +101,7 @@ Deno.test("GC collects object files without a row once they are older than the g
     assert.equal(exists(old), false);
     assert.ok(exists(young));
     assert.ok(exists(stray));
-    assert.ok(exists(store.files.objectPath(sha256("kept"))));
+    assert.ok(exists(store.files.objects.objectPath(sha256("kept"))));
   } finally {
     store.close();
   }
@@ -112,7 +115,7 @@ Deno.test("recovery puts back objects whose row exists and unlinks the others", 
     const gc = join(store.files.root, GC_FOLDER);
     Deno.mkdirSync(gc);
     // Killed before COMMIT: the row is there, the object was moved aside.
-    Deno.renameSync(store.files.objectPath(sha), join(gc, sha));
+    Deno.renameSync(store.files.objects.objectPath(sha), join(gc, sha));
     // Killed after COMMIT, before the unlink.
     Deno.writeTextFileSync(join(gc, sha256("collected")), "collected");
     assert.deepEqual(recoverCollected(store.db, store.files), {
@@ -120,7 +123,7 @@ Deno.test("recovery puts back objects whose row exists and unlinks the others", 
       unlinked: 1,
     });
     assert.equal(
-      Deno.readTextFileSync(store.files.objectPath(sha)),
+      Deno.readTextFileSync(store.files.objects.objectPath(sha)),
       "still here",
     );
     assert.deepEqual([...Deno.readDirSync(gc)], []);
@@ -146,7 +149,7 @@ Deno.test("a failed GC transaction puts the objects it moved back", async () => 
       collectGarbage(store.db, store.files, { by: SYSTEM }),
       /refused/,
     );
-    assert.ok(exists(store.files.objectPath(sha256("doomed"))));
+    assert.ok(exists(store.files.objects.objectPath(sha256("doomed"))));
     assert.equal(contentRows(store), 2);
     assert.equal(store.db.maintenance.runs(1)[0].state, "failed");
   } finally {

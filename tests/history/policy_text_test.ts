@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import {
   describePolicy,
-  NO_POLICY,
   parseBytes,
   parseDuration,
   parsePolicyOptions,
 } from "../../server/history/policy_text.ts";
+import { NO_POLICY } from "../../server/storage/sqlite/policies.ts";
 
 Deno.test("parseDuration reads units and sums of them", () => {
   assert.equal(parseDuration("30d"), 30 * 86400);

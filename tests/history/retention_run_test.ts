@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { NO_POLICY } from "../../server/history/policy_text.ts";
+import { NO_POLICY } from "../../server/storage/sqlite/policies.ts";
 import {
   previewRetention,
   runRetention,

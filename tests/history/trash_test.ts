@@ -5,7 +5,7 @@ import { ALICE, BOB, day, openStore, sha256, type Store } from "./fixture.ts";
 const ADMIN = { actor: "admin", address: "127.0.0.1" };
 
 function latestText(store: Store, name: string): string {
-  return Deno.readTextFileSync(store.files.latestPath(ALICE, name));
+  return Deno.readTextFileSync(store.files.pathOf(ALICE, name));
 }
 
 Deno.test("trashing the newest version moves the files row and the link to the one before; restoring moves them back", () => {
@@ -27,8 +27,8 @@ Deno.test("trashing the newest version moves the files row and the link to the o
     assert.equal(row.storedAt, day(1));
     // The link is a hard link to the object, not a copy.
     assert.equal(
-      Deno.statSync(store.files.latestPath(ALICE, "doc.txt")).ino,
-      Deno.statSync(store.files.objectPath(sha256("good copy"))).ino,
+      Deno.statSync(store.files.pathOf(ALICE, "doc.txt")).ino,
+      Deno.statSync(store.files.objects.objectPath(sha256("good copy"))).ino,
     );
     // Twice is nothing.
     assert.equal(trash.trash(bad.id, ADMIN, day(3)), undefined);
@@ -70,11 +70,13 @@ Deno.test("trashing the only version removes the files row and link; restoring b
     trash.trash(only.id, ADMIN, day(2));
     assert.equal(store.db.files.of(ALICE, "doc.txt"), undefined);
     assert.throws(
-      () => Deno.statSync(store.files.latestPath(ALICE, "doc.txt")),
+      () => Deno.statSync(store.files.pathOf(ALICE, "doc.txt")),
       Deno.errors.NotFound,
     );
     // The content stays while the version is in the trash.
-    assert.ok(Deno.statSync(store.files.objectPath(sha256("only"))).isFile);
+    assert.ok(
+      Deno.statSync(store.files.objects.objectPath(sha256("only"))).isFile,
+    );
     trash.restore(only.id, ADMIN, day(3));
     assert.equal(latestText(store, "doc.txt"), "only");
     assert.equal(store.db.files.of(ALICE, "doc.txt")?.size, 4);

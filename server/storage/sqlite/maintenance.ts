@@ -19,27 +19,14 @@ import { attempt, get, type Row, run, transaction } from "../sql.ts";
 import type { FileVersion, Page } from "../types.ts";
 import { textOrNull } from "./clients.ts";
 import { Conditions, pageRows } from "./paging.ts";
+import { toVersion } from "./versions.ts";
 
 const VERSION_COLUMNS = `v.VersionID, v.ClientID, v.FileName, v.Number,
   v.Size, v.Checksum, v.Sha256, v.StoredAt, v.Transport, v.Dialect, v.Pinned,
   v.TrashedAt, v.TrashedBy`;
 
-function toVersion(row: Row): FileVersion & { trashedBy: string | null } {
-  return {
-    id: Number(row.VersionID),
-    clientId: row.ClientID as Uint8Array,
-    fileName: String(row.FileName),
-    number: Number(row.Number),
-    size: Number(row.Size),
-    checksum: Number(row.Checksum),
-    sha256: String(row.Sha256),
-    storedAt: String(row.StoredAt),
-    transport: row.Transport === "http" ? "http" : "tcp",
-    dialect: textOrNull(row.Dialect),
-    pinned: Number(row.Pinned) !== 0,
-    trashedAt: textOrNull(row.TrashedAt),
-    trashedBy: textOrNull(row.TrashedBy),
-  };
+function withTrashedBy(row: Row): FileVersion & { trashedBy: string | null } {
+  return { ...toVersion(row), trashedBy: textOrNull(row.TrashedBy) };
 }
 
 function toRun(row: Row): RunRecord {
@@ -96,7 +83,7 @@ export class SqliteMaintenance implements MaintenanceStorage {
       this.#db.prepare(
         `SELECT ${VERSION_COLUMNS} FROM versions v ${where.sql}
          ORDER BY v.ClientID, v.FileName, v.Number LIMIT ?`,
-      ).all(...where.params, limit).map(toVersion));
+      ).all(...where.params, limit).map(withTrashedBy));
   }
 
   deleteRetained(ids: readonly number[]): { removed: number; bytes: number } {
@@ -131,7 +118,7 @@ export class SqliteMaintenance implements MaintenanceStorage {
       clientId,
       fileName,
     );
-    return row ? toVersion(row) : undefined;
+    return row ? withTrashedBy(row) : undefined;
   }
 
   version(id: number) {
@@ -142,7 +129,7 @@ export class SqliteMaintenance implements MaintenanceStorage {
       ),
       id,
     );
-    return row ? toVersion(row) : undefined;
+    return row ? withTrashedBy(row) : undefined;
   }
 
   markTrashed(id: number, by: string, now: string): boolean {
@@ -194,7 +181,7 @@ export class SqliteMaintenance implements MaintenanceStorage {
     );
     return {
       ...page,
-      rows: page.rows.map((row) => toVersion(row) as TrashedRow),
+      rows: page.rows.map((row) => withTrashedBy(row) as TrashedRow),
     };
   }
 
