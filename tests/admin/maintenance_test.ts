@@ -63,7 +63,7 @@ Deno.test("admin policy set / get, then retention preview and run, each audited 
     );
     assert.match(
       r.stdout,
-      /keep\s+a1+\s+a\.txt\s+#4 .*\(newest; within 1d; last 1\)/,
+      /keep\s+(a1)+\s+a\.txt\s+#4 .*\(newest; within 1d; last 1\)/,
     );
 
     r = await admin(store, "retention", "run");
