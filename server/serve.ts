@@ -20,6 +20,7 @@ import type { BackupStorage } from "./storage/types.ts";
 import { FileStore } from "./storage/file_store.ts";
 import { MaintenanceScheduler } from "./history/scheduler.ts";
 import { Trash } from "./history/trash.ts";
+import { versionStoredFiles } from "./storage/upgrade.ts";
 import { TcpServer } from "./tcp/pool.ts";
 
 const logger = getLogger(["cyberbackup", "server"]);
@@ -69,6 +70,8 @@ async function openData(config: ServerConfig) {
       count: leftovers,
     });
   }
+  // A data directory from before backup history: its files become version 1.
+  await versionStoredFiles(db, store, new Date().toISOString());
   return { db, store };
 }
 

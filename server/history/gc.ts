@@ -83,7 +83,9 @@ export function recoverCollected(
         chunk.filter((n) => SHA256_NAME.test(n)),
       );
       for (const name of chunk) {
-        if (rows.has(name)) {
+        // An upload may have healed the missing object meanwhile (same
+        // content, and the names link to it): then the copy aside goes.
+        if (rows.has(name) && !files.objects.has(name)) {
           const target = files.objects.objectPath(name);
           Deno.mkdirSync(join(target, ".."), { recursive: true, mode: 0o700 });
           Deno.renameSync(join(folder, name), target);
