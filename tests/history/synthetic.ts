@@ -7,6 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { cksum } from "../../server/crypto/cksum.ts";
 import { Database } from "../../server/storage/database.ts";
 import { FileStore } from "../../server/storage/file_store.ts";
 
@@ -46,6 +47,7 @@ export function writeSyntheticHistory(
   const start = (shape.start ?? new Date(Date.UTC(2026, 0, 1, 12))).getTime();
   const h = db.handle;
   const shas: string[] = [];
+  const sums: number[] = [];
   try {
     const addContent = h.prepare(
       "INSERT INTO contents (Sha256, Size, StoredSize, CreatedAt) VALUES (?, ?, ?, ?)",
@@ -55,6 +57,7 @@ export function writeSyntheticHistory(
       const text = `content ${c}`;
       const sha = sha256(text);
       shas.push(sha);
+      sums.push(cksum(new TextEncoder().encode(text)));
       addContent.run(
         sha,
         text.length,
@@ -73,11 +76,11 @@ export function writeSyntheticHistory(
     );
     const addVersion = h.prepare(
       `INSERT INTO versions (ClientID, FileName, Number, Sha256, Size, Checksum,
-         StoredAt, Transport) VALUES (?, ?, ?, ?, ?, 0, ?, 'tcp')`,
+         StoredAt, Transport) VALUES (?, ?, ?, ?, ?, ?, ?, 'tcp')`,
     );
     const addFile = h.prepare(
       `INSERT INTO files (ID, FileName, PathName, Verified, Size, Checksum, StoredAt)
-       VALUES (?, ?, ?, 1, ?, 0, ?)`,
+       VALUES (?, ?, ?, 1, ?, ?, ?)`,
     );
     let serial = 0;
     for (let c = 0; c < shape.clients; c++) {
@@ -89,19 +92,21 @@ export function writeSyntheticHistory(
         let sha = "";
         let at = "";
         let size = 0;
+        let sum = 0;
         for (let v = 1; v <= shape.versionsPerName; v++) {
           const content = serial++ % shape.contents;
           sha = shas[content];
           at = new Date(start + (v - 1) * 86400_000).toISOString();
           size = `content ${content}`.length;
-          addVersion.run(clientId, name, v, sha, size, at);
+          sum = sums[content];
+          addVersion.run(clientId, name, v, sha, size, sum, at);
         }
         const path = store.pathOf(clientId, name);
         if (shape.objects) {
           Deno.mkdirSync(join(path, ".."), { recursive: true, mode: 0o700 });
           store.objects.linkTo(sha, path);
         }
-        addFile.run(clientId, name, path, size, at);
+        addFile.run(clientId, name, path, size, sum, at);
       }
       h.exec("COMMIT");
     }
