@@ -12,8 +12,6 @@ const NAV = [
   { href: "/clients", label: "Clients", icon: "users" },
   { href: "/files", label: "Files", icon: "file" },
   { href: "/transfers", label: "Transfers", icon: "transfer" },
-  { href: "/retention", label: "Retention", icon: "shield" },
-  { href: "/trash", label: "Trash", icon: "file" },
   { href: "/logs", label: "Logs", icon: "logs" },
   { href: "/settings", label: "Settings", icon: "settings" },
 ] as const;

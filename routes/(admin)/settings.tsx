@@ -167,6 +167,17 @@ export default define.page<SettingsData>(
             </p>
           </section>
           <section class="panel">
+            <h2>Backup history</h2>
+            <p class="muted">
+              Retention policies, their preview and maintenance runs; versions
+              deleted by an administrator.
+            </p>
+            <p>
+              <a href="/retention" class="button">Retention</a>{" "}
+              <a href="/trash" class="button">Trash</a>
+            </p>
+          </section>
+          <section class="panel">
             <h2>Sign-in sessions</h2>
             <p class="muted">
               Ends your sessions in every browser, this one included. A password

@@ -266,6 +266,9 @@ export default define.page<RetentionData>(
               </button>
             </form>
             <MaintenanceRuns runs={data.runs} />
+            <p>
+              <a href="/trash">Trash</a>: versions deleted by an administrator.
+            </p>
           </section>
         </div>
         <section class="panel">

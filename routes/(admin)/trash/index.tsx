@@ -45,7 +45,8 @@ export default define.page<TrashData>(
           <p class="muted">
             Deleted versions stay here {data.trashDays}{" "}
             days, then the scheduled maintenance purges them. No client request
-            can delete a version: only retention and administrators do.
+            can delete a version: only <a href="/retention">retention</a>{" "}
+            and administrators do.
           </p>
           <TableBox rows={data.list.rows.length} empty="The trash is empty.">
             <thead>
