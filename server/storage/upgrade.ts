@@ -18,6 +18,8 @@ const logger = getLogger(["cyberbackup", "storage"]);
 
 /** Rows read per query: memory stays flat however many files there are. */
 const BATCH = 100;
+/** A large store takes a while to hash: say how far it got every so often. */
+const PROGRESS_EVERY = 1000;
 
 /** What one upgrade did. */
 export interface UpgradeReport {
@@ -113,6 +115,11 @@ export async function versionStoredFiles(
       report.versioned++;
       report.bytes += content.size;
       if (deduplicated) report.deduplicated++;
+      if (report.versioned % PROGRESS_EVERY === 0) {
+        logger.info("Upgrading stored files to history: {versioned} so far", {
+          versioned: report.versioned,
+        });
+      }
     }
   }
   if (report.versioned + report.skipped > 0) {
