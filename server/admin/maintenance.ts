@@ -143,7 +143,7 @@ async function retention(args: string[], ctx: MaintenanceContext) {
   const json = takeFlag(args, "--json");
   noMore(args);
   if (action === "preview") {
-    const preview = previewRetention(ctx.db, {
+    const preview = await previewRetention(ctx.db, {
       clientId,
       removalsOnly: !all,
       limit: 100_000,

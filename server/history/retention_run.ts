@@ -262,12 +262,14 @@ export interface RetentionPreview {
 
 /**
  * What `runRetention` would remove now, exactly (the same planner over the
- * same rows), without changing anything; a PBS-style prune simulator.
+ * same rows), without changing anything; a PBS-style prune simulator. It
+ * reads every version in scope, giving the event loop a turn every few
+ * thousand, so the portal keeps answering while it previews a large store.
  */
-export function previewRetention(
+export async function previewRetention(
   db: RetentionStorage,
   options: PlanScope & { limit?: number; removalsOnly?: boolean } = {},
-): RetentionPreview {
+): Promise<RetentionPreview> {
   const limit = options.limit ?? 500;
   const preview: RetentionPreview = {
     names: 0,
@@ -277,8 +279,14 @@ export function previewRetention(
     rows: [],
     truncated: false,
   };
+  let sincePause = 0;
   for (const name of planNames(db, options)) {
     preview.names++;
+    sincePause += name.verdicts.length;
+    if (sincePause >= 5000) {
+      sincePause = 0;
+      await yieldToEventLoop();
+    }
     for (const verdict of name.verdicts) {
       preview.versions++;
       if (!verdict.keep) {

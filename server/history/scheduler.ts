@@ -87,7 +87,9 @@ export class MaintenanceScheduler {
   }
 
   /** What a retention run would remove now (the portal's preview). */
-  preview(options: Parameters<typeof previewRetention>[1]): RetentionPreview {
+  preview(
+    options: Parameters<typeof previewRetention>[1],
+  ): Promise<RetentionPreview> {
     return previewRetention(this.#db, options);
   }
 

@@ -173,3 +173,34 @@ Deno.test("only one GC runs at a time", async () => {
     store.close();
   }
 });
+
+Deno.test("recovery keeps the object an upload stored again after a GC was cut off, and drops the copy aside", () => {
+  const store = openStore();
+  try {
+    store.add(ALICE, "a", "healed", day(1));
+    const sha = sha256("healed");
+    const gc = join(store.files.root, GC_FOLDER);
+    Deno.mkdirSync(gc);
+    // GC killed before COMMIT: row there, object aside.
+    Deno.renameSync(store.files.objects.objectPath(sha), join(gc, sha));
+    // An upload of the same content before the restart: the row is known
+    // but the object missing, so the upload's own file becomes the object.
+    const temp = join(store.dir, "upload.part");
+    Deno.writeTextFileSync(temp, "healed");
+    assert.deepEqual(store.files.objects.place(temp, sha, true), {
+      deduplicated: false,
+    });
+    const uploaded = Deno.statSync(temp).ino;
+    assert.deepEqual(recoverCollected(store.db, store.files), {
+      restored: 0,
+      unlinked: 1,
+    });
+    assert.equal(
+      Deno.statSync(store.files.objects.objectPath(sha)).ino,
+      uploaded,
+    );
+    assert.deepEqual([...Deno.readDirSync(gc)], []);
+  } finally {
+    store.close();
+  }
+});

@@ -38,7 +38,7 @@ Deno.test("a run removes exactly what the preview listed, and keeps the newest o
     seed(store);
     setPolicy(store, "*", { keepLast: 3 });
     setPolicy(store, BOB, { keepLast: 1 });
-    const preview = previewRetention(store.db, { removalsOnly: true });
+    const preview = await previewRetention(store.db, { removalsOnly: true });
     assert.equal(preview.versions, 25);
     assert.equal(preview.remove, 7 + 7 + 4);
     assert.equal(preview.rows.length, 18);
@@ -72,12 +72,12 @@ Deno.test("a run removes exactly what the preview listed, and keeps the newest o
   }
 });
 
-Deno.test("preview rows carry the reasons of kept versions", () => {
+Deno.test("preview rows carry the reasons of kept versions", async () => {
   const store = openStore();
   try {
     seed(store);
     setPolicy(store, "*", { keepDaily: 2 });
-    const preview = previewRetention(store.db, { clientId: BOB });
+    const preview = await previewRetention(store.db, { clientId: BOB });
     assert.deepEqual(
       preview.rows.map((r) => [r.number, r.keep, r.reasons.join("; ")]),
       [
@@ -89,13 +89,13 @@ Deno.test("preview rows carry the reasons of kept versions", () => {
       ],
     );
     // Rules given to the preview replace the stored ones (the form's preview).
-    const unsaved = previewRetention(store.db, {
+    const unsaved = await previewRetention(store.db, {
       clientId: BOB,
       rules: { ...NO_POLICY, keepLast: 4 },
     });
     assert.equal(unsaved.remove, 1);
     // The limit truncates rows, never the totals.
-    const short = previewRetention(store.db, { limit: 2 });
+    const short = await previewRetention(store.db, { limit: 2 });
     assert.equal(short.rows.length, 2);
     assert.equal(short.truncated, true);
     assert.equal(short.versions, 25);

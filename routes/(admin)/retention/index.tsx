@@ -57,7 +57,7 @@ interface RetentionData {
 }
 
 export const handler = define.handlers<RetentionData>({
-  GET(ctx) {
+  async GET(ctx) {
     const history = historyOf(ctx.state.deps);
     const clientId = parseClientId(ctx.url.searchParams.get("client") ?? "");
     const db = ctx.state.deps.db;
@@ -65,7 +65,7 @@ export const handler = define.handlers<RetentionData>({
     const data = baseData(ctx.state.deps.db, clientId, textOf(stored));
     data.runs = history.maintenance.runs(MAINTENANCE_RUNS);
     if (clientId || ctx.url.searchParams.get("preview") === "1") {
-      data.preview = history.maintenance.preview({
+      data.preview = await history.maintenance.preview({
         clientId,
         limit: PREVIEW_ROWS,
       });
@@ -115,7 +115,7 @@ export const handler = define.handlers<RetentionData>({
     const rules = Object.fromEntries(
       POLICY_FIELDS.map((f) => [f.field, policy[f.field] ?? base[f.field]]),
     ) as unknown as ClientPolicy;
-    data.preview = history.maintenance.preview({
+    data.preview = await history.maintenance.preview({
       clientId,
       rules,
       limit: PREVIEW_ROWS,
