@@ -163,8 +163,12 @@ export async function collectGarbage(
     const cutoff = now().getTime() - grace;
     for (const prefix of prefixes) {
       const folder = join(objects, prefix);
-      const old = listNames(folder).filter((name) => {
-        if (!SHA256_NAME.test(name)) return false;
+      // Rows first (one query per folder), so only files without one are
+      // stat'ed; the transaction below checks again under the write lock.
+      const named = listNames(folder).filter((name) => SHA256_NAME.test(name));
+      const rows = m.existingContents(named);
+      const old = named.filter((name) => {
+        if (rows.has(name)) return false;
         const mtime = statOrUndefined(join(folder, name))?.mtime?.getTime();
         return mtime !== undefined && mtime < cutoff;
       });
