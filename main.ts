@@ -27,7 +27,8 @@ const USAGE = `cyberbackup ${VERSION}: encrypted client-server file backup
 Usage:
   cyberbackup [serve] [options]     run the backup server (TCP protocol + admin portal)
   cyberbackup backup [--dir DIR]    back up the files named in DIR/transfer.info
-  cyberbackup admin <command>       local administration (set-password, list-clients)
+  cyberbackup admin <command>       local administration (set-password, list-clients,
+                                    retention, policy, trash, gc)
   cyberbackup --help | --version
 
 Options of serve (flags override environment variables, which override port.info):
