@@ -1,12 +1,16 @@
-/** A table of stored files with download and delete actions. */
+/** A table of stored files with their version counts, and download and delete actions. */
 import { Csrf } from "./Layout.tsx";
 import type { Session } from "../server/portal/auth/sessions.ts";
-import type { FileRow } from "../server/storage/types.ts";
-import { formatBytes } from "../shared/format.ts";
+import {
+  type CountedFileRow,
+  fileQuery,
+  versionsHref,
+} from "../server/portal/versions.ts";
+import { formatBytes, formatCount } from "../shared/format.ts";
 import { Badge, SortHeader, TableBox, TimeCell } from "./Table.tsx";
 
 export interface FilesTableProps {
-  rows: FileRow[];
+  rows: CountedFileRow[];
   session: Session | undefined;
   url: URL;
   showClient: boolean;
@@ -38,15 +42,14 @@ export function FilesTable(props: FilesTableProps) {
           {header("size", "Size")}
           <th>Checksum</th>
           <th>State</th>
+          <th class="num">Versions</th>
           {header("stored", "Stored")}
           <th class="actions">Actions</th>
         </tr>
       </thead>
       <tbody>
         {props.rows.map((f) => {
-          const query = `client=${f.clientId}&name=${
-            encodeURIComponent(f.fileName)
-          }`;
+          const query = fileQuery(f.clientId, f.fileName);
           return (
             <tr data-file={f.fileName}>
               <td class="file-name grow" title={f.pathName}>{f.fileName}</td>
@@ -65,6 +68,18 @@ export function FilesTable(props: FilesTableProps) {
                 {f.verified
                   ? <Badge kind="ok">verified</Badge>
                   : <Badge kind="warn">unverified</Badge>}
+              </td>
+              <td class="num">
+                {f.versions > 0
+                  ? (
+                    <a
+                      href={versionsHref(f.clientId, f.fileName)}
+                      data-versions={f.versions}
+                    >
+                      {formatCount(f.versions)}
+                    </a>
+                  )
+                  : <span class="muted">–</span>}
               </td>
               <TimeCell value={f.storedAt} />
               <td class="actions">
