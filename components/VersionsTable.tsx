@@ -55,8 +55,12 @@ export function VersionsTable(props: VersionsTableProps) {
       </thead>
       <tbody>
         {props.versions.map((v) => {
-          const form = (action: string, label: string, danger = false) => (
-            <form method="post" action={`/files/versions/${action}`}>
+          const form = (action: string, label: string, confirm?: string) => (
+            <form
+              method="post"
+              action={`/files/versions/${action}`}
+              data-confirm={confirm}
+            >
               <Csrf session={props.session} />
               <input type="hidden" name="client" value={toHex(v.clientId)} />
               <input type="hidden" name="name" value={v.fileName} />
@@ -64,7 +68,7 @@ export function VersionsTable(props: VersionsTableProps) {
               <input type="hidden" name="back" value={back} />
               <button
                 type="submit"
-                class={`button ghost small${danger ? " danger" : ""}`}
+                class={`button ghost small${confirm ? " danger" : ""}`}
               >
                 {label}
               </button>
@@ -104,9 +108,11 @@ export function VersionsTable(props: VersionsTableProps) {
                   Download
                 </a>
                 {v.pinned ? form("unpin", "Unpin") : form("pin", "Pin")}
-                {v.trashedAt
-                  ? form("untrash", "Restore")
-                  : form("trash", "Trash", true)}
+                {v.trashedAt ? form("untrash", "Restore") : form(
+                  "trash",
+                  "Trash",
+                  `Move version ${v.number} of ${v.fileName} to the trash?`,
+                )}
               </td>
             </tr>
           );
