@@ -11,6 +11,7 @@ import BackupApp from "../islands/BackupApp.tsx";
 import LiveBadge from "../islands/LiveBadge.tsx";
 import LiveCards from "../islands/LiveCards.tsx";
 import LogTail from "../islands/LogTail.tsx";
+import MaintenanceRuns from "../islands/MaintenanceRuns.tsx";
 import ThroughputChart from "../islands/ThroughputChart.tsx";
 import Uptime from "../islands/Uptime.tsx";
 
@@ -21,6 +22,7 @@ export const ISLANDS = {
   LiveBadge,
   LiveCards,
   LogTail,
+  MaintenanceRuns,
   ThroughputChart,
   Uptime,
 } as const;

@@ -12,6 +12,8 @@ const NAV = [
   { href: "/clients", label: "Clients", icon: "users" },
   { href: "/files", label: "Files", icon: "file" },
   { href: "/transfers", label: "Transfers", icon: "transfer" },
+  { href: "/retention", label: "Retention", icon: "shield" },
+  { href: "/trash", label: "Trash", icon: "file" },
   { href: "/logs", label: "Logs", icon: "logs" },
   { href: "/settings", label: "Settings", icon: "settings" },
 ] as const;
@@ -117,6 +119,18 @@ const FLASHES: Record<string, { kind: "ok" | "bad"; text: string }> = {
     text: "Settings saved; new limits apply to new connections.",
   },
   "not-found": { kind: "bad", text: "That item no longer exists." },
+  "policy-saved": { kind: "ok", text: "Retention policy saved." },
+  "run-started": {
+    kind: "ok",
+    text: "Maintenance started: retention, then trash purge, then GC.",
+  },
+  "run-busy": { kind: "bad", text: "A maintenance run is already going." },
+  "restored": { kind: "ok", text: "Version restored from the trash." },
+  "purged": { kind: "ok", text: "Purged for good; GC frees the content." },
+  "purge-unconfirmed": {
+    kind: "bad",
+    text: "Nothing purged: tick the box to confirm.",
+  },
 };
 
 /**

@@ -48,6 +48,10 @@ export interface ServerConfig extends RuntimeLimitValues {
   registerRate: number;
   /** Free bytes on the data disk below which new uploads are refused. */
   minFreeBytes: number;
+  /** Days a trashed version is kept before the scheduled purge (issue 13). */
+  trashDays: number;
+  /** Time between scheduled retention + trash purge + GC runs; 0 turns them off. */
+  maintenanceIntervalMs: number;
 }
 
 /** Default TCP port when neither a flag, the environment nor port.info says. */
@@ -198,6 +202,20 @@ const OPTIONS = {
     help:
       "refuse new uploads (1607) while the data disk has less free space than this, e.g. 1G (default 1G; 0 turns it off)",
   },
+  trashDays: {
+    flag: "trash-days",
+    env: "CYBERBACKUP_TRASH_DAYS",
+    kind: "int",
+    help:
+      "days a version moved to the trash is kept before it is purged (default 7)",
+  },
+  maintenanceIntervalMs: {
+    flag: "maintenance-interval",
+    env: "CYBERBACKUP_MAINTENANCE_INTERVAL",
+    kind: "ms",
+    help:
+      "time between scheduled retention, trash purge and garbage collection, e.g. 24h or 30m (default 24h; 0 turns it off)",
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 type OptionName = keyof typeof OPTIONS;
@@ -223,6 +241,8 @@ const DEFAULTS: Omit<
   authTimeoutMs: 30_000,
   registerRate: 10,
   minFreeBytes: 1024 ** 3,
+  trashDays: 7,
+  maintenanceIntervalMs: 24 * 3600_000,
 };
 
 /** The `parseArgs` option table of `serve`. */
@@ -268,9 +288,12 @@ function parseValue(spec: OptionSpec, text: string): string | number {
         : fail("not a size such as 1048576, 512K, 16M or 2G");
     }
     case "ms": {
-      const m = /^(\d+)\s*(ms|s|m)?$/.exec(text);
-      if (!m) return fail("not a duration such as 500ms, 30s or 5m");
-      return Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000 }[m[2] ?? "ms"]!);
+      const m = /^(\d+)\s*(ms|s|m|h|d)?$/.exec(text);
+      if (!m) return fail("not a duration such as 500ms, 30s, 5m or 24h");
+      return Number(m[1]) *
+        ({ ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86400_000 }[
+          m[2] ?? "ms"
+        ]!);
     }
     case "hash":
       return text === "sha1" || text === "sha256"
@@ -371,4 +394,11 @@ function checkRanges(config: ServerConfig): void {
   range("auth-timeout", config.authTimeoutMs, 100, 3600_000);
   range("register-rate", config.registerRate, 1, 1_000_000);
   range("min-free", config.minFreeBytes, 0, Number.MAX_SAFE_INTEGER);
+  range("trash-days", config.trashDays, 0, 3650);
+  range(
+    "maintenance-interval",
+    config.maintenanceIntervalMs,
+    0,
+    365 * 86400_000,
+  );
 }

@@ -18,6 +18,8 @@ import { Stats } from "./stats/stats.ts";
 import { Database } from "./storage/database.ts";
 import type { BackupStorage } from "./storage/types.ts";
 import { FileStore } from "./storage/file_store.ts";
+import { MaintenanceScheduler } from "./history/scheduler.ts";
+import { Trash } from "./history/trash.ts";
 import { versionStoredFiles } from "./storage/upgrade.ts";
 import { TcpServer } from "./tcp/pool.ts";
 
@@ -95,6 +97,16 @@ export async function startServer(
   // A bad --trusted-proxy fails the start before anything listens.
   new TrustedProxies(config.trustedProxy);
   const { db, store } = await openData(config);
+  // History maintenance (issue 13): recovery of a cut-off GC runs here,
+  // before any worker can upload.
+  const trash = new Trash(db, store, { trashDays: config.trashDays });
+  const maintenance = new MaintenanceScheduler({
+    db,
+    files: store,
+    trash,
+    intervalMs: config.maintenanceIntervalMs,
+  });
+  maintenance.start();
   let tcp: TcpServer | undefined;
   const stats = new Stats({
     maxConnections: () =>
@@ -110,6 +122,7 @@ export async function startServer(
       onEvent: (event) => stats.apply(event),
     });
   } catch (error) {
+    await maintenance.stop();
     db.close();
     throw error;
   }
@@ -154,6 +167,7 @@ export async function startServer(
     version: options.version,
     metricsToken: config.metricsToken,
     backupApi,
+    history: { trash, maintenance },
   }, { signal: stopping.signal });
   let http: ResilientHttpServer;
   try {
@@ -165,6 +179,7 @@ export async function startServer(
   } catch (error) {
     await pool.stop(0);
     await backupApi.close();
+    await maintenance.stop();
     db.close();
     throw new Error(
       `Cannot listen on ${config.httpHost}:${config.httpPort} for the portal: ${
@@ -191,7 +206,11 @@ export async function startServer(
         ms: config.shutdownGraceMs,
       });
       stopping.abort();
-      await Promise.all([http.shutdown(), pool.stop(config.shutdownGraceMs)]);
+      await Promise.all([
+        http.shutdown(),
+        pool.stop(config.shutdownGraceMs),
+        maintenance.stop(),
+      ]);
       // Browser sessions still open: their uploads are recorded as aborted.
       await backupApi.close();
       db.close();

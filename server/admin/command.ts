@@ -3,6 +3,7 @@
  *
  *     cyberbackup admin set-password [--user NAME] [--password-stdin]
  *     cyberbackup admin list-clients [--json]
+ *     cyberbackup admin retention|policy|trash|gc ... (maintenance.ts)
  *
  * The new password is read from the terminal without echo (asked twice), or
  * from standard input when it is not a terminal or with --password-stdin;
@@ -11,7 +12,9 @@
  */
 import { Database } from "../storage/database.ts";
 import type { BackupStorage } from "../storage/types.ts";
+import { resolveConfig } from "../config.ts";
 import { ADMIN_USER, setAdminPassword } from "./account.ts";
+import { MAINTENANCE_USAGE, runMaintenanceCommand } from "./maintenance.ts";
 
 const USAGE = `Usage:
   cyberbackup admin set-password [--user NAME] [--password-stdin]
@@ -19,7 +22,7 @@ const USAGE = `Usage:
       terminal without echo, or from standard input.
   cyberbackup admin list-clients [--json]
       Lists the registered clients.
-Options:
+${MAINTENANCE_USAGE}Options:
   --data-dir DIR   where defensive.db lives (default: the working directory)
 `;
 
@@ -63,11 +66,29 @@ export async function runAdminCommand(
   try {
     if (command === "set-password") return await setPassword(db, rest, io);
     if (command === "list-clients") return listAll(db, rest, io);
+    const maintenance = await runMaintenanceCommand(command, rest, {
+      db,
+      dataDir,
+      trashDays: trashDays(dataDir),
+      io,
+    });
+    if (maintenance !== undefined) return maintenance;
     io.err(`Unknown admin command: ${command}\n${USAGE}`);
     return 2;
   } finally {
     db.close();
   }
+}
+
+/** The trash delay the server uses (CYBERBACKUP_TRASH_DAYS, else the default). */
+function trashDays(dataDir: string): number {
+  return resolveConfig({
+    flags: {},
+    env: { CYBERBACKUP_TRASH_DAYS: Deno.env.get("CYBERBACKUP_TRASH_DAYS") },
+    portInfo: "1",
+    cwd: dataDir,
+    cores: 1,
+  }).config.trashDays;
 }
 
 async function setPassword(

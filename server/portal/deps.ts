@@ -9,6 +9,8 @@ import type { RuntimeLimitValues, ServerConfig } from "../config.ts";
 import type { LogBuffer } from "../stats/log_buffer.ts";
 import type { Stats } from "../stats/stats.ts";
 import type { BackupStorage } from "../storage/types.ts";
+import type { MaintenanceScheduler } from "../history/scheduler.ts";
+import type { Trash } from "../history/trash.ts";
 
 /** The part of `FileStore` (server/storage/file_store.ts) the portal uses. */
 export interface PortalFileStore {
@@ -38,4 +40,6 @@ export interface PortalDeps {
   metricsToken?: string;
   /** The browser client's JSON API (routes/api/v1/); without it those routes are 404. */
   backupApi?: BackupApi;
+  /** The trash and the maintenance runs (issue 13); without them those pages are 404. */
+  history?: { trash: Trash; maintenance: MaintenanceScheduler };
 }

@@ -143,6 +143,45 @@ export function logStream(ctx: Context, level: LogLevelName): Response {
 }
 
 /**
+ * `GET /events/maintenance`: a `runs` event with the latest maintenance
+ * runs (retention, trash purge, GC: figures and state, issue 13) whenever
+ * they change, checked every second; a run by the admin CLI shows too,
+ * since the records live in the database.
+ */
+export function maintenanceStream(ctx: Context): Response {
+  const { deps, streams, alive } = streamOf(ctx);
+  const c = honoOf(ctx);
+  const history = deps.history;
+  if (!history) return c.text("Not found", 404);
+  if (streams.closed) return c.text("Server is shutting down", 503);
+  return streamSSE(c, async (stream) => {
+    const wake = wakeable(stream, streams, alive);
+    try {
+      let last = "";
+      let first = true;
+      while (!wake.ended()) {
+        const data = JSON.stringify(history.maintenance.runs(MAINTENANCE_RUNS));
+        if (data !== last) {
+          last = data;
+          await stream.writeSSE({
+            event: "runs",
+            data,
+            ...(first ? { retry: RETRY_MS } : {}),
+          });
+          first = false;
+        }
+        await wake.sleep(MAX_INTERVAL_MS);
+      }
+    } finally {
+      wake.dispose();
+    }
+  });
+}
+
+/** How many runs the maintenance stream and page show. */
+export const MAINTENANCE_RUNS = 8;
+
+/**
  * A sleep that ends early when woken, when the browser leaves, when the
  * portal ends all streams, or when the stream's session ends.
  */

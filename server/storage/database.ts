@@ -18,6 +18,7 @@ import {
 import { SqliteAuditLog } from "./sqlite/audit.ts";
 import { SqliteClients } from "./sqlite/clients.ts";
 import { SqliteFiles } from "./sqlite/files.ts";
+import { SqliteMaintenance } from "./sqlite/maintenance.ts";
 import { SqlitePolicies } from "./sqlite/policies.ts";
 import { SqliteTransfers } from "./sqlite/transfers.ts";
 import { SqliteVersions } from "./sqlite/versions.ts";
@@ -142,6 +143,8 @@ export class Database implements BackupStorage {
   readonly portalSessions: SqlitePortalSessions;
   readonly status: SqliteStatus;
   readonly audit: SqliteAuditLog;
+  /** Retention, trash and GC (server/history/), apart from BackupStorage's callers. */
+  readonly maintenance: SqliteMaintenance;
   readonly versions: SqliteVersions;
   readonly policies: SqlitePolicies;
   #open = true;
@@ -160,6 +163,7 @@ export class Database implements BackupStorage {
     this.portalSessions = new SqlitePortalSessions(handle);
     this.status = new SqliteStatus(handle);
     this.audit = new SqliteAuditLog(handle);
+    this.maintenance = new SqliteMaintenance(handle);
     this.versions = new SqliteVersions(handle);
     this.policies = new SqlitePolicies(handle);
     if (readOnly) return;

@@ -125,4 +125,25 @@ export const MIGRATIONS: readonly string[] = [
      Detail TEXT);
    CREATE INDEX audit_at ON audit_log (At);
    CREATE INDEX audit_action_at ON audit_log (Action, At);`,
+  // maintenance_runs: each retention, trash purge and garbage collection
+  // run, with its figures as it goes. Cursor is where a run killed midway
+  // resumes; UpdatedAt is its heartbeat and Owner the process running it,
+  // so a second run waits while the first is alive (issue 13).
+  `CREATE TABLE maintenance_runs (
+     RunID INTEGER PRIMARY KEY AUTOINCREMENT,
+     Kind TEXT NOT NULL,
+     Scope TEXT NOT NULL,
+     Actor TEXT NOT NULL,
+     Owner TEXT NOT NULL,
+     StartedAt TEXT NOT NULL,
+     UpdatedAt TEXT NOT NULL,
+     FinishedAt TEXT,
+     State TEXT NOT NULL DEFAULT 'running',
+     Cursor TEXT,
+     Examined INTEGER NOT NULL DEFAULT 0,
+     Removed INTEGER NOT NULL DEFAULT 0,
+     Files INTEGER NOT NULL DEFAULT 0,
+     Bytes INTEGER NOT NULL DEFAULT 0,
+     Error TEXT);
+   CREATE INDEX maintenance_runs_kind ON maintenance_runs (Kind, State);`,
 ];

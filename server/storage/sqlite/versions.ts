@@ -27,7 +27,8 @@ const VERSION_COLUMNS =
 /** Kept versions: those no administrator moved to the trash. */
 const KEPT = "TrashedAt IS NULL";
 
-function toVersion(row: Row): FileVersion {
+/** A versions row as a {@link FileVersion} (maintenance.ts reads the same columns). */
+export function toVersion(row: Row): FileVersion {
   return {
     id: Number(row.VersionID),
     clientId: row.ClientID as Uint8Array,

@@ -1,0 +1,38 @@
+/**
+ * `POST /trash/purge`: deletes trashed versions for good before their date
+ * (one by id, or all of a client or of the store), only with the confirm
+ * box ticked; audited as "trash.purge".
+ */
+import { define, redirect } from "../../../server/portal/define.ts";
+import { readForm } from "../../../server/portal/form.ts";
+import { historyOf } from "../../../server/portal/history.ts";
+import {
+  field,
+  parseClientId,
+  positiveInt,
+} from "../../../server/portal/params.ts";
+import { safeNext } from "../../../server/portal/security.ts";
+
+export const handler = define.handlers<never>({
+  async POST(ctx) {
+    const { trash } = historyOf(ctx.state.deps);
+    const form = await readForm(ctx.req);
+    const back = new URL(safeNext(field(form, "back") ?? "/trash"), ctx.url);
+    back.searchParams.delete("done");
+    if (field(form, "confirm") !== "yes") {
+      back.searchParams.set("done", "purge-unconfirmed");
+      return redirect(`${back.pathname}${back.search}`);
+    }
+    const client = parseClientId(field(form, "client"));
+    const id = positiveInt(field(form, "id"), 0);
+    const target = field(form, "all") === "yes"
+      ? client ? { clientId: client } : "all" as const
+      : { ids: id > 0 ? [id] : [] };
+    const purged = trash.purge(target, {
+      actor: ctx.state.session?.user ?? "admin",
+      address: ctx.info.remoteAddr.hostname,
+    }, new Date().toISOString());
+    back.searchParams.set("done", purged > 0 ? "purged" : "not-found");
+    return redirect(`${back.pathname}${back.search}`);
+  },
+});
