@@ -64,13 +64,13 @@ export function versionTarget(version: FileVersion): string {
   return `${toHex(version.clientId)}/${version.fileName}`;
 }
 
-/** A files row with the number of kept versions of its name. */
+/** A files row with the number of versions (kept and trashed) of its name. */
 export type CountedFileRow = FileRow & { versions: number };
 
 /**
- * Adds to each row of a page of files how many versions of its name are
- * kept: one indexed count per row, so a page costs the same however long
- * the histories are.
+ * Adds to each row of a page of files how many versions its name has, kept
+ * and trashed (as its version list shows them): one count per row over the
+ * versions index alone, never a read of the table.
  */
 export function withVersionCounts(
   db: Pick<BackupStorage, "versions">,

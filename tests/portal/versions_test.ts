@@ -6,8 +6,10 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { ContentStore } from "../../server/storage/content_store.ts";
 import type { FileVersion } from "../../server/storage/types.ts";
+import { MaintenanceScheduler } from "../../server/history/scheduler.ts";
+import { Trash } from "../../server/history/trash.ts";
+import type { Database } from "../../server/storage/database.ts";
 import { toHex } from "../../shared/encoding.ts";
 import {
   addClient,
@@ -30,7 +32,8 @@ async function addVersion(
   options: { now?: string; transport?: "tcp" | "http"; dialect?: string } = {},
 ): Promise<FileVersion> {
   const sha256 = createHash("sha256").update(data).digest("hex");
-  const objects = new ContentStore(f.store.root);
+  const objects = f.store.objects;
+  await Deno.mkdir(f.store.root, { recursive: true });
   if (!objects.has(sha256)) {
     const temp = join(f.dir, `upload-${sha256}`);
     await Deno.writeFile(temp, data);
@@ -125,7 +128,7 @@ Deno.test("any version downloads with its own bytes and the name safely encoded"
   const f = await makeFixture();
   try {
     const id = addClient(f.db, "carol");
-    const name = 'été "draft"; v2.txt';
+    const name = "été; v2 & 100%.txt";
     await addVersion(f, id, name, encoder.encode("first draft"));
     await addVersion(f, id, name, encoder.encode("second draft, longer"));
     const browser = await signedIn(f);
@@ -139,7 +142,7 @@ Deno.test("any version downloads with its own bytes and the name safely encoded"
     assert.equal(one.headers.get("content-length"), "11");
     assert.equal(
       one.headers.get("content-disposition"),
-      `attachment; filename="_t_ _draft_; v2.txt"; filename*=UTF-8''%C3%A9t%C3%A9%20%22draft%22%3B%20v2.txt`,
+      `attachment; filename="_t_; v2 & 100%.txt"; filename*=UTF-8''%C3%A9t%C3%A9%3B%20v2%20%26%20100%25.txt`,
     );
     assert.equal(
       await (await browser.request(path(2))).text(),
@@ -161,7 +164,7 @@ Deno.test("a version whose object is gone is a 404, not a crash", async () => {
     const id = addClient(f.db, "dora");
     const version = await addVersion(f, id, "gone.bin", encoder.encode("bye"));
     await Deno.remove(
-      new ContentStore(f.store.root).objectPath(version.sha256),
+      f.store.objects.objectPath(version.sha256),
     );
     const browser = await signedIn(f);
     const response = await browser.request(
@@ -238,6 +241,101 @@ Deno.test("pinning and unpinning need the CSRF token and are recorded in the aud
   }
 });
 
+/** Gives the fixture's portal the trash (and the scheduler its type comes with, never started). */
+function withTrash(f: Fixture): MaintenanceScheduler {
+  const db = f.deps.db as Database;
+  const trash = new Trash(db, f.store);
+  const maintenance = new MaintenanceScheduler({
+    db,
+    files: f.store,
+    trash,
+    intervalMs: 0,
+  });
+  f.deps.history = { trash, maintenance };
+  return maintenance;
+}
+
+Deno.test("a version goes to the trash and back through the trash service, the latest copy following", async () => {
+  const f = await makeFixture();
+  const maintenance = withTrash(f);
+  try {
+    const id = addClient(f.db, "lena");
+    await addVersion(f, id, "doc.txt", encoder.encode("good"));
+    const bad = await addVersion(f, id, "doc.txt", encoder.encode("RANSOM"));
+    const browser = await signedIn(f);
+    const csrf = await browser.csrf();
+    const fields = { client: toHex(id), name: "doc.txt", number: "2" };
+    const latest = async () =>
+      await (await browser.request(
+        `/files/download?client=${toHex(id)}&name=doc.txt`,
+      )).text();
+
+    const trashed = await browser.post("/files/versions/trash", {
+      ...fields,
+      _csrf: csrf,
+    });
+    assert.equal(
+      trashed.headers.get("location"),
+      `${listPath(id, "doc.txt")}&done=version-trashed`,
+    );
+    assert.ok(f.deps.db.versions.get(bad.id)?.trashedAt);
+    assert.equal(await latest(), "good");
+    const html = await (await browser.request(trashed.headers.get("location")!))
+      .text();
+    assert.match(html, /Version moved to the trash/);
+    const row = (n: number) =>
+      new RegExp(`<tr data-version="${n}"[^]*?</tr>`).exec(html)![0];
+    assert.match(row(2), /trashed/);
+    assert.match(row(2), /Restore/);
+    assert.match(row(1), /latest/);
+
+    const again = await browser.post("/files/versions/trash", {
+      ...fields,
+      _csrf: csrf,
+    });
+    assert.match(again.headers.get("location")!, /done=not-found/);
+
+    const restored = await browser.post("/files/versions/untrash", {
+      ...fields,
+      _csrf: csrf,
+    });
+    assert.match(restored.headers.get("location")!, /done=version-restored/);
+    assert.equal(f.deps.db.versions.get(bad.id)?.trashedAt, null);
+    assert.equal(await latest(), "RANSOM");
+
+    const log = f.deps.db.audit.list({ action: "version" }).rows;
+    assert.deepEqual(
+      log.map((e) => [e.action, e.actor, e.address]),
+      [
+        ["version.untrash", "admin", "192.0.2.10"],
+        ["version.trash", "admin", "192.0.2.10"],
+      ],
+    );
+  } finally {
+    await maintenance.stop();
+    await f.close();
+  }
+});
+
+Deno.test("without the trash service, trashing is a 404 and changes nothing", async () => {
+  const f = await makeFixture();
+  try {
+    const id = addClient(f.db, "mona");
+    const version = await addVersion(f, id, "a.txt", encoder.encode("a"));
+    const browser = await signedIn(f);
+    const response = await browser.post("/files/versions/trash", {
+      _csrf: await browser.csrf(),
+      client: toHex(id),
+      name: "a.txt",
+      number: "1",
+    });
+    assert.equal(response.status, 404);
+    assert.equal(f.deps.db.versions.get(version.id)?.trashedAt, null);
+  } finally {
+    await f.close();
+  }
+});
+
 Deno.test("an act returns only to a page of this site", async () => {
   const f = await makeFixture();
   try {
@@ -257,7 +355,7 @@ Deno.test("an act returns only to a page of this site", async () => {
   }
 });
 
-Deno.test("the files list counts each name's kept versions and links to them", async () => {
+Deno.test("the files list counts each name's versions and links to them", async () => {
   const f = await makeFixture();
   try {
     const id = addClient(f.db, "gina");

@@ -15,6 +15,9 @@ export const handler = define.handlers<never>({
     const version = ref &&
       db.versions.byNumber(ref.client, ref.fileName, ref.number);
     if (!version) throw new HttpError(404);
-    return attachment(() => store.openObject(version.sha256), version.fileName);
+    return attachment(
+      () => store.objects.openObject(version.sha256),
+      version.fileName,
+    );
   },
 });

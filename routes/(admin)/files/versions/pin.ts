@@ -7,6 +7,7 @@ export const handler = define.handlers<never>({
     actOnVersion(ctx, {
       audit: "version.pin",
       done: "version-pinned",
-      apply: (version, { db }) => db.versions.setPinned(version.id, true),
+      apply: (version, { deps }) =>
+        deps.db.versions.setPinned(version.id, true),
     }),
 });

@@ -3,6 +3,7 @@
  * log); it can be restored until the trash is purged.
  */
 import { define } from "../../../../server/portal/define.ts";
+import { historyOf } from "../../../../server/portal/history.ts";
 import { actOnVersion } from "../../../../server/portal/versions.ts";
 
 export const handler = define.handlers<never>({
@@ -10,6 +11,6 @@ export const handler = define.handlers<never>({
     actOnVersion(ctx, {
       done: "version-trashed",
       apply: (version, { deps, by, now }) =>
-        deps.trash.trash(version.id, by, now) !== undefined,
+        historyOf(deps).trash.trash(version.id, by, now) !== undefined,
     }),
 });

@@ -7,6 +7,7 @@ export const handler = define.handlers<never>({
     actOnVersion(ctx, {
       audit: "version.unpin",
       done: "version-unpinned",
-      apply: (version, { db }) => db.versions.setPinned(version.id, false),
+      apply: (version, { deps }) =>
+        deps.db.versions.setPinned(version.id, false),
     }),
 });

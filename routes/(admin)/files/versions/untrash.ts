@@ -1,5 +1,6 @@
 /** Takes a version back out of the trash (the trash service records it in the audit log). */
 import { define } from "../../../../server/portal/define.ts";
+import { historyOf } from "../../../../server/portal/history.ts";
 import { actOnVersion } from "../../../../server/portal/versions.ts";
 
 export const handler = define.handlers<never>({
@@ -7,6 +8,6 @@ export const handler = define.handlers<never>({
     actOnVersion(ctx, {
       done: "version-restored",
       apply: (version, { deps, by, now }) =>
-        deps.trash.restore(version.id, by, now),
+        historyOf(deps).trash.restore(version.id, by, now),
     }),
 });
