@@ -42,13 +42,11 @@ export function VersionsTable(props: VersionsTableProps) {
     <TableBox rows={props.versions.length} empty="No versions of this name.">
       <thead>
         <tr>
-          <th class="num">Version</th>
+          <th class="num" title="Version number">#</th>
           <th>Stored</th>
           <th class="num">Size</th>
-          <th>Checksum</th>
-          <th>SHA-256</th>
-          <th>Transport</th>
-          <th>Dialect</th>
+          <th>Checksum · SHA-256</th>
+          <th>Upload</th>
           <th>State</th>
           <th class="actions">Actions</th>
         </tr>
@@ -82,14 +80,16 @@ export function VersionsTable(props: VersionsTableProps) {
               <td class="num">{v.number}</td>
               <TimeCell value={v.storedAt} />
               <td class="num">{formatBytes(v.size)}</td>
-              <td>
+              <td class="stacked">
                 <code>{v.checksum}</code>
+                <code class="muted" title={v.sha256}>
+                  {v.sha256.slice(0, SHORT_SHA)}
+                </code>
               </td>
-              <td>
-                <code title={v.sha256}>{v.sha256.slice(0, SHORT_SHA)}</code>
+              <td class="stacked" title="Transport and dialect">
+                {v.transport}
+                {v.dialect && <span class="muted">{v.dialect}</span>}
               </td>
-              <td>{v.transport}</td>
-              <td>{v.dialect ?? <span class="muted">–</span>}</td>
               <td class="badges">
                 {v.number === props.latest && <Badge kind="info">latest</Badge>}
                 {v.pinned && <Badge kind="ok">pinned</Badge>}

@@ -136,6 +136,11 @@ Deno.test({
       });
 
       await t.step("screenshots at 1280 and 390 px", async () => {
+        // At a laptop's 1280 px every column, the acts included, is in sight.
+        const overflow = await page.locator(".table-box").evaluate((box) =>
+          box.scrollWidth - box.clientWidth
+        );
+        assert.ok(overflow <= 0, `the version table scrolls by ${overflow} px`);
         await page.screenshot({
           path: `${SCREENSHOT_DIR}versions-1280.png`,
           fullPage: true,
@@ -148,6 +153,14 @@ Deno.test({
           path: `${SCREENSHOT_DIR}client-history-1280.png`,
           fullPage: true,
         });
+        await page.goto(`${base}/`);
+        const saved = page.locator('[data-panel="dedup"] [data-saved]');
+        assert.equal(await saved.getAttribute("data-saved"), "0");
+        await page.screenshot({
+          path: `${SCREENSHOT_DIR}dashboard-history-1280.png`,
+          fullPage: true,
+        });
+        await page.goBack();
         await page.goBack();
         await page.setViewportSize({ width: 390, height: 844 });
         await page.screenshot({
