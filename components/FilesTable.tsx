@@ -42,7 +42,6 @@ export function FilesTable(props: FilesTableProps) {
           {header("size", "Size")}
           <th>Checksum</th>
           <th>State</th>
-          <th class="num">Versions</th>
           {header("stored", "Stored")}
           <th class="actions">Actions</th>
         </tr>
@@ -69,19 +68,19 @@ export function FilesTable(props: FilesTableProps) {
                   ? <Badge kind="ok">verified</Badge>
                   : <Badge kind="warn">unverified</Badge>}
               </td>
-              <td class="num">
-                {f.versions > 0
-                  ? (
-                    <a
-                      href={versionsHref(f.clientId, f.fileName)}
-                      data-versions={f.versions}
-                    >
-                      {formatCount(f.versions)}
-                    </a>
-                  )
-                  : <span class="muted">–</span>}
-              </td>
-              <TimeCell value={f.storedAt} />
+              <TimeCell
+                value={f.storedAt}
+                below={f.versions > 0 && (
+                  <a
+                    href={versionsHref(f.clientId, f.fileName)}
+                    data-versions={f.versions}
+                  >
+                    {f.versions === 1
+                      ? "1 version"
+                      : `${formatCount(f.versions)} versions`}
+                  </a>
+                )}
+              />
               <td class="actions">
                 <a
                   class="button ghost small"
