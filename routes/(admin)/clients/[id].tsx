@@ -168,11 +168,13 @@ export default define.page<ClientData>(
             </form>
           </section>
         </div>
-        <ClientHistoryPanel
-          history={history}
-          retentionHref={retentionHref(client.id)}
-        />
-        <HowItSpeaks dialect={dialect} />
+        <div class="grid-2">
+          <ClientHistoryPanel
+            history={history}
+            retentionHref={retentionHref(client.id)}
+          />
+          <HowItSpeaks dialect={dialect} />
+        </div>
         <section class="panel">
           <h2>
             Files{" "}
