@@ -36,6 +36,7 @@ export const ERRORS = {
   rate_limited: 429,
   too_many_sessions: 429,
   server_error: 500,
+  over_quota: 507,
   shutting_down: 503,
 } as const;
 
