@@ -1,6 +1,6 @@
 /** The effective configuration, and the limits that can change at run time. */
 import { Csrf, flashOf, Layout } from "../../components/Layout.tsx";
-import { formatBytes } from "../../shared/format.ts";
+import { formatBytes, formatDuration } from "../../shared/format.ts";
 import { getLogger } from "@logtape/logtape";
 import { Fragment } from "preact";
 import type { RuntimeLimitValues, ServerConfig } from "../../server/config.ts";
@@ -98,6 +98,13 @@ export default define.page<SettingsData>(
       ["RSA-OAEP hash", c.oaepHash],
       ["Log level", c.logLevel],
       ["Shutdown grace", `${c.shutdownGraceMs / 1000} s`],
+      ["Trash kept", `${c.trashDays} days`],
+      [
+        "Maintenance interval",
+        c.maintenanceIntervalMs
+          ? formatDuration(c.maintenanceIntervalMs)
+          : "off (run from Retention)",
+      ],
     ];
     const input = data.input ?? {
       maxConnections: String(data.limits.maxConnections),

@@ -12,13 +12,10 @@ import { fromHex, toHex } from "../../shared/encoding.ts";
 import type {
   MaintenanceStorage,
   RunRecord,
+  VersionHead,
   VersionKey,
 } from "../storage/maintenance_types.ts";
-import type {
-  BackupStorage,
-  FileVersion,
-  PolicyStorage,
-} from "../storage/types.ts";
+import type { BackupStorage, PolicyStorage } from "../storage/types.ts";
 import { type Actor } from "./trash_api.ts";
 import {
   planRetention,
@@ -37,7 +34,7 @@ export type RetentionStorage = Pick<BackupStorage, "transaction" | "audit"> & {
 export interface NamePlan {
   clientId: Uint8Array;
   fileName: string;
-  verdicts: Verdict<FileVersion>[];
+  verdicts: Verdict<VersionHead>[];
 }
 
 /** Which versions to plan, and by which rules. */
@@ -63,14 +60,14 @@ export function* planNames(
 ): Generator<NamePlan> {
   const pageSize = scope.pageSize ?? 2000;
   let after = scope.after;
-  let group: FileVersion[] = [];
-  let policyOf: { client: string; rules: RetentionRules } | undefined;
-  const plan = (versions: FileVersion[]): NamePlan => {
-    const client = toHex(versions[0].clientId);
-    if (policyOf?.client !== client) {
+  let group: VersionHead[] = [];
+  let policyOf: { client: Uint8Array; rules: RetentionRules } | undefined;
+  const plan = (versions: VersionHead[]): NamePlan => {
+    const client = versions[0].clientId;
+    if (!policyOf || !sameBytes(policyOf.client, client)) {
       policyOf = {
         client,
-        rules: scope.rules ?? db.policies.effective(versions[0].clientId),
+        rules: scope.rules ?? db.policies.effective(client),
       };
     }
     return {
@@ -90,7 +87,7 @@ export function* planNames(
       if (
         first &&
         (first.fileName !== version.fileName ||
-          toHex(first.clientId) !== toHex(version.clientId))
+          !sameBytes(first.clientId, version.clientId))
       ) {
         yield plan(group);
         group = [];
@@ -106,6 +103,10 @@ export function* planNames(
     };
   }
   if (group.length > 0) yield plan(group);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 /** The run's cursor: the last name whose removals are committed. */

@@ -127,9 +127,7 @@ export class MaintenanceScheduler {
   #schedule(): void {
     if (this.#stopped || this.#intervalMs <= 0) return;
     const last = this.#db.maintenance.runs(1, "retention")[0];
-    const due = last
-      ? Date.parse(last.startedAt) + this.#intervalMs
-      : Date.now() + FIRST_RUN_DELAY_MS;
+    const due = last ? Date.parse(last.startedAt) + this.#intervalMs : 0;
     const delay = Math.max(
       Math.min(FIRST_RUN_DELAY_MS, this.#intervalMs),
       due - Date.now(),

@@ -14,6 +14,12 @@ export interface VersionKey {
   number: number;
 }
 
+/** What retention reads of a version: only the columns it plans and shows with. */
+export type VersionHead = Pick<
+  FileVersion,
+  "id" | "clientId" | "fileName" | "number" | "storedAt" | "pinned" | "size"
+>;
+
 /** A version in the trash, with who trashed it. */
 export interface TrashedRow extends FileVersion {
   trashedAt: string;
@@ -68,7 +74,7 @@ export interface MaintenanceStorage {
     after: VersionKey | undefined,
     limit: number,
     clientId?: Uint8Array,
-  ): FileVersion[];
+  ): VersionHead[];
   /**
    * Deletes these versions when they are still kept, unpinned and not the
    * newest kept version of their name (re-checked here, so a version pinned

@@ -72,6 +72,8 @@ export function testConfig(dir: string): ServerConfig {
     shutdownGraceMs: 10_000,
     maxConnections: 100,
     idleTimeoutMs: 60_000,
+    trashDays: 7,
+    maintenanceIntervalMs: 0,
   } as ServerConfig;
 }
 

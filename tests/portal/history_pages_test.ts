@@ -123,6 +123,7 @@ Deno.test("the trash page lists, restores, and purges only when confirmed", asyn
     f.trash.trash(f.ids[1], by, "2026-11-10T00:00:00.000Z");
     const list = await (await f.browser.request("/trash")).text();
     assert.match(list, new RegExp(`data-trashed="${f.ids[1]}"`));
+    assert.match(list, /stay here 7\s+days/);
     const csrf = await f.browser.csrf();
 
     const restore = await f.browser.post("/trash/restore", {

@@ -13,6 +13,7 @@ import type {
   RunKind,
   RunRecord,
   TrashedRow,
+  VersionHead,
   VersionKey,
 } from "../maintenance_types.ts";
 import { attempt, get, type Row, run, transaction } from "../sql.ts";
@@ -26,7 +27,9 @@ const VERSION_COLUMNS = `v.VersionID, v.ClientID, v.FileName, v.Number,
   v.TrashedAt, v.TrashedBy`;
 
 function withTrashedBy(row: Row): FileVersion & { trashedBy: string | null } {
-  return { ...toVersion(row), trashedBy: textOrNull(row.TrashedBy) };
+  const version = toVersion(row) as FileVersion & { trashedBy: string | null };
+  version.trashedBy = textOrNull(row.TrashedBy);
+  return version;
 }
 
 function toRun(row: Row): RunRecord {
@@ -66,7 +69,7 @@ export class SqliteMaintenance implements MaintenanceStorage {
     after: VersionKey | undefined,
     limit: number,
     clientId?: Uint8Array,
-  ): FileVersion[] {
+  ): VersionHead[] {
     const where = new Conditions();
     where.add("v.TrashedAt IS NULL");
     if (clientId) where.add("v.ClientID = ?", clientId);
@@ -81,30 +84,37 @@ export class SqliteMaintenance implements MaintenanceStorage {
     }
     return attempt("Cannot read versions", () =>
       this.#db.prepare(
-        `SELECT ${VERSION_COLUMNS} FROM versions v ${where.sql}
+        `SELECT v.VersionID, v.ClientID, v.FileName, v.Number, v.StoredAt,
+           v.Pinned, v.Size FROM versions v ${where.sql}
          ORDER BY v.ClientID, v.FileName, v.Number LIMIT ?`,
-      ).all(...where.params, limit).map(withTrashedBy));
+      ).all(...where.params, limit).map((row) => ({
+        id: Number(row.VersionID),
+        clientId: row.ClientID as Uint8Array,
+        fileName: String(row.FileName),
+        number: Number(row.Number),
+        storedAt: String(row.StoredAt),
+        pinned: Number(row.Pinned) !== 0,
+        size: Number(row.Size),
+      })));
   }
 
   deleteRetained(ids: readonly number[]): { removed: number; bytes: number } {
-    const select = this.#db.prepare(
-      `SELECT v.Size FROM versions v WHERE v.VersionID = ?
-         AND v.TrashedAt IS NULL AND v.Pinned = 0
-         AND EXISTS (SELECT 1 FROM versions n WHERE n.ClientID = v.ClientID
-           AND n.FileName = v.FileName AND n.Number > v.Number
-           AND n.TrashedAt IS NULL)`,
-    );
-    const remove = this.#db.prepare("DELETE FROM versions WHERE VersionID = ?");
-    let removed = 0;
-    let bytes = 0;
-    for (const id of ids) {
-      const row = get("Cannot check version", select, id);
-      if (!row) continue;
-      run("Cannot delete version", remove, id);
-      removed++;
-      bytes += Number(row.Size);
-    }
-    return { removed, bytes };
+    if (ids.length === 0) return { removed: 0, bytes: 0 };
+    // One statement per batch: the ids go in as one JSON array.
+    const rows = attempt("Cannot delete versions", () =>
+      this.#db.prepare(
+        `DELETE FROM versions AS v
+         WHERE v.VersionID IN (SELECT value FROM json_each(?))
+           AND v.TrashedAt IS NULL AND v.Pinned = 0
+           AND EXISTS (SELECT 1 FROM versions n WHERE n.ClientID = v.ClientID
+             AND n.FileName = v.FileName AND n.Number > v.Number
+             AND n.TrashedAt IS NULL)
+         RETURNING Size`,
+      ).all(JSON.stringify(ids)));
+    return {
+      removed: rows.length,
+      bytes: rows.reduce((sum, row) => sum + Number(row.Size), 0),
+    };
   }
 
   newestKept(clientId: Uint8Array, fileName: string): FileVersion | undefined {
