@@ -336,6 +336,27 @@ Deno.test("without the trash service, trashing is a 404 and changes nothing", as
   }
 });
 
+Deno.test("behind a trusted proxy, the audit log names the administrator's own address", async () => {
+  const f = await makeFixture({ config: { trustedProxy: "10.0.0.0/8" } });
+  try {
+    const id = addClient(f.db, "nina");
+    await addVersion(f, id, "a.txt", encoder.encode("a"));
+    const browser = new TestBrowser(f.app, "10.0.0.2");
+    await browser.signIn();
+    const response = await browser.post("/files/versions/pin", {
+      _csrf: await browser.csrf(),
+      client: toHex(id),
+      name: "a.txt",
+      number: "1",
+    }, { "x-forwarded-for": "198.51.100.7" });
+    assert.equal(response.status, 303);
+    const [entry] = f.deps.db.audit.list({ action: "version" }).rows;
+    assert.equal(entry.address, "198.51.100.7");
+  } finally {
+    await f.close();
+  }
+});
+
 Deno.test("an act returns only to a page of this site", async () => {
   const f = await makeFixture();
   try {
