@@ -5,7 +5,7 @@
  * and `maintenance_runs`.
  * @module
  */
-import type { DatabaseSync, SQLInputValue } from "node:sqlite";
+import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
 import type {
   ContentRow,
   MaintenanceStorage,
@@ -60,6 +60,7 @@ function marks(n: number): string {
 /** {@link MaintenanceStorage} over one SQLite connection. */
 export class SqliteMaintenance implements MaintenanceStorage {
   readonly #db: DatabaseSync;
+  #deleteContent?: StatementSync;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
@@ -247,15 +248,13 @@ export class SqliteMaintenance implements MaintenanceStorage {
   }
 
   deleteUnreferenced(sha256: string): boolean {
+    // Prepared once: GC calls this for every collected content.
+    this.#deleteContent ??= this.#db.prepare(
+      `DELETE FROM contents WHERE Sha256 = ? AND NOT EXISTS
+         (SELECT 1 FROM versions v WHERE v.Sha256 = contents.Sha256)`,
+    );
     return Number(
-      run(
-        "Cannot delete content",
-        this.#db.prepare(
-          `DELETE FROM contents WHERE Sha256 = ? AND NOT EXISTS
-             (SELECT 1 FROM versions v WHERE v.Sha256 = contents.Sha256)`,
-        ),
-        sha256,
-      ).changes,
+      run("Cannot delete content", this.#deleteContent, sha256).changes,
     ) > 0;
   }
 
