@@ -1,12 +1,16 @@
-/** A table of stored files with download and delete actions. */
+/** A table of stored files with their version counts, and download and delete actions. */
 import { Csrf } from "./Layout.tsx";
 import type { Session } from "../server/portal/auth/sessions.ts";
-import type { FileRow } from "../server/storage/types.ts";
-import { formatBytes } from "../shared/format.ts";
+import {
+  type CountedFileRow,
+  fileQuery,
+  versionsHref,
+} from "../server/portal/versions.ts";
+import { formatBytes, formatCount } from "../shared/format.ts";
 import { Badge, SortHeader, TableBox, TimeCell } from "./Table.tsx";
 
 export interface FilesTableProps {
-  rows: FileRow[];
+  rows: CountedFileRow[];
   session: Session | undefined;
   url: URL;
   showClient: boolean;
@@ -44,9 +48,7 @@ export function FilesTable(props: FilesTableProps) {
       </thead>
       <tbody>
         {props.rows.map((f) => {
-          const query = `client=${f.clientId}&name=${
-            encodeURIComponent(f.fileName)
-          }`;
+          const query = fileQuery(f.clientId, f.fileName);
           return (
             <tr data-file={f.fileName}>
               <td class="file-name grow" title={f.pathName}>{f.fileName}</td>
@@ -66,7 +68,19 @@ export function FilesTable(props: FilesTableProps) {
                   ? <Badge kind="ok">verified</Badge>
                   : <Badge kind="warn">unverified</Badge>}
               </td>
-              <TimeCell value={f.storedAt} />
+              <TimeCell
+                value={f.storedAt}
+                below={f.versions > 0 && (
+                  <a
+                    href={versionsHref(f.clientId, f.fileName)}
+                    data-versions={f.versions}
+                  >
+                    {f.versions === 1
+                      ? "1 version"
+                      : `${formatCount(f.versions)} versions`}
+                  </a>
+                )}
+              />
               <td class="actions">
                 <a
                   class="button ghost small"

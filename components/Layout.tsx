@@ -131,9 +131,17 @@ const FLASHES: Record<string, { kind: "ok" | "bad"; text: string }> = {
   },
 };
 
-/** The message for `?done=` after a redirect from an action. */
-export function flashOf(url: URL): LayoutProps["flash"] {
-  return FLASHES[url.searchParams.get("done") ?? ""];
+/**
+ * The message for `?done=` after a redirect from an action; a page with
+ * acts of its own passes their messages as `more`.
+ */
+export function flashOf(
+  url: URL,
+  more: Record<string, NonNullable<LayoutProps["flash"]>> = {},
+): LayoutProps["flash"] {
+  const done = url.searchParams.get("done") ?? "";
+  const messages = Object.hasOwn(more, done) ? more : FLASHES;
+  return Object.hasOwn(messages, done) ? messages[done] : undefined;
 }
 
 /** A page without navigation (sign-in, errors before sign-in). */

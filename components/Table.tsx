@@ -127,16 +127,22 @@ export function TableBox(
   );
 }
 
-/** A table cell with a time to the minute; the seconds are in its tooltip. */
-export function TimeCell(props: { value: string | null | undefined }) {
+/**
+ * A table cell with a time to the minute; the seconds are in its tooltip.
+ * `below` goes under the time, in smaller type (the `stacked` cell style).
+ */
+export function TimeCell(
+  props: { value: string | null | undefined; below?: ComponentChildren },
+) {
   return (
-    <td>
+    <td class={props.below ? "stacked" : undefined}>
       <time
         dateTime={props.value ?? undefined}
         title={props.value ? formatTime(props.value) : undefined}
       >
         {formatMinute(props.value)}
       </time>
+      {props.below}
     </td>
   );
 }

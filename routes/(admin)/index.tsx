@@ -1,4 +1,8 @@
 /** The dashboard: is the server healthy, and are backups arriving intact? */
+import {
+  DedupPanel,
+  type HistoryTotals,
+} from "../../components/HistoryPanels.tsx";
 import { Layout } from "../../components/Layout.tsx";
 import { type StatusData, StatusPanel } from "../../components/StatusPanel.tsx";
 import ActiveTransfers from "../../islands/ActiveTransfers.tsx";
@@ -13,6 +17,7 @@ import type { StatsSnapshot } from "../../server/stats/snapshot.ts";
 interface DashboardData {
   snapshot: StatsSnapshot;
   status: StatusData;
+  history: HistoryTotals;
 }
 
 export const handler = define.handlers<DashboardData>({
@@ -29,7 +34,11 @@ export const handler = define.handlers<DashboardData>({
       storedBytes: db.status.storedBytes(),
       disk: await diskUsage(config.dataDir),
     };
-    return page({ snapshot: stats.snapshot(), status });
+    return page({
+      snapshot: stats.snapshot(),
+      status,
+      history: db.versions.totals(),
+    });
   },
 });
 
@@ -60,6 +69,7 @@ export default define.page<DashboardData>(
             <ActivityFeed items={snapshot.activity.slice(0, 15)} />
           </section>
         </div>
+        <DedupPanel totals={data.history} />
       </Layout>
     );
   },

@@ -17,6 +17,10 @@ export interface PortalFileStore {
   openStored(clientId: Uint8Array, fileName: string): Promise<Deno.FsFile>;
   remove(clientId: Uint8Array, fileName: string): Promise<void>;
   removeClient(clientId: Uint8Array): Promise<void>;
+  /** The content objects, from which any version is read. */
+  readonly objects: {
+    openObject(sha256: string): Promise<Deno.FsFile>;
+  };
 }
 
 /** Everything `createApp` needs; main.ts builds it. */

@@ -12,31 +12,37 @@ import * as $8 from "../../routes/(admin)/events/stats.ts";
 import * as $9 from "../../routes/(admin)/files/delete.ts";
 import * as $10 from "../../routes/(admin)/files/download.ts";
 import * as $11 from "../../routes/(admin)/files/index.tsx";
-import * as $12 from "../../routes/(admin)/index.tsx";
-import * as $13 from "../../routes/(admin)/logout.ts";
-import * as $14 from "../../routes/(admin)/logs.tsx";
-import * as $15 from "../../routes/(admin)/password.tsx";
-import * as $16 from "../../routes/(admin)/retention/index.tsx";
-import * as $17 from "../../routes/(admin)/retention/run.ts";
-import * as $18 from "../../routes/(admin)/settings.tsx";
-import * as $19 from "../../routes/(admin)/transfers.tsx";
-import * as $20 from "../../routes/(admin)/trash/index.tsx";
-import * as $21 from "../../routes/(admin)/trash/purge.ts";
-import * as $22 from "../../routes/(admin)/trash/restore.ts";
-import * as $23 from "../../routes/_error.tsx";
-import * as $24 from "../../routes/api/v1/_middleware.ts";
-import * as $25 from "../../routes/api/v1/checksum/[verdict].ts";
-import * as $26 from "../../routes/api/v1/files.ts";
-import * as $27 from "../../routes/api/v1/info.ts";
-import * as $28 from "../../routes/api/v1/key.ts";
-import * as $29 from "../../routes/api/v1/packet.ts";
-import * as $30 from "../../routes/api/v1/reconnect.ts";
-import * as $31 from "../../routes/api/v1/register.ts";
-import * as $32 from "../../routes/api/v1/session.ts";
-import * as $33 from "../../routes/backup.tsx";
-import * as $34 from "../../routes/health.ts";
-import * as $35 from "../../routes/login.tsx";
-import * as $36 from "../../routes/metrics.ts";
+import * as $12 from "../../routes/(admin)/files/versions/download.ts";
+import * as $13 from "../../routes/(admin)/files/versions/index.tsx";
+import * as $14 from "../../routes/(admin)/files/versions/pin.ts";
+import * as $15 from "../../routes/(admin)/files/versions/trash.ts";
+import * as $16 from "../../routes/(admin)/files/versions/unpin.ts";
+import * as $17 from "../../routes/(admin)/files/versions/untrash.ts";
+import * as $18 from "../../routes/(admin)/index.tsx";
+import * as $19 from "../../routes/(admin)/logout.ts";
+import * as $20 from "../../routes/(admin)/logs.tsx";
+import * as $21 from "../../routes/(admin)/password.tsx";
+import * as $22 from "../../routes/(admin)/retention/index.tsx";
+import * as $23 from "../../routes/(admin)/retention/run.ts";
+import * as $24 from "../../routes/(admin)/settings.tsx";
+import * as $25 from "../../routes/(admin)/transfers.tsx";
+import * as $26 from "../../routes/(admin)/trash/index.tsx";
+import * as $27 from "../../routes/(admin)/trash/purge.ts";
+import * as $28 from "../../routes/(admin)/trash/restore.ts";
+import * as $29 from "../../routes/_error.tsx";
+import * as $30 from "../../routes/api/v1/_middleware.ts";
+import * as $31 from "../../routes/api/v1/checksum/[verdict].ts";
+import * as $32 from "../../routes/api/v1/files.ts";
+import * as $33 from "../../routes/api/v1/info.ts";
+import * as $34 from "../../routes/api/v1/key.ts";
+import * as $35 from "../../routes/api/v1/packet.ts";
+import * as $36 from "../../routes/api/v1/reconnect.ts";
+import * as $37 from "../../routes/api/v1/register.ts";
+import * as $38 from "../../routes/api/v1/session.ts";
+import * as $39 from "../../routes/backup.tsx";
+import * as $40 from "../../routes/health.ts";
+import * as $41 from "../../routes/login.tsx";
+import * as $42 from "../../routes/metrics.ts";
 import type { ManifestEntry } from "./file_routes.ts";
 
 /** Every file under routes/, with its module. */
@@ -53,29 +59,35 @@ export const MANIFEST: readonly ManifestEntry[] = [
   { file: "(admin)/files/delete.ts", module: $9 },
   { file: "(admin)/files/download.ts", module: $10 },
   { file: "(admin)/files/index.tsx", module: $11 },
-  { file: "(admin)/index.tsx", module: $12 },
-  { file: "(admin)/logout.ts", module: $13 },
-  { file: "(admin)/logs.tsx", module: $14 },
-  { file: "(admin)/password.tsx", module: $15 },
-  { file: "(admin)/retention/index.tsx", module: $16 },
-  { file: "(admin)/retention/run.ts", module: $17 },
-  { file: "(admin)/settings.tsx", module: $18 },
-  { file: "(admin)/transfers.tsx", module: $19 },
-  { file: "(admin)/trash/index.tsx", module: $20 },
-  { file: "(admin)/trash/purge.ts", module: $21 },
-  { file: "(admin)/trash/restore.ts", module: $22 },
-  { file: "_error.tsx", module: $23 },
-  { file: "api/v1/_middleware.ts", module: $24 },
-  { file: "api/v1/checksum/[verdict].ts", module: $25 },
-  { file: "api/v1/files.ts", module: $26 },
-  { file: "api/v1/info.ts", module: $27 },
-  { file: "api/v1/key.ts", module: $28 },
-  { file: "api/v1/packet.ts", module: $29 },
-  { file: "api/v1/reconnect.ts", module: $30 },
-  { file: "api/v1/register.ts", module: $31 },
-  { file: "api/v1/session.ts", module: $32 },
-  { file: "backup.tsx", module: $33 },
-  { file: "health.ts", module: $34 },
-  { file: "login.tsx", module: $35 },
-  { file: "metrics.ts", module: $36 },
+  { file: "(admin)/files/versions/download.ts", module: $12 },
+  { file: "(admin)/files/versions/index.tsx", module: $13 },
+  { file: "(admin)/files/versions/pin.ts", module: $14 },
+  { file: "(admin)/files/versions/trash.ts", module: $15 },
+  { file: "(admin)/files/versions/unpin.ts", module: $16 },
+  { file: "(admin)/files/versions/untrash.ts", module: $17 },
+  { file: "(admin)/index.tsx", module: $18 },
+  { file: "(admin)/logout.ts", module: $19 },
+  { file: "(admin)/logs.tsx", module: $20 },
+  { file: "(admin)/password.tsx", module: $21 },
+  { file: "(admin)/retention/index.tsx", module: $22 },
+  { file: "(admin)/retention/run.ts", module: $23 },
+  { file: "(admin)/settings.tsx", module: $24 },
+  { file: "(admin)/transfers.tsx", module: $25 },
+  { file: "(admin)/trash/index.tsx", module: $26 },
+  { file: "(admin)/trash/purge.ts", module: $27 },
+  { file: "(admin)/trash/restore.ts", module: $28 },
+  { file: "_error.tsx", module: $29 },
+  { file: "api/v1/_middleware.ts", module: $30 },
+  { file: "api/v1/checksum/[verdict].ts", module: $31 },
+  { file: "api/v1/files.ts", module: $32 },
+  { file: "api/v1/info.ts", module: $33 },
+  { file: "api/v1/key.ts", module: $34 },
+  { file: "api/v1/packet.ts", module: $35 },
+  { file: "api/v1/reconnect.ts", module: $36 },
+  { file: "api/v1/register.ts", module: $37 },
+  { file: "api/v1/session.ts", module: $38 },
+  { file: "backup.tsx", module: $39 },
+  { file: "health.ts", module: $40 },
+  { file: "login.tsx", module: $41 },
+  { file: "metrics.ts", module: $42 },
 ];

@@ -416,6 +416,22 @@ export interface VersionStorage {
     clientId: Uint8Array,
     query?: Omit<PageQuery<never>, "sort" | "dir">,
   ): Page<VersionedName>;
+  /**
+   * Versions of one name, kept and trashed, newest first, one page at a
+   * time (the portal's version list): reads only the page's rows.
+   */
+  page(
+    clientId: Uint8Array,
+    fileName: string,
+    query?: Omit<PageQuery<never>, "sort" | "dir">,
+  ): Page<FileVersion>;
+  /** How many versions a name has, kept and trashed (from the index alone). */
+  count(clientId: Uint8Array, fileName: string): number;
+  /**
+   * Plaintext bytes of the distinct contents a client's kept versions
+   * hold: what they weigh after deduplication within the client.
+   */
+  distinctBytes(clientId: Uint8Array): number;
   /** Pins or unpins a version (a pinned version is never pruned); false when there is none. */
   setPinned(id: number, pinned: boolean): boolean;
   /** What a client's kept versions weigh. */

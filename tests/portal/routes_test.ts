@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { addClient, addFile, makeFixture, TestBrowser } from "./fixture.ts";
 import { toHex } from "../../shared/encoding.ts";
-import { contentDisposition } from "../../routes/(admin)/files/download.ts";
+import { contentDisposition } from "../../server/portal/download.ts";
 
 const PAGES = ["/", "/clients", "/files", "/transfers", "/logs", "/settings"];
 

@@ -1,6 +1,7 @@
 /** One client: its facts, files and upload history; delete it or revoke its key. */
 import { Csrf, flashOf, Layout } from "../../../components/Layout.tsx";
 import { FilesTable } from "../../../components/FilesTable.tsx";
+import { ClientHistoryPanel } from "../../../components/HistoryPanels.tsx";
 import { Badge } from "../../../components/Table.tsx";
 import { TransfersTable } from "../../../components/TransfersTable.tsx";
 import {
@@ -11,9 +12,17 @@ import {
 import { define, HttpError, page } from "../../../server/portal/define.ts";
 import { parseClientId } from "../../../server/portal/params.ts";
 import {
+  type ClientHistory,
+  clientHistory,
+  retentionHref,
+} from "../../../server/portal/client_history.ts";
+import {
+  type CountedFileRow,
+  withVersionCounts,
+} from "../../../server/portal/versions.ts";
+import {
   type ClientDialect,
   type ClientRow,
-  type FileRow,
   type Page,
   type TransferRow,
 } from "../../../server/storage/types.ts";
@@ -21,7 +30,8 @@ import {
 interface ClientData {
   client: ClientRow;
   dialect: ClientDialect | undefined;
-  files: Page<FileRow>;
+  history: ClientHistory;
+  files: Page<CountedFileRow>;
   transfers: Page<TransferRow>;
 }
 
@@ -34,12 +44,16 @@ export const handler = define.handlers<ClientData>({
     return page({
       client,
       dialect: db.clients.dialect(id),
-      files: db.files.list({
-        client: id,
-        sort: "stored",
-        dir: "desc",
-        pageSize: 20,
-      }),
+      history: clientHistory(db, id),
+      files: withVersionCounts(
+        db,
+        db.files.list({
+          client: id,
+          sort: "stored",
+          dir: "desc",
+          pageSize: 20,
+        }),
+      ),
       transfers: db.transfers.list({ client: id, pageSize: 20 }),
     });
   },
@@ -91,7 +105,7 @@ function HowItSpeaks({ dialect }: { dialect: ClientDialect | undefined }) {
 
 export default define.page<ClientData>(
   function ClientPage({ data, url, session }) {
-    const { client, dialect, files, transfers } = data;
+    const { client, dialect, history, files, transfers } = data;
     return (
       <Layout
         title={client.name}
@@ -154,7 +168,13 @@ export default define.page<ClientData>(
             </form>
           </section>
         </div>
-        <HowItSpeaks dialect={dialect} />
+        <div class="grid-2">
+          <ClientHistoryPanel
+            history={history}
+            retentionHref={retentionHref(client.id)}
+          />
+          <HowItSpeaks dialect={dialect} />
+        </div>
         <section class="panel">
           <h2>
             Files{" "}

@@ -4,6 +4,10 @@ import { flashOf, Layout } from "../../../components/Layout.tsx";
 import { Pagination } from "../../../components/Table.tsx";
 import { define, page } from "../../../server/portal/define.ts";
 import {
+  type CountedFileRow,
+  withVersionCounts,
+} from "../../../server/portal/versions.ts";
+import {
   direction,
   oneOf,
   parseClientFilter,
@@ -12,7 +16,6 @@ import {
 } from "../../../server/portal/params.ts";
 import {
   FILE_SORT_KEYS,
-  type FileRow,
   type FileSort,
   type Page,
 } from "../../../server/storage/types.ts";
@@ -22,7 +25,7 @@ const SORTS = FILE_SORT_KEYS;
 const STATES = ["all", "verified", "unverified"] as const;
 
 interface FilesData {
-  result: Page<FileRow>;
+  result: Page<CountedFileRow>;
   client: string;
   state: (typeof STATES)[number];
   q: string;
@@ -39,14 +42,18 @@ export const handler = define.handlers<FilesData>({
     const sort = oneOf(params.get("sort"), SORTS, "stored");
     const dir = direction(params.get("dir"), sort === "name" ? "asc" : "desc");
     const q = searchText(params.get("q"));
-    const result = ctx.state.deps.db.files.list({
-      client,
-      verified: state === "all" ? undefined : state === "verified",
-      q,
-      sort,
-      dir,
-      page: positiveInt(params.get("page"), 1),
-    });
+    const db = ctx.state.deps.db;
+    const result = withVersionCounts(
+      db,
+      db.files.list({
+        client,
+        verified: state === "all" ? undefined : state === "verified",
+        q,
+        sort,
+        dir,
+        page: positiveInt(params.get("page"), 1),
+      }),
+    );
     return page({
       result,
       client: clientText,

@@ -18,7 +18,7 @@ import type {
   VersionedName,
   VersionStorage,
 } from "../types.ts";
-import { count, pageOf } from "./paging.ts";
+import { Conditions, count, pageOf, pageRows } from "./paging.ts";
 
 const VERSION_COLUMNS =
   `VersionID, ClientID, FileName, Number, Size, Checksum, Sha256, StoredAt,
@@ -115,6 +115,15 @@ function prepare(db: DatabaseSync) {
     ),
     storedBytes: db.prepare(
       "SELECT coalesce(sum(StoredSize), 0) AS bytes FROM contents",
+    ),
+    // Covered by the UNIQUE (ClientID, FileName, Number) index.
+    countOfName: db.prepare(
+      "SELECT count(*) AS n FROM versions WHERE ClientID = ? AND FileName = ?",
+    ),
+    distinctBytes: db.prepare(
+      `SELECT coalesce(sum(c.Size), 0) AS bytes FROM contents c
+       WHERE c.Sha256 IN (SELECT Sha256 FROM versions
+                          WHERE ClientID = ? AND ${KEPT})`,
     ),
   } satisfies Record<string, StatementSync>;
 }
@@ -313,6 +322,36 @@ export class SqliteVersions implements VersionStorage {
       return { fileName, versions: Number(row.n), latest: toVersion(latest) };
     });
     return { rows, total, page, pageSize };
+  }
+
+  page(
+    clientId: Uint8Array,
+    fileName: string,
+    query: Omit<PageQuery<never>, "sort" | "dir"> = {},
+  ): Page<FileVersion> {
+    const where = new Conditions();
+    where.add("v.ClientID = ?", clientId);
+    where.add("v.FileName = ?", fileName);
+    const page = pageRows<Row>(this.#db, {
+      from: "versions v",
+      key: "v.VersionID AS vid",
+      where,
+      order: "ORDER BY v.Number DESC",
+      query,
+      select: `SELECT ${VERSION_COLUMNS}
+        FROM page CROSS JOIN versions v ON v.VersionID = page.vid`,
+    });
+    return { ...page, rows: page.rows.map(toVersion) };
+  }
+
+  count(clientId: Uint8Array, fileName: string): number {
+    const action = "Cannot count versions";
+    return Number(get(action, this.#sql.countOfName, clientId, fileName)?.n);
+  }
+
+  distinctBytes(clientId: Uint8Array): number {
+    const action = "Cannot read distinct bytes";
+    return Number(get(action, this.#sql.distinctBytes, clientId)?.bytes);
   }
 
   setPinned(id: number, pinned: boolean): boolean {
