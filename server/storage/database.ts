@@ -18,7 +18,9 @@ import {
 import { SqliteAuditLog } from "./sqlite/audit.ts";
 import { SqliteClients } from "./sqlite/clients.ts";
 import { SqliteFiles } from "./sqlite/files.ts";
+import { SqlitePolicies } from "./sqlite/policies.ts";
 import { SqliteTransfers } from "./sqlite/transfers.ts";
+import { SqliteVersions } from "./sqlite/versions.ts";
 import type { BackupStorage } from "./types.ts";
 
 const logger = getLogger(["cyberbackup", "storage"]);
@@ -140,6 +142,8 @@ export class Database implements BackupStorage {
   readonly portalSessions: SqlitePortalSessions;
   readonly status: SqliteStatus;
   readonly audit: SqliteAuditLog;
+  readonly versions: SqliteVersions;
+  readonly policies: SqlitePolicies;
   #open = true;
   #optimizer?: ReturnType<typeof setInterval>;
 
@@ -156,6 +160,8 @@ export class Database implements BackupStorage {
     this.portalSessions = new SqlitePortalSessions(handle);
     this.status = new SqliteStatus(handle);
     this.audit = new SqliteAuditLog(handle);
+    this.versions = new SqliteVersions(handle);
+    this.policies = new SqlitePolicies(handle);
     if (readOnly) return;
     // The portal's pages need the planner to know the tables' sizes: without
     // statistics it pages /clients by scanning (issue 17). Unref'd, the timer

@@ -9,6 +9,7 @@
  */
 import { dirname, join, resolve } from "node:path";
 import { toHex } from "../../shared/encoding.ts";
+import { ContentStore } from "./content_store.ts";
 import { checkFileName } from "./file_name.ts";
 import {
   checkFolder,
@@ -49,9 +50,12 @@ async function ensureFolder(path: string): Promise<void> {
 export class FileStore {
   /** Absolute path of `received_files`. */
   readonly root: string;
+  /** The content-addressed objects the stored files are hard links to. */
+  readonly objects: ContentStore;
 
   constructor(root: string) {
     this.root = resolve(root);
+    this.objects = new ContentStore(this.root);
   }
 
   /**

@@ -338,6 +338,11 @@ export interface NewVersion {
   transport: "tcp" | "http";
   dialect?: string;
   transferId?: number;
+  /**
+   * The files row's PathName (where the file store put the latest copy);
+   * when absent an existing row keeps its own.
+   */
+  pathName?: string;
 }
 
 /** What a client's kept versions weigh (trashed ones excluded). */
@@ -478,6 +483,8 @@ export interface BackupStorage {
   readonly portalSessions: PortalSessions;
   readonly status: StorageStatus;
   readonly audit: AuditLog;
+  readonly versions: VersionStorage;
+  readonly policies: PolicyStorage;
   /**
    * Runs `fn` as one transaction, rolling back when it throws; nested calls
    * nest. `fn` must be synchronous.

@@ -24,7 +24,7 @@ export function orderBy<M extends Record<string, string>>(
 }
 
 /** The page, clamped page size and row offset a query asks for. */
-function pageOf(query: { page?: number; pageSize?: number }) {
+export function pageOf(query: { page?: number; pageSize?: number }) {
   const pageSize = Math.min(
     MAX_PAGE_SIZE,
     Math.max(1, Math.trunc(query.pageSize ?? DEFAULT_PAGE_SIZE)),

@@ -1,0 +1,162 @@
+/**
+ * `received_files/.objects/<2 hex>/<sha256 hex>`: each distinct plaintext
+ * once, named by its SHA-256 (docs/history.md). The latest copy of a name,
+ * `received_files/<client hex>/<name>`, is a hard link to its object, so
+ * identical content costs its bytes once however many names and clients
+ * hold it. `.objects` can never be a client folder (those are 32 hex).
+ *
+ * The linking calls are synchronous so that they can run inside the
+ * database transaction (BEGIN IMMEDIATE) that records them: an upload's
+ * commit and a garbage collection step then never interleave.
+ * @module
+ */
+import { dirname, join, resolve } from "node:path";
+import { toHex } from "../../shared/encoding.ts";
+import { checkSha256 } from "./content_address.ts";
+import { checkFolder } from "./pending_file.ts";
+
+/** The folder of the objects, inside received_files. */
+export const OBJECTS_FOLDER = ".objects";
+/** Where temporary links are made before they are renamed into place. */
+const TEMP_FOLDER = ".tmp";
+
+/** Throws unless `path` is a real directory (never a symbolic link). */
+function realFolderSync(path: string): void {
+  const info = Deno.lstatSync(path);
+  if (info.isSymlink) throw new Error(`${path} is a symbolic link`);
+  if (!info.isDirectory) throw new Error(`${path} is not a directory`);
+}
+
+/** Creates `path` (mode 0700) when missing; throws unless it is then a real directory. */
+function ensureFolderSync(path: string): void {
+  try {
+    Deno.mkdirSync(path, { mode: 0o700 });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+  }
+  realFolderSync(path);
+}
+
+/** The content-addressed objects under one received_files folder. */
+export class ContentStore {
+  /** Absolute path of `received_files`. */
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  /** Absolute path of the object of `sha256`; RangeError for anything but 64 hex. */
+  objectPath(sha256: string): string {
+    checkSha256(sha256);
+    return join(this.root, OBJECTS_FOLDER, sha256.slice(0, 2), sha256);
+  }
+
+  /** True when the object of `sha256` is a regular file. */
+  has(sha256: string): boolean {
+    try {
+      return Deno.lstatSync(this.objectPath(sha256)).isFile;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Makes the file at `path` (an upload's temporary file, or a stored copy
+   * being upgraded) the object of `sha256`, as a second hard link: the file
+   * stays at `path` too. An object already there (an orphan a crash left,
+   * the same content by construction) is replaced atomically.
+   */
+  adopt(path: string, sha256: string): string {
+    const target = this.objectPath(sha256);
+    ensureFolderSync(join(this.root, OBJECTS_FOLDER));
+    ensureFolderSync(dirname(target));
+    this.#linkOver(path, target);
+    return target;
+  }
+
+  /**
+   * Puts an upload's content (the file at `path`, whose SHA-256 is
+   * `sha256`) in the store. When the content is `known` (it has a
+   * `contents` row) and its object is there, `path` becomes a link to that
+   * object and the upload's own bytes are freed: deduplication. Otherwise
+   * the upload becomes the object (which heals a known object gone
+   * missing). Either way `path` then holds the object's file, ready to be
+   * renamed under its name. Returns true when it deduplicated.
+   */
+  place(path: string, sha256: string, known: boolean): boolean {
+    if (known && this.has(sha256)) {
+      this.linkTo(sha256, path);
+      return true;
+    }
+    this.adopt(path, sha256);
+    return false;
+  }
+
+  /**
+   * Makes `path` a hard link to the object of `sha256`, atomically: a link
+   * under a temporary name, renamed over `path` (whatever was there is
+   * replaced, a symbolic link included, never written through). The
+   * folder of `path` must be a real directory. NotFound when the object
+   * is missing.
+   */
+  linkTo(sha256: string, path: string): void {
+    realFolderSync(dirname(path));
+    this.#linkOver(this.objectPath(sha256), path);
+  }
+
+  /**
+   * Opens the object of `sha256` for reading. A symbolic link as the
+   * object or as either folder is never followed; NotFound for those and
+   * for a missing object.
+   */
+  async openObject(sha256: string): Promise<Deno.FsFile> {
+    const path = this.objectPath(sha256);
+    const refuse = (why: string) =>
+      new Deno.errors.NotFound(`Cannot open object ${sha256}: ${why}`);
+    for (const folder of [dirname(dirname(path)), dirname(path)]) {
+      try {
+        await checkFolder(folder);
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) throw error;
+        throw refuse((error as Error).message);
+      }
+    }
+    const seen = await Deno.lstat(path);
+    if (!seen.isFile) throw refuse("it is not a regular file");
+    const file = await Deno.open(path, { read: true });
+    const opened = await file.stat();
+    // Swapped for a link between the check and the open: refuse that too.
+    if (opened.ino !== seen.ino || opened.dev !== seen.dev) {
+      file.close();
+      throw refuse("it changed while being opened");
+    }
+    return file;
+  }
+
+  /** Hard-links `from` at a temporary name, then renames that over `to`. */
+  #linkOver(from: string, to: string): void {
+    const temps = join(this.root, TEMP_FOLDER);
+    ensureFolderSync(temps);
+    const random = toHex(crypto.getRandomValues(new Uint8Array(8)));
+    const temp = join(temps, `link-${random}`);
+    Deno.linkSync(from, temp);
+    try {
+      Deno.renameSync(temp, to);
+    } finally {
+      // Still there when the rename failed, or when `to` was already a link
+      // to the same file (rename then does nothing, by POSIX).
+      removeIfThere(temp);
+    }
+  }
+}
+
+/** Deletes `path`; a missing one is fine, a failure leaves it in .tmp for the next start. */
+function removeIfThere(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch {
+    // Nothing there (the usual case), or left for the next start to empty.
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * Backup history over SQLite (`versions`, `contents`): each verified upload
+ * of a (client, name) is a numbered version; its content is stored once by
+ * SHA-256. The `files` row of a name stays its newest kept version, so
+ * tools that read `defensive.db` keep working (docs/history.md).
+ * @module
+ */
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { toHex } from "../../../shared/encoding.ts";
+import { checkSha256 } from "../content_address.ts";
+import { get, type Row, run, transaction } from "../sql.ts";
+import type {
+  ClientUsage,
+  FileVersion,
+  NewVersion,
+  Page,
+  PageQuery,
+  VersionedName,
+  VersionStorage,
+} from "../types.ts";
+import { count, pageOf } from "./paging.ts";
+
+const VERSION_COLUMNS =
+  `VersionID, ClientID, FileName, Number, Size, Checksum, Sha256, StoredAt,
+   Transport, Dialect, Pinned, TrashedAt`;
+
+/** Kept versions: those no administrator moved to the trash. */
+const KEPT = "TrashedAt IS NULL";
+
+function toVersion(row: Row): FileVersion {
+  return {
+    id: Number(row.VersionID),
+    clientId: row.ClientID as Uint8Array,
+    fileName: String(row.FileName),
+    number: Number(row.Number),
+    size: Number(row.Size),
+    checksum: Number(row.Checksum),
+    sha256: String(row.Sha256),
+    storedAt: String(row.StoredAt),
+    transport: row.Transport === "http" ? "http" : "tcp",
+    dialect: row.Dialect === null ? null : String(row.Dialect),
+    pinned: Number(row.Pinned) !== 0,
+    trashedAt: row.TrashedAt === null ? null : String(row.TrashedAt),
+  };
+}
+
+function prepare(db: DatabaseSync) {
+  const select = `SELECT ${VERSION_COLUMNS} FROM versions`;
+  return {
+    lastNumber: db.prepare(
+      `SELECT coalesce(max(Number), 0) AS n FROM versions
+       WHERE ClientID = ? AND FileName = ?`,
+    ),
+    addContent: db.prepare(
+      `INSERT INTO contents (Sha256, Size, StoredSize, CreatedAt)
+       VALUES (?, ?, ?, ?) ON CONFLICT (Sha256) DO NOTHING`,
+    ),
+    addVersion: db.prepare(
+      `INSERT INTO versions (ClientID, FileName, Number, Sha256, Size, Checksum,
+         StoredAt, Transport, Dialect, TransferID)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    // A name new to the files table gets `pathName`; an existing row keeps
+    // its PathName when none is given, and other tools' columns.
+    recordFile: db.prepare(
+      `INSERT INTO files (ID, FileName, PathName, Verified, Size, Checksum, StoredAt)
+       VALUES (?, ?, ?, 1, ?, ?, ?)
+       ON CONFLICT (ID, FileName) DO UPDATE SET
+         PathName = coalesce(?, PathName), Verified = 1, Size = excluded.Size,
+         Checksum = excluded.Checksum, StoredAt = excluded.StoredAt`,
+    ),
+    hasContent: db.prepare("SELECT 1 AS x FROM contents WHERE Sha256 = ?"),
+    byId: db.prepare(`${select} WHERE VersionID = ?`),
+    listKept: db.prepare(
+      `${select} WHERE ClientID = ? AND FileName = ? AND ${KEPT} ORDER BY Number`,
+    ),
+    listAll: db.prepare(
+      `${select} WHERE ClientID = ? AND FileName = ? ORDER BY Number`,
+    ),
+    byNumber: db.prepare(
+      `${select} WHERE ClientID = ? AND FileName = ? AND Number = ?`,
+    ),
+    at: db.prepare(
+      `${select} WHERE ClientID = ? AND FileName = ? AND ${KEPT} AND StoredAt <= ?
+       ORDER BY StoredAt DESC, Number DESC LIMIT 1`,
+    ),
+    latest: db.prepare(
+      `${select} WHERE ClientID = ? AND FileName = ? AND ${KEPT}
+       ORDER BY Number DESC LIMIT 1`,
+    ),
+    names: db.prepare(
+      `SELECT FileName, count(*) AS n FROM versions
+       WHERE ClientID = ? AND ${KEPT} GROUP BY FileName ORDER BY FileName
+       LIMIT ? OFFSET ?`,
+    ),
+    setPinned: db.prepare("UPDATE versions SET Pinned = ? WHERE VersionID = ?"),
+    usage: db.prepare(
+      `SELECT count(*) AS versions, coalesce(sum(Size), 0) AS bytes
+       FROM versions WHERE ClientID = ? AND ${KEPT}`,
+    ),
+    keptTotals: db.prepare(
+      `SELECT count(*) AS versions, coalesce(sum(Size), 0) AS bytes
+       FROM versions WHERE ${KEPT}`,
+    ),
+    storedBytes: db.prepare(
+      "SELECT coalesce(sum(StoredSize), 0) AS bytes FROM contents",
+    ),
+  } satisfies Record<string, StatementSync>;
+}
+
+type Statements = ReturnType<typeof prepare>;
+
+/** {@link VersionStorage} over one SQLite connection. */
+export class SqliteVersions implements VersionStorage {
+  readonly #db: DatabaseSync;
+  #statements?: Statements;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  /** Prepared at first use, once: most connections never read history. */
+  get #sql(): Statements {
+    return this.#statements ??= prepare(this.#db);
+  }
+
+  /**
+   * Also writes the files row: `version.pathName` where given, else an
+   * existing row keeps its PathName (a new one gets `<client hex>/<name>`).
+   */
+  add(version: NewVersion, now: string): FileVersion {
+    const action = "Cannot record version";
+    const { clientId, fileName, size, checksum, sha256 } = version;
+    checkSha256(sha256);
+    const write = () => {
+      const last = get(action, this.#sql.lastNumber, clientId, fileName);
+      const number = Number(last?.n ?? 0) + 1;
+      run(action, this.#sql.addContent, sha256, size, size, now);
+      const result = run(
+        action,
+        this.#sql.addVersion,
+        clientId,
+        fileName,
+        number,
+        sha256,
+        size,
+        checksum,
+        now,
+        version.transport,
+        version.dialect ?? null,
+        version.transferId ?? null,
+      );
+      const fallback = `${toHex(clientId)}/${fileName}`;
+      run(
+        action,
+        this.#sql.recordFile,
+        clientId,
+        fileName,
+        version.pathName ?? fallback,
+        size,
+        checksum,
+        now,
+        version.pathName ?? null,
+      );
+      return {
+        id: Number(result.lastInsertRowid),
+        clientId,
+        fileName,
+        number,
+        size,
+        checksum,
+        sha256,
+        storedAt: now,
+        transport: version.transport,
+        dialect: version.dialect ?? null,
+        pinned: false,
+        trashedAt: null,
+      };
+    };
+    // Part of the caller's transaction when there is one (the upload's
+    // commit), else atomic on its own.
+    return this.#db.isTransaction ? write() : transaction(this.#db, write);
+  }
+
+  hasContent(sha256: string): boolean {
+    return get("Cannot look up content", this.#sql.hasContent, sha256) !==
+      undefined;
+  }
+
+  get(id: number): FileVersion | undefined {
+    const row = get("Cannot read version", this.#sql.byId, id);
+    return row && toVersion(row);
+  }
+
+  list(
+    clientId: Uint8Array,
+    fileName: string,
+    options: { trashed?: boolean } = {},
+  ): FileVersion[] {
+    const statement = options.trashed ? this.#sql.listAll : this.#sql.listKept;
+    return statement.all(clientId, fileName).map(toVersion);
+  }
+
+  byNumber(
+    clientId: Uint8Array,
+    fileName: string,
+    number: number,
+  ): FileVersion | undefined {
+    const action = "Cannot read version";
+    const row = get(action, this.#sql.byNumber, clientId, fileName, number);
+    return row && toVersion(row);
+  }
+
+  at(
+    clientId: Uint8Array,
+    fileName: string,
+    at: string,
+  ): FileVersion | undefined {
+    const row = get(
+      "Cannot read version",
+      this.#sql.at,
+      clientId,
+      fileName,
+      at,
+    );
+    return row && toVersion(row);
+  }
+
+  names(
+    clientId: Uint8Array,
+    query: Omit<PageQuery<never>, "sort" | "dir"> = {},
+  ): Page<VersionedName> {
+    const { page, pageSize, offset } = pageOf(query);
+    const total = count(
+      this.#db,
+      `SELECT count(DISTINCT FileName) AS n FROM versions
+       WHERE ClientID = ? AND ${KEPT}`,
+      [clientId],
+    );
+    const rows = this.#sql.names.all(
+      clientId,
+      pageSize,
+      offset,
+    ).map((row) => {
+      const fileName = String(row.FileName);
+      const latest = this.#sql.latest.get(clientId, fileName)!;
+      return { fileName, versions: Number(row.n), latest: toVersion(latest) };
+    });
+    return { rows, total, page, pageSize };
+  }
+
+  setPinned(id: number, pinned: boolean): boolean {
+    const action = "Cannot pin version";
+    return Number(
+      run(action, this.#sql.setPinned, pinned ? 1 : 0, id).changes,
+    ) >
+      0;
+  }
+
+  usage(clientId: Uint8Array): ClientUsage {
+    const row = get("Cannot read usage", this.#sql.usage, clientId);
+    return { versions: Number(row?.versions), bytes: Number(row?.bytes) };
+  }
+
+  totals(): { versions: number; logicalBytes: number; storedBytes: number } {
+    const action = "Cannot read history totals";
+    const kept = get(action, this.#sql.keptTotals);
+    const stored = get(action, this.#sql.storedBytes);
+    return {
+      versions: Number(kept?.versions),
+      logicalBytes: Number(kept?.bytes),
+      storedBytes: Number(stored?.bytes),
+    };
+  }
+}
