@@ -62,10 +62,17 @@ const outLength = new Int32Array(1);
 function nativeSeal(params: GcmParams, plain: Uint8Array, out: Uint8Array) {
   const { lib, ctx } = nativeContext();
   const gcm = lib.EVP_aes_256_gcm();
-  const ok = lib.EVP_EncryptInit_ex(ctx, gcm, null, params.key, params.nonce) ===
+  const ok =
+    lib.EVP_EncryptInit_ex(ctx, gcm, null, params.key, params.nonce) ===
       1 &&
     (params.aad.length === 0 ||
-      lib.EVP_EncryptUpdate(ctx, null, outLength, params.aad, params.aad.length) ===
+      lib.EVP_EncryptUpdate(
+          ctx,
+          null,
+          outLength,
+          params.aad,
+          params.aad.length,
+        ) ===
         1) &&
     (plain.length === 0 ||
       lib.EVP_EncryptUpdate(ctx, out, outLength, plain, plain.length) === 1) &&
@@ -91,7 +98,13 @@ function nativeOpen(params: GcmParams, sealed: Uint8Array, out: Uint8Array) {
         params.nonce,
       ) === 1 &&
     (params.aad.length === 0 ||
-      lib.EVP_DecryptUpdate(ctx, null, outLength, params.aad, params.aad.length) ===
+      lib.EVP_DecryptUpdate(
+          ctx,
+          null,
+          outLength,
+          params.aad,
+          params.aad.length,
+        ) ===
         1) &&
     (length === 0 ||
       lib.EVP_DecryptUpdate(ctx, out, outLength, sealed, length) === 1) &&

@@ -10,8 +10,8 @@ import {
   decodeSealedHead,
   type RestoreRequest,
   SEALED_BODY_AT,
-  type SealedHead,
   sealedAad,
+  type SealedHead,
   sealedNonce,
   writeSealedHead,
 } from "../protocol/restore_codec.ts";
@@ -50,7 +50,11 @@ export class StreamSealer {
   }
 
   /** Seals, in place, `plainLength` bytes at `SEALED_BODY_AT` of `frame`. */
-  sealFrame(frame: Uint8Array, plainLength: number, final: boolean): Uint8Array {
+  sealFrame(
+    frame: Uint8Array,
+    plainLength: number,
+    final: boolean,
+  ): Uint8Array {
     if (this.#ended) throw new Error("Cannot seal frame: the stream ended");
     const head: SealedHead = { seq: this.#seq++, final };
     this.#ended = final;
@@ -110,10 +114,15 @@ export class StreamOpener {
    * given (else a new array); throws TagMismatchError for an altered frame
    * and StreamBrokenError for one out of order or after the final one.
    */
-  open(payload: Uint8Array, out?: Uint8Array): SealedHead & { plain: Uint8Array } {
+  open(
+    payload: Uint8Array,
+    out?: Uint8Array,
+  ): SealedHead & { plain: Uint8Array } {
     const head = decodeSealedHead(payload);
     if (this.#ended) {
-      throw new StreamBrokenError("Cannot open frame: the stream already ended");
+      throw new StreamBrokenError(
+        "Cannot open frame: the stream already ended",
+      );
     }
     if (head.seq !== this.#seq) {
       throw new StreamBrokenError(

@@ -314,7 +314,9 @@ export function decodeRestoreResponse(
       try {
         message = UTF8.decode(r.bytes(r.remaining));
       } catch {
-        throw new SyntaxError("Cannot parse response 2103: message is not UTF-8");
+        throw new SyntaxError(
+          "Cannot parse response 2103: message is not UTF-8",
+        );
       }
       return { code, clientId, reason, message };
     }
@@ -381,7 +383,9 @@ export function sealedAad(head: SealedHead): Uint8Array {
  */
 export function streamKeyInfo(request: RestoreRequest): Uint8Array {
   const payload = restorePayload(request);
-  return new ByteWriter(STREAM_LABEL.length + Size.CLIENT_ID + 2 + payload.length)
+  return new ByteWriter(
+    STREAM_LABEL.length + Size.CLIENT_ID + 2 + payload.length,
+  )
     .raw(STREAM_LABEL).raw(request.clientId).u16(request.code).raw(payload)
     .bytes;
 }
@@ -394,7 +398,9 @@ export function proofMessage(clientId: Uint8Array): Uint8Array {
 
 function checkTime(time: string): string {
   if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(time)) {
-    throw new RangeError(`Cannot encode time "${time}": not ISO-8601 UTC with ms`);
+    throw new RangeError(
+      `Cannot encode time "${time}": not ISO-8601 UTC with ms`,
+    );
   }
   return time;
 }
