@@ -26,11 +26,14 @@ import * as $22 from "../../routes/api/v1/key.ts";
 import * as $23 from "../../routes/api/v1/packet.ts";
 import * as $24 from "../../routes/api/v1/reconnect.ts";
 import * as $25 from "../../routes/api/v1/register.ts";
-import * as $26 from "../../routes/api/v1/session.ts";
-import * as $27 from "../../routes/backup.tsx";
-import * as $28 from "../../routes/health.ts";
-import * as $29 from "../../routes/login.tsx";
-import * as $30 from "../../routes/metrics.ts";
+import * as $26 from "../../routes/api/v1/restore/file.ts";
+import * as $27 from "../../routes/api/v1/restore/list.ts";
+import * as $28 from "../../routes/api/v1/restore/proof.ts";
+import * as $29 from "../../routes/api/v1/session.ts";
+import * as $30 from "../../routes/backup.tsx";
+import * as $31 from "../../routes/health.ts";
+import * as $32 from "../../routes/login.tsx";
+import * as $33 from "../../routes/metrics.ts";
 import type { ManifestEntry } from "./file_routes.ts";
 
 /** Every file under routes/, with its module. */
@@ -61,9 +64,12 @@ export const MANIFEST: readonly ManifestEntry[] = [
   { file: "api/v1/packet.ts", module: $23 },
   { file: "api/v1/reconnect.ts", module: $24 },
   { file: "api/v1/register.ts", module: $25 },
-  { file: "api/v1/session.ts", module: $26 },
-  { file: "backup.tsx", module: $27 },
-  { file: "health.ts", module: $28 },
-  { file: "login.tsx", module: $29 },
-  { file: "metrics.ts", module: $30 },
+  { file: "api/v1/restore/file.ts", module: $26 },
+  { file: "api/v1/restore/list.ts", module: $27 },
+  { file: "api/v1/restore/proof.ts", module: $28 },
+  { file: "api/v1/session.ts", module: $29 },
+  { file: "backup.tsx", module: $30 },
+  { file: "health.ts", module: $31 },
+  { file: "login.tsx", module: $32 },
+  { file: "metrics.ts", module: $33 },
 ];
