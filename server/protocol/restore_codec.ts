@@ -366,14 +366,16 @@ export function decodeSealedHead(payload: Uint8Array): SealedHead {
 }
 
 /** The AES-GCM nonce of frame `seq`: `Seq u32` then 8 zero bytes. */
-export function sealedNonce(seq: number): Uint8Array {
-  return new ByteWriter(RestoreSize.NONCE).u32(seq).bytes;
+export function sealedNonce(seq: number): Uint8Array<ArrayBuffer> {
+  return fresh(new ByteWriter(RestoreSize.NONCE).u32(seq));
 }
 
 /** The AES-GCM associated data of a frame: its `Seq u32 | Final u8`. */
-export function sealedAad(head: SealedHead): Uint8Array {
-  return new ByteWriter(RestoreSize.SEALED_FIXED).u32(head.seq)
-    .u8(head.final ? 1 : 0).bytes;
+export function sealedAad(head: SealedHead): Uint8Array<ArrayBuffer> {
+  return fresh(
+    new ByteWriter(RestoreSize.SEALED_FIXED).u32(head.seq)
+      .u8(head.final ? 1 : 0),
+  );
 }
 
 /**
@@ -381,19 +383,30 @@ export function sealedAad(head: SealedHead): Uint8Array {
  * request code and the request payload, so a stream decrypts only as the
  * answer to the very request that asked for it.
  */
-export function streamKeyInfo(request: RestoreRequest): Uint8Array {
+export function streamKeyInfo(
+  request: RestoreRequest,
+): Uint8Array<ArrayBuffer> {
   const payload = restorePayload(request);
-  return new ByteWriter(
-    STREAM_LABEL.length + Size.CLIENT_ID + 2 + payload.length,
-  )
-    .raw(STREAM_LABEL).raw(request.clientId).u16(request.code).raw(payload)
-    .bytes;
+  return fresh(
+    new ByteWriter(STREAM_LABEL.length + Size.CLIENT_ID + 2 + payload.length)
+      .raw(STREAM_LABEL).raw(request.clientId).u16(request.code).raw(payload),
+  );
 }
 
 /** The message whose HMAC under the session key is the 1100 proof. */
-export function proofMessage(clientId: Uint8Array): Uint8Array {
-  return new ByteWriter(PROOF_LABEL.length + Size.CLIENT_ID)
-    .raw(PROOF_LABEL).raw(clientId).bytes;
+export function proofMessage(clientId: Uint8Array): Uint8Array<ArrayBuffer> {
+  return fresh(
+    new ByteWriter(PROOF_LABEL.length + Size.CLIENT_ID)
+      .raw(PROOF_LABEL).raw(clientId),
+  );
+}
+
+/**
+ * The bytes of a writer made with a size, typed as what they are (a plain
+ * ArrayBuffer), so Web Crypto in the browser takes them as they are.
+ */
+function fresh(writer: ByteWriter): Uint8Array<ArrayBuffer> {
+  return writer.bytes as Uint8Array<ArrayBuffer>;
 }
 
 function checkTime(time: string): string {
