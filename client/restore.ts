@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
 import { TagMismatchError } from "../server/crypto/aes_gcm.ts";
 import { Cksum } from "../server/crypto/cksum.ts";
+import { writeAll } from "../server/io/exact_reader.ts";
 import { StreamBrokenError } from "../server/crypto/sealed_stream.ts";
 import type { VersionRecord } from "../server/protocol/restore_codec.ts";
 import { checkFileName } from "../server/storage/file_name.ts";
@@ -155,6 +156,7 @@ async function restoreVersion(
   });
   const sum = new Cksum();
   const sha = createHash("sha256");
+  let writing: Promise<void> = Promise.resolve();
   try {
     // The kept part counts towards both checksums: hash it from disk.
     const buffer = new Uint8Array(1024 * 1024);
@@ -196,16 +198,21 @@ async function restoreVersion(
         onData: async (bytes) => {
           sum.update(bytes);
           sha.update(bytes);
-          for (let at = 0; at < bytes.length;) {
-            at += await file.write(bytes.subarray(at));
-          }
-          written += bytes.length;
-          progress();
+          // The previous piece's write ends first; this one runs while
+          // the next frame arrives (its buffer stays valid meanwhile).
+          await writing;
+          writing = writeAll(file, bytes).then(() => {
+            written += bytes.length;
+            progress();
+          });
+          writing.catch(() => {});
         },
       },
     );
+    await writing;
     await file.sync();
   } finally {
+    await writing.catch(() => {});
     file.close();
   }
   const checksum = sum.digest();

@@ -210,8 +210,10 @@ export class RestoreSession {
 
   /**
    * Fetches one version from `offset`: calls `onMeta` with frame 0, then
-   * `onData` with each piece of plaintext in order (a view valid until the
-   * callback's promise settles). Resolves once the final frame verified.
+   * `onData` with each piece of plaintext in order, awaiting each call
+   * before the next. A piece stays valid until the call after next returns,
+   * so `onData` may leave its last piece's write running while it returns.
+   * Resolves once the final frame verified.
    */
   async fetch(
     request: Omit<FetchRequest, "code" | "clientId">,
@@ -232,10 +234,14 @@ export class RestoreSession {
       );
     }
     await handlers.onMeta(meta);
-    const buffer = new Uint8Array(1024 * 1024);
+    // Two buffers in turn: `onData` may still be writing the last piece
+    // while the next frame is received and decrypted.
+    const buffers = [0, 1].map(() => new Uint8Array(1024 * 1024));
+    let turn = 0;
     let received = meta.offset;
     while (!opener.ended) {
-      const { plain } = await this.#frame(opener, buffer);
+      const { plain } = await this.#frame(opener, buffers[turn]);
+      turn = 1 - turn;
       received += plain.length;
       if (received > meta.size) {
         throw new BadResponseError(

@@ -193,7 +193,7 @@ function body(
         if (next.done) {
           end();
           controller.close();
-        } else controller.enqueue(next.value);
+        } else controller.enqueue(next.value.slice()); // frames reuse buffers
       } catch (error) {
         end();
         controller.error(error);

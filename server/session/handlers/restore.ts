@@ -38,8 +38,9 @@ const NAMES_PER_PAGE = 200;
 
 /**
  * The first response to a restore request and, for a 2101, its frames:
- * each a whole encoded 2102 (or a 1607 that cuts the stream short), a new
- * array the consumer may keep. Pull them in order; `return()` on the
+ * each a whole encoded 2102 (or a 1607 that cuts the stream short), valid
+ * only until the next frame is pulled (content frames reuse two buffers:
+ * copy what you keep). Pull them in order; `return()` on the
  * iterator releases the file when the consumer stops early.
  */
 export interface RestoreAnswer {
@@ -316,6 +317,7 @@ async function* contentFrames(
   },
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const { sealer, file, version, offset } = options;
+  let pending: Promise<number> | undefined;
   try {
     const remaining = version.size - offset;
     yield sealer.frame(
@@ -331,23 +333,39 @@ async function* contentFrames(
     );
     if (remaining === 0) return;
     await file.seek(offset, Deno.SeekMode.Start);
-    let position = offset;
-    while (position < version.size) {
-      const length = Math.min(
-        RestoreSize.CONTENT_PER_FRAME,
-        version.size - position,
-      );
-      const frame = frameFor(length);
-      await readFully(
+    // Two frames in turn: the next one is read from disk while the
+    // transport sends this one (valid until the next pull, as documented).
+    const frames = [0, 1].map(() =>
+      frameFor(Math.min(RestoreSize.CONTENT_PER_FRAME, remaining))
+    );
+    const read = (frame: Uint8Array, at: number) => {
+      const length = Math.min(RestoreSize.CONTENT_PER_FRAME, version.size - at);
+      const reading = readFully(
         file,
         frame.subarray(SEALED_BODY_AT, SEALED_BODY_AT + length),
-      );
+      ).then(() => length);
+      // Settled even when the stream is dropped before awaiting it.
+      reading.catch(() => {});
+      return reading;
+    };
+    let position = offset;
+    let turn = 0;
+    let next: Promise<number> = read(frames[0], position);
+    pending = next;
+    while (position < version.size) {
+      const frame = frames[turn];
+      const length = await next;
       position += length;
-      yield sealer.sealFrame(frame, length, position === version.size);
+      const last = position === version.size;
+      turn = 1 - turn;
+      if (!last) pending = next = read(frames[turn], position);
+      yield sealer.sealFrame(frame, length, last);
     }
   } catch (error) {
     yield failed(error, `fetch of version ${version.id}`);
   } finally {
+    // A read still in flight must end before its file closes.
+    await pending?.catch(() => {});
     options.close();
   }
 }
