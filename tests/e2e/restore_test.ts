@@ -14,7 +14,20 @@ import { readMeInfo, writeMeInfo } from "../../client/me_info.ts";
 import { partialPath, runRestore } from "../../client/restore.ts";
 import { assertBytesEqual } from "../bytes_assert.ts";
 import { collectOutput, pattern } from "../client/helpers.ts";
-import { startServer, type TestServer } from "./harness.ts";
+import {
+  RawClient,
+  registerClient,
+  sendFrames,
+  startServer,
+  type TestServer,
+  uploadFrames,
+} from "./harness.ts";
+import {
+  RequestCode,
+  ResponseCode,
+  RestoreRequestCode,
+} from "../../server/protocol/constants.ts";
+import { encodeRestoreRequest } from "../../server/protocol/restore_codec.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const MiB = 1024 * 1024;
@@ -383,6 +396,68 @@ Deno.test("kill -9 of the server mid-restore: the client fails, no partial file 
     assert.equal(again.status, 0, again.text);
     assert.match(again.text, /Resuming doc\.bin at byte/);
     assertBytesEqual(await Deno.readFile(join(to, "doc.bin")), data);
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("over raw TCP, someone with a client's name and id gets 1607 for every restore request, and a bad restore header closes the connection", async () => {
+  const server = await startServer();
+  try {
+    const alice = await registerClient(server.port, "alice");
+    const sent = await sendFrames(
+      alice,
+      uploadFrames(alice, "secret.txt", new TextEncoder().encode("secret")),
+    );
+    assert.equal(sent?.code, ResponseCode.FILE_RECEIVED);
+    assert.equal(
+      (await alice.raw.request({
+        code: RequestCode.CRC_OK,
+        clientId: alice.clientId,
+        fileName: "secret.txt",
+      }))?.code,
+      ResponseCode.ACK,
+    );
+    alice.raw.close();
+
+    const intruder = await RawClient.connect(server.port);
+    const reconnected = await intruder.request({
+      code: RequestCode.RECONNECT,
+      clientId: alice.clientId,
+      name: "alice",
+    });
+    assert.equal(reconnected?.code, ResponseCode.RECONNECT_OK);
+    const requests = [
+      { code: RestoreRequestCode.LIST, clientId: alice.clientId },
+      {
+        code: RestoreRequestCode.FETCH,
+        clientId: alice.clientId,
+        fileName: "secret.txt",
+        version: 0,
+        offset: 0,
+      },
+      {
+        code: RestoreRequestCode.PROVE_KEY,
+        clientId: alice.clientId,
+        proof: new Uint8Array(32),
+      },
+      { code: RestoreRequestCode.LIST, clientId: alice.clientId },
+    ] as const;
+    for (const request of requests) {
+      await intruder.write(encodeRestoreRequest(request));
+      // 1607 with no payload, the connection going on: nothing learnt.
+      assert.equal((await intruder.read())?.code, ResponseCode.SERVER_ERROR);
+    }
+    // A restore header with a payload size its code does not allow.
+    const bad = encodeRestoreRequest({
+      code: RestoreRequestCode.LIST,
+      clientId: alice.clientId,
+    });
+    bad[19] = 4;
+    await intruder.write(bad);
+    assert.equal((await intruder.read())?.code, ResponseCode.SERVER_ERROR);
+    assert.equal(await intruder.read(), null);
+    intruder.close();
   } finally {
     await server.stop();
   }
