@@ -251,10 +251,15 @@ export function encodeRestoreResponse(response: RestoreResponse): Uint8Array {
       return responseHeader(response.code, Size.CLIENT_ID + RestoreSize.SALT)
         .raw(response.clientId).raw(response.salt).bytes;
     case RestoreResponseCode.REFUSED: {
-      const message = ENCODER.encode(response.message).subarray(
-        0,
-        RestoreSize.MAX_REFUSAL_MESSAGE,
-      );
+      let message = ENCODER.encode(response.message);
+      // Cut at a character boundary, so the message stays valid UTF-8.
+      for (
+        let text = response.message;
+        message.length > RestoreSize.MAX_REFUSAL_MESSAGE;
+      ) {
+        text = text.slice(0, -1);
+        message = ENCODER.encode(text);
+      }
       return responseHeader(response.code, Size.CLIENT_ID + 2 + message.length)
         .raw(response.clientId).u16(response.reason).raw(message).bytes;
     }

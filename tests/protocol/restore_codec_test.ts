@@ -147,3 +147,15 @@ Deno.test("version records and fetch metadata round-trip; the metadata is 72 byt
   assert.deepEqual(decodeFetchMeta(encodeFetchMeta(meta)), meta);
   assert.throws(() => decodeFetchMeta(new Uint8Array(71)), SyntaxError);
 });
+
+Deno.test("a long 2103 message is cut to 1,024 bytes at a character boundary", () => {
+  const bytes = encodeRestoreResponse({
+    code: RestoreResponseCode.REFUSED,
+    clientId: ID,
+    reason: RefusalReason.NO_SUCH_FILE,
+    message: "é".repeat(600),
+  });
+  assert.equal(bytes.length, 7 + 18 + 1024);
+  const decoded = decodeRestoreResponse(2103, bytes.subarray(7));
+  assert.equal(decoded.code === 2103 && decoded.message, "é".repeat(512));
+});
