@@ -76,7 +76,12 @@ let server: TestServer | undefined;
 try {
   const plain = `${work}/payload.bin`;
   await writeRandomFile(plain, SIZE);
-  server = await startServer({ args: ["--workers", values.workers!] });
+  // The server's data inside `work`, so the run leaves nothing behind.
+  await Deno.mkdir(`${work}/data`);
+  server = await startServer({
+    dataDir: `${work}/data`,
+    args: ["--workers", values.workers!],
+  });
   const clientDir = `${work}/client`;
   const out = `${work}/out`;
   await Deno.mkdir(clientDir);
