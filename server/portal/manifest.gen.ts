@@ -38,11 +38,14 @@ import * as $34 from "../../routes/api/v1/key.ts";
 import * as $35 from "../../routes/api/v1/packet.ts";
 import * as $36 from "../../routes/api/v1/reconnect.ts";
 import * as $37 from "../../routes/api/v1/register.ts";
-import * as $38 from "../../routes/api/v1/session.ts";
-import * as $39 from "../../routes/backup.tsx";
-import * as $40 from "../../routes/health.ts";
-import * as $41 from "../../routes/login.tsx";
-import * as $42 from "../../routes/metrics.ts";
+import * as $38 from "../../routes/api/v1/restore/file.ts";
+import * as $39 from "../../routes/api/v1/restore/list.ts";
+import * as $40 from "../../routes/api/v1/restore/proof.ts";
+import * as $41 from "../../routes/api/v1/session.ts";
+import * as $42 from "../../routes/backup.tsx";
+import * as $43 from "../../routes/health.ts";
+import * as $44 from "../../routes/login.tsx";
+import * as $45 from "../../routes/metrics.ts";
 import type { ManifestEntry } from "./file_routes.ts";
 
 /** Every file under routes/, with its module. */
@@ -85,9 +88,12 @@ export const MANIFEST: readonly ManifestEntry[] = [
   { file: "api/v1/packet.ts", module: $35 },
   { file: "api/v1/reconnect.ts", module: $36 },
   { file: "api/v1/register.ts", module: $37 },
-  { file: "api/v1/session.ts", module: $38 },
-  { file: "backup.tsx", module: $39 },
-  { file: "health.ts", module: $40 },
-  { file: "login.tsx", module: $41 },
-  { file: "metrics.ts", module: $42 },
+  { file: "api/v1/restore/file.ts", module: $38 },
+  { file: "api/v1/restore/list.ts", module: $39 },
+  { file: "api/v1/restore/proof.ts", module: $40 },
+  { file: "api/v1/session.ts", module: $41 },
+  { file: "backup.tsx", module: $42 },
+  { file: "health.ts", module: $43 },
+  { file: "login.tsx", module: $44 },
+  { file: "metrics.ts", module: $45 },
 ];
