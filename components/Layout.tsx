@@ -117,6 +117,10 @@ const FLASHES: Record<string, { kind: "ok" | "bad"; text: string }> = {
     text: "Settings saved; new limits apply to new connections.",
   },
   "not-found": { kind: "bad", text: "That item no longer exists." },
+  "bad-time": {
+    kind: "bad",
+    text: "That is not a date and time (YYYY-MM-DD HH:MM[:SS], UTC).",
+  },
 };
 
 /** The message for `?done=` after a redirect from an action. */

@@ -15,6 +15,8 @@ export interface PortalFileStore {
   openStored(clientId: Uint8Array, fileName: string): Promise<Deno.FsFile>;
   remove(clientId: Uint8Array, fileName: string): Promise<void>;
   removeClient(clientId: Uint8Array): Promise<void>;
+  /** The content store, for versions other than a name's latest copy. */
+  objects: { openObject(sha256: string): Promise<Deno.FsFile> };
 }
 
 /** Everything `createApp` needs; main.ts builds it. */

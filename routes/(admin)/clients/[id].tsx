@@ -23,6 +23,8 @@ interface ClientData {
   dialect: ClientDialect | undefined;
   files: Page<FileRow>;
   transfers: Page<TransferRow>;
+  /** Now in UTC as a `datetime-local` value: the default of the zip form. */
+  now: string;
 }
 
 export const handler = define.handlers<ClientData>({
@@ -41,6 +43,7 @@ export const handler = define.handlers<ClientData>({
         pageSize: 20,
       }),
       transfers: db.transfers.list({ client: id, pageSize: 20 }),
+      now: new Date().toISOString().slice(0, 19),
     });
   },
 });
@@ -91,7 +94,7 @@ function HowItSpeaks({ dialect }: { dialect: ClientDialect | undefined }) {
 
 export default define.page<ClientData>(
   function ClientPage({ data, url, session }) {
-    const { client, dialect, files, transfers } = data;
+    const { client, dialect, files, transfers, now } = data;
     return (
       <Layout
         title={client.name}
@@ -138,6 +141,28 @@ export default define.page<ClientData>(
               </button>
               <span class="muted">
                 Forgets its public key: its next reconnect is rejected.
+              </span>
+            </form>
+            <form
+              method="post"
+              action={`/clients/${client.id}/zip`}
+              class="action"
+            >
+              <Csrf session={session} />
+              <label>
+                Files as at{" "}
+                <input
+                  type="datetime-local"
+                  name="at"
+                  step="1"
+                  value={now}
+                  required
+                />{" "}
+                UTC
+              </label>
+              <button type="submit" class="button">Download zip</button>
+              <span class="muted">
+                The newest version of each file stored by then, as one zip.
               </span>
             </form>
             <form
