@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import denoJson from "./deno.json" with { type: "json" };
 import { backupCommand } from "./client/cli.ts";
+import { restoreCommand } from "./client/restore_cli.ts";
 import { runAdminCommand } from "./server/admin/command.ts";
 import { resolveConfig, SERVE_ARGS, serveHelp } from "./server/config.ts";
 import { configureMainLogging } from "./server/logging.ts";
@@ -27,6 +28,7 @@ const USAGE = `cyberbackup ${VERSION}: encrypted client-server file backup
 Usage:
   cyberbackup [serve] [options]     run the backup server (TCP protocol + admin portal)
   cyberbackup backup [--dir DIR]    back up the files named in DIR/transfer.info
+  cyberbackup restore [--dir DIR]   list or restore backed-up files (restore --help)
   cyberbackup admin <command>       local administration (set-password, list-clients)
   cyberbackup --help | --version
 
@@ -34,7 +36,7 @@ Options of serve (flags override environment variables, which override port.info
 ${serveHelp()}
 `;
 
-const COMMANDS = ["serve", "backup", "admin"] as const;
+const COMMANDS = ["serve", "backup", "restore", "admin"] as const;
 
 /**
  * How to run an admin command the way this process was started: the
@@ -164,6 +166,8 @@ async function main(args: string[]): Promise<number> {
   switch (first) {
     case "backup":
       return await backupCommand(rest);
+    case "restore":
+      return await restoreCommand(rest);
     case "serve":
       return await serveCommand(rest);
     case "admin":

@@ -33,6 +33,8 @@ export interface OutputOptions {
   now?: () => number;
   /** Bar columns (default 30). */
   barWidth?: number;
+  /** What the plain progress lines say is happening (default "upload"). */
+  verb?: string;
 }
 
 /** Smallest interval between two redraws of the bar. */
@@ -85,6 +87,7 @@ export function createOutput(options: OutputOptions = {}): BackupOutput {
     (options.stdout === undefined && Deno.stdout.isTerminal());
   const now = options.now ?? (() => performance.now());
   const width = options.barWidth ?? 30;
+  const verb = options.verb ?? "upload";
   let barShown = false;
   let lastDraw = -Infinity;
   let lastDecile = -1;
@@ -130,7 +133,7 @@ export function createOutput(options: OutputOptions = {}): BackupOutput {
       const decile = Math.floor(percent / 10);
       if (decile === lastDecile) return;
       lastDecile = decile;
-      writeText(stdout, `upload ${progress.fileName}: ${text}\n`);
+      writeText(stdout, `${verb} ${progress.fileName}: ${text}\n`);
     },
   };
 }

@@ -10,6 +10,7 @@ import {
   encodeRequest,
   MAX_RESPONSE_PAYLOAD,
   type OutgoingRequest,
+  type ResponseHeader,
 } from "../server/protocol/client_codec.ts";
 import { PROTOCOL_VERSION, Size } from "../server/protocol/constants.ts";
 import type { Response } from "../server/protocol/messages.ts";
@@ -178,9 +179,50 @@ export class ProtocolClient {
    * is out). A silent server past the timeout closes the connection; the
    * first response on a connection has a timeout of its own.
    */
-  async receive(
+  receive(
     options: { timeoutMs?: number; deferTimeout?: boolean } = {},
   ): Promise<Response> {
+    return this.#receiveWith(() => this.#readResponse(), options);
+  }
+
+  /**
+   * Reads one frame of the restore extension: its code and payload, a view
+   * valid only until the next read. `maxPayload` says how large each code's
+   * payload may be (undefined: a code not allowed here); the read buffer
+   * grows to the largest allowed, so a 1 MiB frame is read in one piece.
+   */
+  receiveFrame(
+    maxPayload: (code: number) => number | undefined,
+  ): Promise<{ code: number; payload: Uint8Array }> {
+    return this.#receiveWith(() => this.#readFrame(maxPayload), {});
+  }
+
+  async #readFrame(
+    maxPayload: (code: number) => number | undefined,
+  ): Promise<{ code: number; payload: Uint8Array }> {
+    const header = await this.#readHeader();
+    const max = maxPayload(header.code);
+    if (max === undefined) {
+      throw new BadResponseError(
+        `Cannot read response: unexpected response code ${header.code}`,
+      );
+    }
+    if (header.payloadSize > max) {
+      throw new BadResponseError(
+        `Cannot read response ${header.code}: payload of ${header.payloadSize} bytes exceeds ${max}`,
+      );
+    }
+    if (this.#reader.bufferSize < max) this.#reader.resize(max);
+    const payload = header.payloadSize === 0
+      ? new Uint8Array(0)
+      : await this.#reader.readRequired(header.payloadSize);
+    return { code: header.code, payload };
+  }
+
+  async #receiveWith<T>(
+    read: () => Promise<T>,
+    options: { timeoutMs?: number; deferTimeout?: boolean },
+  ): Promise<T> {
     if (this.#receiving) {
       throw new Error("Cannot receive: a response is already awaited");
     }
@@ -198,7 +240,7 @@ export class ProtocolClient {
     };
     if (!options.deferTimeout) this.#armTimer();
     try {
-      const response = await this.#readResponse();
+      const response = await read();
       this.#answered = true;
       return response;
     } catch (error) {
@@ -230,6 +272,23 @@ export class ProtocolClient {
   }
 
   async #readResponse(): Promise<Response> {
+    const header = await this.#readHeader();
+    if (header.payloadSize > MAX_RESPONSE_PAYLOAD) {
+      throw new BadResponseError(
+        `Cannot read response ${header.code}: payload of ${header.payloadSize} bytes exceeds ${MAX_RESPONSE_PAYLOAD}`,
+      );
+    }
+    const payload = header.payloadSize === 0
+      ? new Uint8Array(0)
+      : await this.#reader.readRequired(header.payloadSize);
+    try {
+      return decodeResponse(header, payload);
+    } catch (error) {
+      throw new BadResponseError((error as Error).message, { cause: error });
+    }
+  }
+
+  async #readHeader(): Promise<ResponseHeader> {
     const headerBytes = await this.#reader.read(Size.RESPONSE_HEADER);
     if (!headerBytes) {
       throw new ConnectionLostError(
@@ -247,19 +306,7 @@ export class ProtocolClient {
         `Cannot read response: server speaks version ${header.version}, not ${PROTOCOL_VERSION}`,
       );
     }
-    if (header.payloadSize > MAX_RESPONSE_PAYLOAD) {
-      throw new BadResponseError(
-        `Cannot read response ${header.code}: payload of ${header.payloadSize} bytes exceeds ${MAX_RESPONSE_PAYLOAD}`,
-      );
-    }
-    const payload = header.payloadSize === 0
-      ? new Uint8Array(0)
-      : await this.#reader.readRequired(header.payloadSize);
-    try {
-      return decodeResponse(header, payload);
-    } catch (error) {
-      throw new BadResponseError((error as Error).message, { cause: error });
-    }
+    return header;
   }
 
   /** Sends a request and reads its one response. */

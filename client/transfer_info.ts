@@ -73,7 +73,7 @@ export function parseAddress(text: string): { host: string; port: number } {
  */
 export function parseTransferInfo(
   text: string,
-  options: { source?: string } = {},
+  options: { source?: string; requireFiles?: boolean } = {},
 ): TransferInfo {
   const source = options.source ?? "transfer.info";
   const fail = (line: number, reason: string): never => {
@@ -106,7 +106,9 @@ export function parseTransferInfo(
     seen.set(fileName, i + 1);
     files.push(path);
   }
-  if (files.length === 0) fail(3, "expected the path of a file to back up");
+  if (files.length === 0 && options.requireFiles !== false) {
+    fail(3, "expected the path of a file to back up");
+  }
   return { ...address, name, files };
 }
 
@@ -114,7 +116,10 @@ export function parseTransferInfo(
  * Reads and parses `path`; relative file paths in it are resolved against
  * the folder of `transfer.info`, as the classic client run from that folder.
  */
-export async function loadTransferInfo(path: string): Promise<TransferInfo> {
+export async function loadTransferInfo(
+  path: string,
+  options: { requireFiles?: boolean } = {},
+): Promise<TransferInfo> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
@@ -126,7 +131,7 @@ export async function loadTransferInfo(path: string): Promise<TransferInfo> {
       `Cannot read ${path}: ${(error as Error).message}`,
     );
   }
-  const info = parseTransferInfo(text, { source: path });
+  const info = parseTransferInfo(text, { source: path, ...options });
   const base = dirname(resolve(path));
   return { ...info, files: info.files.map((file) => resolve(base, file)) };
 }

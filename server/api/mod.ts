@@ -25,6 +25,7 @@ import { reconnect, register, sendPublicKey } from "./keys.ts";
 import { checksumVerdict, filePacket, VERDICTS } from "./packets.ts";
 import { PUBLIC_KEY_FIELDS } from "../protocol/client_codec.ts";
 import { parsePacketParams } from "./params.ts";
+import { fetchFile, list, proveKey } from "./restore.ts";
 import { SessionRegistry, type SessionRegistryOptions } from "./sessions.ts";
 
 export { keyProof } from "./history.ts";
@@ -82,6 +83,12 @@ export interface BackupApi {
   files(req: Request): Promise<Response>;
   /** `DELETE /api/v1/session` */
   endSession(req: Request): Promise<Response>;
+  /** `POST /api/v1/restore/proof` */
+  restoreProof(req: Request): Promise<Response>;
+  /** `GET /api/v1/restore/list` */
+  restoreList(req: Request): Promise<Response>;
+  /** `GET /api/v1/restore/file` */
+  restoreFile(req: Request): Promise<Response>;
 }
 
 /** What `GET /api/v1/info` answers: what a client must know before it starts. */
@@ -260,6 +267,21 @@ export function createBackupApi(deps: ApiDeps): BackupApi {
         current.lastUsed = registry.now();
         return jsonResponse(historyOf(current, ctx));
       }),
+    restoreProof: (req) =>
+      answer(req, async () =>
+        jsonResponse(
+          await proveKey(registry, {
+            session: session(req),
+            body: await body(req),
+          }),
+        )),
+    restoreList: (req) => answer(req, () => list(registry, session(req))),
+    restoreFile: (req) =>
+      answer(req, () =>
+        fetchFile(registry, {
+          session: session(req),
+          params: new URL(req.url).searchParams,
+        })),
     endSession: (req) =>
       answer(req, async () => {
         await registry.close(session(req), "closed by the client");

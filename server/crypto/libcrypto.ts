@@ -1,5 +1,5 @@
 /**
- * OpenSSL's libcrypto through `Deno.dlopen`: AES-256-CBC at native speed
+ * OpenSSL's libcrypto through `Deno.dlopen`: AES-256-CBC (and the restore extension's AES-256-GCM) at native speed
  * (~10x `node:crypto` in Deno). Optional by design: when the library is
  * missing or FFI is not permitted, {@linkcode openLibcrypto} returns null and
  * callers fall back to `node:crypto`.
@@ -20,6 +20,12 @@ const SYMBOLS = {
   EVP_CIPHER_CTX_new: { parameters: [], result: "pointer" },
   EVP_CIPHER_CTX_free: { parameters: ["pointer"], result: "void" },
   EVP_aes_256_cbc: { parameters: [], result: "pointer" },
+  EVP_aes_256_gcm: { parameters: [], result: "pointer" },
+  // (ctx, type, arg, ptr) -> 1 on success: GCM tag get / set
+  EVP_CIPHER_CTX_ctrl: {
+    parameters: ["pointer", "i32", "i32", "buffer"],
+    result: "i32",
+  },
   // (ctx, cipher, engine, key, iv) -> 1 on success
   EVP_EncryptInit_ex: {
     parameters: ["pointer", "pointer", "pointer", "buffer", "buffer"],

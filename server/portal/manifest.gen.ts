@@ -27,11 +27,14 @@ import * as $23 from "../../routes/api/v1/key.ts";
 import * as $24 from "../../routes/api/v1/packet.ts";
 import * as $25 from "../../routes/api/v1/reconnect.ts";
 import * as $26 from "../../routes/api/v1/register.ts";
-import * as $27 from "../../routes/api/v1/session.ts";
-import * as $28 from "../../routes/backup.tsx";
-import * as $29 from "../../routes/health.ts";
-import * as $30 from "../../routes/login.tsx";
-import * as $31 from "../../routes/metrics.ts";
+import * as $27 from "../../routes/api/v1/restore/file.ts";
+import * as $28 from "../../routes/api/v1/restore/list.ts";
+import * as $29 from "../../routes/api/v1/restore/proof.ts";
+import * as $30 from "../../routes/api/v1/session.ts";
+import * as $31 from "../../routes/backup.tsx";
+import * as $32 from "../../routes/health.ts";
+import * as $33 from "../../routes/login.tsx";
+import * as $34 from "../../routes/metrics.ts";
 import type { ManifestEntry } from "./file_routes.ts";
 
 /** Every file under routes/, with its module. */
@@ -63,9 +66,12 @@ export const MANIFEST: readonly ManifestEntry[] = [
   { file: "api/v1/packet.ts", module: $24 },
   { file: "api/v1/reconnect.ts", module: $25 },
   { file: "api/v1/register.ts", module: $26 },
-  { file: "api/v1/session.ts", module: $27 },
-  { file: "backup.tsx", module: $28 },
-  { file: "health.ts", module: $29 },
-  { file: "login.tsx", module: $30 },
-  { file: "metrics.ts", module: $31 },
+  { file: "api/v1/restore/file.ts", module: $27 },
+  { file: "api/v1/restore/list.ts", module: $28 },
+  { file: "api/v1/restore/proof.ts", module: $29 },
+  { file: "api/v1/session.ts", module: $30 },
+  { file: "backup.tsx", module: $31 },
+  { file: "health.ts", module: $32 },
+  { file: "login.tsx", module: $33 },
+  { file: "metrics.ts", module: $34 },
 ];

@@ -54,3 +54,50 @@ export const Size = {
 export const MAX_U32 = 0xffff_ffff;
 /** The largest packet count a u16 field can carry. */
 export const MAX_PACKETS = 0xffff;
+
+/**
+ * Request codes of the restore extension (docs/protocol.md, "Restore
+ * extension"): outside the classic range, so classic clients never send them.
+ */
+export const RestoreRequestCode = {
+  PROVE_KEY: 1100,
+  LIST: 1101,
+  FETCH: 1102,
+} as const;
+/** One of the restore request codes. */
+export type RestoreRequestCode =
+  typeof RestoreRequestCode[keyof typeof RestoreRequestCode];
+
+/** Response codes of the restore extension; classic clients never see them. */
+export const RestoreResponseCode = {
+  KEY_PROVEN: 2100,
+  STREAM_BEGIN: 2101,
+  SEALED: 2102,
+  REFUSED: 2103,
+} as const;
+/** One of the restore response codes. */
+export type RestoreResponseCode =
+  typeof RestoreResponseCode[keyof typeof RestoreResponseCode];
+
+/** Field sizes of the restore extension in bytes. */
+export const RestoreSize = {
+  /** HMAC-SHA256 tag of 1100. */
+  PROOF: 32,
+  /** Random HKDF salt of each stream (2101). */
+  SALT: 32,
+  /** AES-GCM authentication tag, at the end of each sealed body. */
+  TAG: 16,
+  /** AES-GCM nonce. */
+  NONCE: 12,
+  SHA256: 32,
+  /** ISO-8601 UTC time with milliseconds: `2026-11-30T21:15:47.123Z`. */
+  TIME: 24,
+  /** `FileName[255] | Version u32 | Offset u32`. */
+  FETCH: 255 + 4 + 4,
+  /** `Seq u32 | Final u8` before a sealed body. */
+  SEALED_FIXED: 5,
+  /** Plaintext bytes of file content per sealed frame. */
+  CONTENT_PER_FRAME: 1024 * 1024,
+  /** Largest message of a 2103 refusal, in UTF-8 bytes. */
+  MAX_REFUSAL_MESSAGE: 1024,
+} as const;

@@ -4,7 +4,12 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import { RequestCode, ResponseCode } from "../protocol/constants.ts";
+import {
+  RequestCode,
+  ResponseCode,
+  RestoreRequestCode,
+  RestoreResponseCode,
+} from "../protocol/constants.ts";
 import {
   ProtocolError,
   type Request,
@@ -21,6 +26,14 @@ import { sendPublicKey } from "./handlers/public_key.ts";
 import { reconnect } from "./handlers/reconnect.ts";
 import { register } from "./handlers/register.ts";
 import { checksumVerdict } from "./handlers/verdict.ts";
+import {
+  fetchVersion,
+  listVersions,
+  proveKey,
+  type RestoreAnswer,
+  RestoreRefusal,
+} from "./handlers/restore.ts";
+import type { RestoreRequest } from "../protocol/restore_codec.ts";
 import { sameBytes, type SessionState, type SessionView } from "./state.ts";
 import { endTransfer } from "./transfers.ts";
 
@@ -138,6 +151,73 @@ export class Session {
         message,
         cause: error instanceof ProtocolError ? "refused" : "failed",
       };
+      this.#ctx.events({
+        type: "error",
+        response: ResponseCode.SERVER_ERROR,
+        ...refusal,
+      });
+      return { response: { code: ResponseCode.SERVER_ERROR }, refusal };
+    }
+  }
+
+  /**
+   * Serves one request of the restore extension (docs/protocol.md,
+   * "Restore extension"). Never throws: a request the session may not make
+   * gets 1607, a proven session's request for what is not there gets 2103.
+   * A 2101 comes with its frames, which the transport sends in order and
+   * then calls `close()` (also when it stops early).
+   */
+  async restore(
+    request: RestoreRequest,
+  ): Promise<RestoreAnswer & { refusal?: Refusal }> {
+    if (this.#closed) throw new Error("Cannot handle request: session closed");
+    try {
+      this.#touch(request.clientId);
+      const state = this.#state;
+      switch (request.code) {
+        case RestoreRequestCode.PROVE_KEY:
+          return { response: proveKey(state, request) };
+        case RestoreRequestCode.LIST:
+          return listVersions(state, this.#ctx, request);
+        case RestoreRequestCode.FETCH:
+          return await fetchVersion(state, this.#ctx, request);
+      }
+    } catch (error) {
+      const message = (error as Error).message;
+      if (error instanceof RestoreRefusal && this.#state.identity) {
+        logger.info("Restore request {code} refused: {message}", {
+          code: request.code,
+          message,
+          client: this.client,
+        });
+        return {
+          response: {
+            code: RestoreResponseCode.REFUSED,
+            clientId: this.#state.identity.clientId,
+            reason: error.reason,
+            message,
+          },
+          refusal: { message, cause: "refused" },
+        };
+      }
+      const refusal: Refusal = {
+        message,
+        cause: error instanceof ProtocolError ? "refused" : "failed",
+      };
+      if (refusal.cause === "refused") {
+        logger.warn("Request {code} refused: {message}", {
+          code: request.code,
+          message,
+          client: this.client,
+        });
+      } else {
+        logger.error("Request {code} failed: {message}", {
+          code: request.code,
+          message,
+          client: this.client,
+          error,
+        });
+      }
       this.#ctx.events({
         type: "error",
         response: ResponseCode.SERVER_ERROR,

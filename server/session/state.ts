@@ -43,6 +43,13 @@ export interface SessionState {
    * after a new 1025 / 1027 on the same connection (key_failures.ts).
    */
   keyRejected?: boolean;
+  /**
+   * The session key a 1100 proved this session holds (restore extension):
+   * list and fetch need it to be the current `aesKey`.
+   */
+  provenKey?: Uint8Array;
+  /** A 1100 failed: this session may not restore (no second guess). */
+  restoreBarred?: boolean;
 }
 
 /** The upload a session is receiving, as a transport may show it. */

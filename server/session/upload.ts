@@ -1,8 +1,10 @@
 /**
  * One upload in progress: ciphertext packets in, plaintext streamed through
- * the checksum into a temporary file. Memory stays flat however large the file.
+ * the checksum and the SHA-256 (its content address, docs/history.md) into
+ * a temporary file. Memory stays flat however large the file.
  * @module
  */
+import { createHash, type Hash } from "node:crypto";
 import { type CbcStream, createDecipher } from "../crypto/aes_cbc.ts";
 import { Cksum } from "../crypto/cksum.ts";
 import {
@@ -21,6 +23,8 @@ export interface ReceivedFile {
   /** Size of the decrypted file. */
   size: number;
   checksum: number;
+  /** SHA-256 of the decrypted file, lowercase hex: its content address. */
+  sha256: string;
   pending: PendingFile;
   /** How the client sent it. */
   dialect: UploadDialect;
@@ -37,6 +41,7 @@ export class Upload {
   #dialect: DialectTracker;
   #decipher: CbcStream;
   #cksum = new Cksum();
+  #sha256: Hash = createHash("sha256");
   #pending: PendingFile;
 
   private constructor(
@@ -173,6 +178,7 @@ export class Upload {
   async #consume(plain: Uint8Array): Promise<void> {
     if (plain.length === 0) return;
     this.#cksum.update(plain);
+    this.#sha256.update(plain);
     if (this.#cksum.length > this.header.origFileSize) {
       throw new ProtocolError(
         "Cannot accept file packet: plaintext is longer than the announced file size",
@@ -203,6 +209,7 @@ export class Upload {
       fileName: this.header.fileName,
       size: this.#cksum.length,
       checksum: this.#cksum.digest(),
+      sha256: this.#sha256.digest("hex"),
       pending: this.#pending,
       dialect: this.#dialect.dialect,
     };

@@ -77,6 +77,24 @@ export class ContentStore {
   }
 
   /**
+   * Puts an upload's content (the file at `path`, whose SHA-256 is
+   * `sha256`) in the store. When the content is `known` (it has a
+   * `contents` row) and its object is there, `path` becomes a link to that
+   * object and the upload's own bytes are freed: deduplication. Otherwise
+   * the upload becomes the object (which heals a known object gone
+   * missing). Either way `path` then holds the object's file, ready to be
+   * renamed under its name. Returns true when it deduplicated.
+   */
+  place(path: string, sha256: string, known: boolean): boolean {
+    if (known && this.has(sha256)) {
+      this.linkTo(sha256, path);
+      return true;
+    }
+    this.adopt(path, sha256);
+    return false;
+  }
+
+  /**
    * Makes `path` a hard link to the object of `sha256`, atomically: a link
    * under a temporary name, renamed over `path` (whatever was there is
    * replaced, a symbolic link included, never written through). The

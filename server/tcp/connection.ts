@@ -19,6 +19,8 @@ import {
 } from "../protocol/messages.ts";
 import { ExactReader, TruncatedError, writeAll } from "../io/exact_reader.ts";
 import type { Session } from "../session/session.ts";
+import { isRestoreRequestCode } from "../protocol/restore_codec.ts";
+import { serveRestore } from "./restore_stream.ts";
 
 const logger = getLogger(["cyberbackup", "tcp"]);
 
@@ -107,8 +109,24 @@ export async function serveConnection(
         size: header.payloadSize,
       });
       try {
+        if (isRestoreRequestCode(header.code)) {
+          // The restore extension (docs/protocol.md): its own codes, never classic.
+          await serveRestore({
+            conn,
+            reader,
+            session,
+            header,
+            stallMs: options.idleTimeoutMs(),
+            // Each frame sent is activity: a long restore is not idle.
+            onProgress: armIdle,
+          });
+          armIdle();
+          busy = false;
+          continue;
+        }
         checkRequestHeader(header, options.maxPacketBytes);
       } catch (error) {
+        if (!(error instanceof ProtocolError)) throw error;
         // A bad header leaves no trustworthy frame boundary: answer and hang up.
         logger.warn("Closing connection: {message}", {
           message: (error as Error).message,

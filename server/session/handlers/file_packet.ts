@@ -19,6 +19,7 @@ import {
   UndecryptableError,
 } from "../key_failures.ts";
 import { requireKeyed, type SessionState } from "../state.ts";
+import { checkQuota } from "../quota.ts";
 import { beginAttempt, endTransfer } from "../transfers.ts";
 import { Upload } from "../upload.ts";
 
@@ -81,6 +82,12 @@ export async function receiveFilePacket(
       identity,
       fileName: packet.fileName,
       size: dialect.cipherSize,
+    });
+    // After the attempt is recorded, so that its transfer says why.
+    checkQuota(ctx.db, {
+      clientId: identity.clientId,
+      fileName: packet.fileName,
+      size: packet.origFileSize,
     });
     state.upload = await Upload.start(ctx.store, {
       clientId: identity.clientId,

@@ -11,6 +11,8 @@ import { type Identity, requireKeyed, type SessionState } from "../state.ts";
 import { endTransfer, type TransferEnd } from "../transfers.ts";
 import type { ReceivedFile } from "../upload.ts";
 import type { PendingFile } from "../../storage/file_store.ts";
+import { dialectLabel } from "../dialect.ts";
+import { checkQuota, QuotaError } from "../quota.ts";
 
 const logger = getLogger(["cyberbackup", "session"]);
 
@@ -66,13 +68,16 @@ export async function checksumVerdict(
 }
 
 /**
- * Makes the received file the stored copy and records it in one step: the
- * rename runs inside the transaction that writes the files and transfers
- * rows and is undone when that transaction fails, so a database that is
- * locked, read-only or failing leaves the old copy in place. A crash
- * between the rename and the commit is undone at the next start, from the
- * paths noted on the transfer first. When only the database failed, the
- * file stays ready and the client's retry of 1029 can still store it.
+ * Makes the received file the newest version of its name and records it in
+ * one step (docs/history.md): inside one transaction the quota is checked
+ * again, the content goes to the store (deduplicated when known), the
+ * version, contents, files and transfers rows are written, and the file is
+ * renamed over its name (a hard link to its object) last, undone when the
+ * transaction fails, so a database that is locked, read-only or failing
+ * leaves the old copy in place. A crash between the rename and the commit
+ * is undone at the next start, from the paths noted on the transfer first.
+ * When only the database failed, the file stays ready and the client's
+ * retry of 1029 can still store it; an upload over quota is dropped.
  */
 async function storeVerified(
   state: SessionState,
@@ -87,17 +92,32 @@ async function storeVerified(
     checksum: received.checksum,
   };
   const transfer = state.transfer;
+  const upload = {
+    clientId: identity.clientId,
+    fileName: received.fileName,
+    size: received.size,
+  };
+  let deduplicated = false;
   try {
     await pending.prepare();
     if (transfer) ctx.db.transfers.noteCommit(transfer.id, pending);
     const now = nowOf(ctx);
     ctx.db.transaction(() => {
-      ctx.db.files.recordVerified({
-        clientId: identity.clientId,
-        fileName: received.fileName,
-        pathName: pending.finalPath,
-        size: received.size,
+      checkQuota(ctx.db, upload);
+      const known = ctx.db.versions.hasContent(received.sha256);
+      deduplicated = ctx.store.objects.place(
+        pending.tempPath,
+        received.sha256,
+        known,
+      );
+      ctx.db.versions.add({
+        ...upload,
         checksum: received.checksum,
+        sha256: received.sha256,
+        transport: ctx.transport,
+        dialect: dialectLabel(received.dialect),
+        transferId: transfer?.id,
+        pathName: pending.finalPath,
       }, now);
       if (transfer) ctx.db.transfers.finish(transfer.id, result, now);
       pending.publish(); // last: when it fails, the rows roll back
@@ -106,8 +126,10 @@ async function storeVerified(
     // The commit itself failed (an I/O error writing the log): the rows
     // rolled back, so the previous copy goes back in place too.
     if (pending.state === "published") takeBack(pending);
-    if (pending.state !== "prepared") {
-      // The file is gone (a write or the rename failed): nothing to retry.
+    if (pending.state !== "prepared" || error instanceof QuotaError) {
+      // The file is gone (a write or the rename failed) or may not be
+      // stored: nothing to retry.
+      await pending.abort();
       state.received = undefined;
       endTransfer(state, ctx, {
         outcome: "aborted",
@@ -121,6 +143,12 @@ async function storeVerified(
   state.received = undefined;
   endTransfer(state, ctx, result, { recorded: true });
   await pending.finalize();
+  if (deduplicated) {
+    logger.info("Content of {file} of {client} was already stored", {
+      file: received.fileName,
+      client: identity.hex,
+    });
+  }
 }
 
 function takeBack(pending: PendingFile): void {

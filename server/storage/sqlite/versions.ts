@@ -132,7 +132,7 @@ export class SqliteVersions implements VersionStorage {
     const action = "Cannot record version";
     const { clientId, fileName, size, checksum, sha256 } = version;
     checkSha256(sha256);
-    return transaction(this.#db, () => {
+    const write = () => {
       const last = get(action, this.#sql.lastNumber, clientId, fileName);
       const number = Number(last?.n ?? 0) + 1;
       run(action, this.#sql.addContent, sha256, size, size, now);
@@ -176,7 +176,10 @@ export class SqliteVersions implements VersionStorage {
         pinned: false,
         trashedAt: null,
       };
-    });
+    };
+    // Part of the caller's transaction when there is one (the upload's
+    // commit), else atomic on its own.
+    return this.#db.isTransaction ? write() : transaction(this.#db, write);
   }
 
   hasContent(sha256: string): boolean {
