@@ -117,6 +117,12 @@ const FLASHES: Record<string, { kind: "ok" | "bad"; text: string }> = {
     text: "Settings saved; new limits apply to new connections.",
   },
   "not-found": { kind: "bad", text: "That item no longer exists." },
+  "rekeyed": {
+    kind: "ok",
+    text:
+      'Client re-keyed: it keeps its id, name and history, and registers again under its id with a new key (see the README, "Re-keying a client").',
+  },
+  "no-key": { kind: "bad", text: "That client has no key to forget." },
   "bad-time": {
     kind: "bad",
     text: "That is not a date and time (YYYY-MM-DD HH:MM[:SS], UTC).",

@@ -145,6 +145,21 @@ export default define.page<ClientData>(
             </form>
             <form
               method="post"
+              action={`/clients/${client.id}/rekey`}
+              class="action"
+              data-confirm={`Re-key ${client.name}? Its key is forgotten; whoever next registers as ${client.name} with id ${client.id} gets a new key and its whole history.`}
+            >
+              <Csrf session={session} />
+              <button type="submit" class="button" disabled={!client.hasKey}>
+                Re-key
+              </button>
+              <span class="muted">
+                For an owner who lost me.info: keeps id, name and history; the
+                client registers again under this id.
+              </span>
+            </form>
+            <form
+              method="post"
               action={`/clients/${client.id}/zip`}
               class="action"
             >
