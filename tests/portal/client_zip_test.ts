@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { toHex } from "../../shared/encoding.ts";
+import { utcDateTime } from "../../server/portal/params.ts";
 import {
   addClient,
   type Fixture,
@@ -105,5 +106,25 @@ Deno.test("a zip needs the CSRF token and a real time; nothing is audited otherw
     assert.equal(f.deps.db.audit.list({ action: "client.zip" }).total, 0);
   } finally {
     await f.close();
+  }
+});
+
+Deno.test("utcDateTime() reads a datetime-local value as UTC, to the end of its second, and refuses dates that do not exist", () => {
+  assert.equal(utcDateTime("2026-03-01T10:00"), "2026-03-01T10:00:00.999Z");
+  assert.equal(
+    utcDateTime(" 2028-02-29T23:59:59 "),
+    "2028-02-29T23:59:59.999Z",
+  );
+  for (
+    const bad of [
+      "2027-02-29T10:00",
+      "2026-13-01T10:00",
+      "1969-12-31T23:59",
+      "2026-03-01T24:00",
+      "",
+      null,
+    ]
+  ) {
+    assert.equal(utcDateTime(bad), undefined, String(bad));
   }
 });
