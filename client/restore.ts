@@ -6,10 +6,10 @@
  * attempt resumes from its end; the final name never holds a partial file.
  * @module
  */
-import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
 import { TagMismatchError } from "../server/crypto/aes_gcm.ts";
 import { Cksum } from "../server/crypto/cksum.ts";
+import { createSha256 } from "../server/crypto/sha256.ts";
 import { writeAll } from "../server/io/exact_reader.ts";
 import { StreamBrokenError } from "../server/crypto/sealed_stream.ts";
 import type { VersionRecord } from "../server/protocol/restore_codec.ts";
@@ -155,7 +155,8 @@ async function restoreVersion(
     mode: 0o600,
   });
   const sum = new Cksum();
-  const sha = createHash("sha256");
+  // OpenSSL on the native thread pool where it loads: off the receive path.
+  const sha = createSha256();
   let writing: Promise<void> = Promise.resolve();
   try {
     // The kept part counts towards both checksums: hash it from disk.
@@ -166,7 +167,7 @@ async function restoreVersion(
       );
       if (n === null) break;
       sum.update(buffer.subarray(0, n));
-      sha.update(buffer.subarray(0, n));
+      await sha.update(buffer.subarray(0, n));
       done += n;
     }
     await file.truncate(offset);
@@ -197,7 +198,7 @@ async function restoreVersion(
         },
         onData: async (bytes) => {
           sum.update(bytes);
-          sha.update(bytes);
+          await sha.update(bytes);
           // The previous piece's write ends first; this one runs while
           // the next frame arrives (its buffer stays valid meanwhile).
           await writing;
@@ -211,12 +212,16 @@ async function restoreVersion(
     );
     await writing;
     await file.sync();
+  } catch (error) {
+    sha.close();
+    throw error;
   } finally {
     await writing.catch(() => {});
     file.close();
   }
   const checksum = sum.digest();
-  const sha256 = sha.digest("hex");
+  const sha256 = await sha.digest();
+  sha.close();
   if (checksum !== version.checksum || sha256 !== version.sha256) {
     await Deno.remove(partial).catch(() => {});
     throw new FatalError(

@@ -18,6 +18,7 @@ import { Stats } from "./stats/stats.ts";
 import { Database } from "./storage/database.ts";
 import type { BackupStorage } from "./storage/types.ts";
 import { FileStore } from "./storage/file_store.ts";
+import { versionStoredFiles } from "./storage/upgrade.ts";
 import { TcpServer } from "./tcp/pool.ts";
 
 const logger = getLogger(["cyberbackup", "server"]);
@@ -67,6 +68,8 @@ async function openData(config: ServerConfig) {
       count: leftovers,
     });
   }
+  // A data directory from before backup history: its files become version 1.
+  await versionStoredFiles(db, store, new Date().toISOString());
   return { db, store };
 }
 

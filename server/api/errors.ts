@@ -44,6 +44,7 @@ export const ERRORS = {
   too_many_sessions: 429,
   server_error: 500,
   unavailable: 500,
+  over_quota: 507,
   shutting_down: 503,
 } as const;
 

@@ -157,6 +157,12 @@ function refusal(
       `Cannot start "${params.fileName}": "${previous}" was still being uploaded; both were dropped, start again with packet 1`,
     );
   }
+  if (served.refusal?.overQuota) {
+    return new ApiError(
+      "over_quota",
+      `${served.refusal.message}; the upload was dropped`,
+    );
+  }
   // The core refused the upload itself (sizes, padding, name, sequence).
   if (served.refusal?.cause === "refused") {
     return new ApiError(
@@ -276,6 +282,12 @@ export function checksumVerdict(
     }
     if (response?.code === ResponseCode.ACK) {
       return { fileName, verified: verdict === "ok" };
+    }
+    if (refusal?.overQuota) {
+      throw new ApiError(
+        "over_quota",
+        `${refusal.message}; the upload was dropped`,
+      );
     }
     throw serverFailure(
       session,

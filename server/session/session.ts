@@ -25,6 +25,7 @@ import {
 import { sendPublicKey } from "./handlers/public_key.ts";
 import { reconnect } from "./handlers/reconnect.ts";
 import { register } from "./handlers/register.ts";
+import { QuotaError } from "./quota.ts";
 import { checksumVerdict } from "./handlers/verdict.ts";
 import {
   fetchVersion,
@@ -49,6 +50,8 @@ const TOUCH_INTERVAL_MS = 1000;
 export interface Refusal {
   message: string;
   cause: "refused" | "failed";
+  /** The upload would exceed its client's quota (quota.ts). */
+  overQuota?: true;
 }
 
 /** A request's outcome: the response to send, and why it is 1607 if it is. */
@@ -150,6 +153,7 @@ export class Session {
       const refusal: Refusal = {
         message,
         cause: error instanceof ProtocolError ? "refused" : "failed",
+        ...(error instanceof QuotaError && { overQuota: true }),
       };
       this.#ctx.events({
         type: "error",

@@ -4,9 +4,9 @@
  * a temporary file. Memory stays flat however large the file.
  * @module
  */
-import { createHash, type Hash } from "node:crypto";
 import { type CbcStream, createDecipher } from "../crypto/aes_cbc.ts";
 import { Cksum } from "../crypto/cksum.ts";
+import { createSha256, type Sha256Stream } from "../crypto/sha256.ts";
 import {
   type FilePacketHeader,
   type FilePacketRequest,
@@ -41,7 +41,7 @@ export class Upload {
   #dialect: DialectTracker;
   #decipher: CbcStream;
   #cksum = new Cksum();
-  #sha256: Hash = createHash("sha256");
+  #sha256: Sha256Stream = createSha256();
   #pending: PendingFile;
 
   private constructor(
@@ -178,7 +178,7 @@ export class Upload {
   async #consume(plain: Uint8Array): Promise<void> {
     if (plain.length === 0) return;
     this.#cksum.update(plain);
-    this.#sha256.update(plain);
+    await this.#sha256.update(plain);
     if (this.#cksum.length > this.header.origFileSize) {
       throw new ProtocolError(
         "Cannot accept file packet: plaintext is longer than the announced file size",
@@ -209,7 +209,7 @@ export class Upload {
       fileName: this.header.fileName,
       size: this.#cksum.length,
       checksum: this.#cksum.digest(),
-      sha256: this.#sha256.digest("hex"),
+      sha256: await this.#sha256.digest(),
       pending: this.#pending,
       dialect: this.#dialect.dialect,
     };
@@ -218,6 +218,7 @@ export class Upload {
   /** Drops the upload and its temporary file. */
   async abort(): Promise<void> {
     this.#decipher.close();
+    this.#sha256.close();
     await this.#pending.abort();
   }
 }

@@ -193,6 +193,10 @@ export class PendingUpload implements PendingFile {
       this.#remove(this.tempPath);
       throw failure("Cannot store upload", error);
     }
+    // When the final name already was a link to this very file (the same
+    // content stored again under its name), rename() does nothing (POSIX)
+    // and the temporary name stays: it goes now.
+    this.#remove(this.tempPath);
     this.#hasPrevious = kept;
     this.#state = "published";
     return this.finalPath;

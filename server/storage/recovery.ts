@@ -3,6 +3,11 @@
  * of putting in place: its file was renamed over the final name but the
  * transaction recording it never committed. The rename is undone, so the
  * file under the final name is again the one its record describes.
+ *
+ * With backup history the file renamed into place is a hard link to its
+ * content object (docs/history.md), which the same undoing covers: the
+ * previous link returns, or an unrecorded first name is unlinked, and the
+ * object stays behind, whole, for the next commit of that content or GC.
  * @module
  */
 import { getLogger } from "@logtape/logtape";

@@ -75,11 +75,13 @@ async function outsideDir(): Promise<string> {
   return dir;
 }
 
-/** Entries of received_files/ other than client folders (32 hex digits) and .tmp. */
+/** Entries of received_files/ other than client folders (32 hex digits), .tmp and .objects. */
 function strays(server: TestServer): string[] {
   return [...Deno.readDirSync(join(server.dataDir, "received_files"))]
     .map((e) => e.name)
-    .filter((name) => name !== ".tmp" && !/^[0-9a-f]{32}$/.test(name));
+    .filter((name) =>
+      ![".tmp", ".objects"].includes(name) && !/^[0-9a-f]{32}$/.test(name)
+    );
 }
 
 Deno.test("hostile names from the wire are refused, odd but legal ones stay inside the client's folder", async () => {

@@ -32,9 +32,25 @@ import { encodeRestoreRequest } from "../../server/protocol/restore_codec.ts";
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const MiB = 1024 * 1024;
 
+/** Folders the running test made, removed at its end by `cleanUp()`. */
+const made: string[] = [];
+
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix });
+  made.push(dir);
+  return dir;
+}
+
+async function cleanUp(server?: TestServer): Promise<void> {
+  if (server) made.push(server.dataDir);
+  for (const dir of made.splice(0)) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
 /** A client folder for `name` whose transfer.info names `file`, at `port`. */
 async function clientFolder(port: number, name: string, file = "doc.bin") {
-  const dir = await Deno.makeTempDir({ prefix: "cb-restore-" });
+  const dir = await tempDir("cb-restore-");
   await writeTransferInfo(dir, port, name, file);
   return dir;
 }
@@ -136,7 +152,7 @@ function proxy(
 Deno.test("restore brings back every version byte for byte, --at picks the newest at or before a time, --list shows them", async () => {
   const server = await startServer();
   const dir = await clientFolder(server.port, "alice");
-  const to = await Deno.makeTempDir({ prefix: "cb-restored-" });
+  const to = await tempDir("cb-restored-");
   try {
     const versions = [pattern(3 * MiB + 7, 1), pattern(100, 2), pattern(0, 3)];
     for (const data of versions) {
@@ -207,13 +223,14 @@ Deno.test("restore brings back every version byte for byte, --at picks the newes
     );
   } finally {
     await server.stop();
+    await cleanUp(server);
   }
 });
 
 Deno.test("restore resumes a partial file from its end, and a partial file that does not match is dropped, never named", async () => {
   const server = await startServer();
   const dir = await clientFolder(server.port, "bob");
-  const to = await Deno.makeTempDir({ prefix: "cb-restored-" });
+  const to = await tempDir("cb-restored-");
   try {
     const data = pattern(5 * MiB + 3, 4);
     await backUp(dir, data);
@@ -240,6 +257,7 @@ Deno.test("restore resumes a partial file from its end, and a partial file that 
     assertBytesEqual(await Deno.readFile(join(to, "doc.bin")), data);
   } finally {
     await server.stop();
+    await cleanUp(server);
   }
 });
 
@@ -247,7 +265,7 @@ Deno.test("restore fails clearly: wrong key, lost me.info, another client's file
   const server = await startServer();
   const alice = await clientFolder(server.port, "alice", "secret.txt");
   const bob = await clientFolder(server.port, "bob", "bob.txt");
-  const to = await Deno.makeTempDir({ prefix: "cb-restored-" });
+  const to = await tempDir("cb-restored-");
   try {
     await backUp(
       alice,
@@ -257,7 +275,7 @@ Deno.test("restore fails clearly: wrong key, lost me.info, another client's file
     await backUp(bob, new TextEncoder().encode("bob's"), "bob.txt");
 
     // Someone with Alice's name and id but another private key.
-    const stranger = await Deno.makeTempDir({ prefix: "cb-stranger-" });
+    const stranger = await tempDir("cb-stranger-");
     await writeTransferInfo(stranger, server.port, "alice", "secret.txt");
     const me = (await readMeInfo(join(alice, "me.info")))!;
     await writeMeInfo(join(stranger, "me.info"), {
@@ -310,13 +328,14 @@ Deno.test("restore fails clearly: wrong key, lost me.info, another client's file
     assert.equal(await Deno.readTextFile(join(to, "bob.txt")), "bob's");
   } finally {
     await server.stop();
+    await cleanUp(server);
   }
 });
 
 Deno.test("a byte altered between server and client fails the packet's tag: exit 1, no file under its name", async () => {
   const server = await startServer();
   const dir = await clientFolder(server.port, "carol");
-  const to = await Deno.makeTempDir({ prefix: "cb-restored-" });
+  const to = await tempDir("cb-restored-");
   try {
     const data = pattern(3 * MiB, 5);
     await backUp(dir, data);
@@ -337,6 +356,7 @@ Deno.test("a byte altered between server and client fails the packet's tag: exit
     assert.equal(await exists(join(to, "doc.bin")), false);
   } finally {
     await server.stop();
+    await cleanUp(server);
   }
 });
 
@@ -344,7 +364,7 @@ Deno.test("restore during an upload of the same name gets the version it chose, 
   const server = await startServer();
   const dir = await clientFolder(server.port, "dave");
   const writer = await clientFolder(server.port, "dave");
-  const to = await Deno.makeTempDir({ prefix: "cb-restored-" });
+  const to = await tempDir("cb-restored-");
   try {
     const first = pattern(16 * MiB, 6);
     const second = pattern(16 * MiB, 7);
@@ -362,14 +382,15 @@ Deno.test("restore during an upload of the same name gets the version it chose, 
     assertBytesEqual(await Deno.readFile(join(to, "doc.bin")), second);
   } finally {
     await server.stop();
+    await cleanUp(server);
   }
 });
 
 Deno.test("kill -9 of the server mid-restore: the client fails, no partial file under the final name, and a later run resumes", async () => {
-  const dataDir = await Deno.makeTempDir({ prefix: "cb-e2e-kill-" });
+  const dataDir = await tempDir("cb-e2e-kill-");
   let server: TestServer = await startServer({ dataDir });
   const dir = await clientFolder(server.port, "erin");
-  const to = await Deno.makeTempDir({ prefix: "cb-restored-" });
+  const to = await tempDir("cb-restored-");
   try {
     const data = pattern(16 * MiB, 8);
     await backUp(dir, data);
@@ -398,6 +419,7 @@ Deno.test("kill -9 of the server mid-restore: the client fails, no partial file 
     assertBytesEqual(await Deno.readFile(join(to, "doc.bin")), data);
   } finally {
     await server.stop();
+    await cleanUp(server);
   }
 });
 
@@ -460,5 +482,6 @@ Deno.test("over raw TCP, someone with a client's name and id gets 1607 for every
     intruder.close();
   } finally {
     await server.stop();
+    await cleanUp(server);
   }
 });

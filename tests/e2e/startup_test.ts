@@ -81,7 +81,7 @@ Deno.test("an unknown command exits 2 naming the commands", async () => {
   assert.equal(code, 2);
   assert.match(
     new TextDecoder().decode(stderr),
-    /unknown command "srve"; the commands are serve, backup, admin/,
+    /unknown command "srve"; the commands are serve, backup, restore, admin/,
   );
 });
 

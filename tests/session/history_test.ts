@@ -183,3 +183,26 @@ Deno.test("the quota is checked again at the commit: a file that no longer fits 
     await f.close();
   }
 });
+
+Deno.test("the same content uploaded again under its name is a new version and leaves no temporary name", async () => {
+  const f = await fixture();
+  try {
+    const alice = await keyed(f.ctx, "alice");
+    const doc = oneFile(alice, "doc.txt");
+    for (let i = 0; i < 2; i++) {
+      await doc.send("unchanged");
+      assert.equal((await doc.verdict())?.code, ResponseCode.ACK);
+    }
+    const { db, store } = f.ctx;
+    assert.deepEqual(
+      db.versions.list(alice.clientId, "doc.txt").map((v) => v.number),
+      [1, 2],
+    );
+    const path = store.pathOf(alice.clientId, "doc.txt");
+    assert.equal(Deno.statSync(path).nlink, 2);
+    assert.deepEqual([...Deno.readDirSync(join(store.root, ".tmp"))], []);
+    await alice.session.close();
+  } finally {
+    await f.close();
+  }
+});

@@ -6,6 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { cksum } from "../../server/crypto/cksum.ts";
 import { decryptKey } from "../../server/crypto/rsa_oaep.ts";
@@ -74,11 +75,90 @@ export async function inconsistencies(dataDir: string): Promise<string[]> {
       );
     }
   }
+  problems.push(...historyProblems(dataDir, root));
   for (const folder of Deno.readDirSync(root)) {
-    if (folder.name === ".tmp") continue;
+    // Not client folders: uploads in flight, the content store, GC's pen.
+    if ([".tmp", ".objects", ".gc"].includes(folder.name)) continue;
     for (const file of Deno.readDirSync(join(root, folder.name))) {
       const path = join(folder.name, file.name);
       if (!recorded.has(path)) problems.push(`${path}: stored without record`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * What is wrong with the backup history (docs/history.md): each files row
+ * must be its name's newest kept version and a hard link to that
+ * version's object; each version's content must have its row and its
+ * object, with the recorded size and SHA-256. Objects without a row are
+ * allowed: a crash between link and commit leaves them for GC.
+ */
+function historyProblems(dataDir: string, root: string): string[] {
+  const problems: string[] = [];
+  const object = (sha: string) => join(root, ".objects", sha.slice(0, 2), sha);
+  const latest = readDb<
+    {
+      ID: Uint8Array;
+      FileName: string;
+      Size: number;
+      Checksum: number;
+      Sha256: string | null;
+    }
+  >(
+    dataDir,
+    `SELECT f.ID, f.FileName, f.Size, f.Checksum,
+       (SELECT v.Sha256 FROM versions v WHERE v.ClientID = f.ID
+          AND v.FileName = f.FileName AND v.TrashedAt IS NULL
+        ORDER BY v.Number DESC LIMIT 1) AS Sha256
+     FROM files f`,
+  );
+  for (const row of latest) {
+    const path = join(toHex(row.ID), row.FileName);
+    if (row.Sha256 === null) {
+      problems.push(`${path}: recorded without a version`);
+      continue;
+    }
+    try {
+      if (
+        Deno.statSync(join(root, path)).ino !==
+          Deno.statSync(object(row.Sha256)).ino
+      ) {
+        problems.push(`${path}: not a link to its newest version's object`);
+      }
+    } catch (error) {
+      problems.push(`${path}: ${(error as Error).message}`);
+    }
+  }
+  const mismatched = readDb<{ FileName: string; Number: number }>(
+    dataDir,
+    `SELECT v.FileName, v.Number FROM versions v JOIN files f
+       ON f.ID = v.ClientID AND f.FileName = v.FileName
+     WHERE v.Number = (SELECT max(Number) FROM versions w WHERE w.ClientID = v.ClientID
+                         AND w.FileName = v.FileName AND w.TrashedAt IS NULL)
+       AND (v.Size IS NOT f.Size OR v.Checksum IS NOT f.Checksum)`,
+  );
+  for (const v of mismatched) {
+    problems.push(`${v.FileName} v${v.Number}: differs from its files row`);
+  }
+  const contents = readDb<{ Sha256: string; Size: number; Rows: number }>(
+    dataDir,
+    `SELECT v.Sha256, c.Size, count(c.Sha256) AS Rows FROM versions v
+       LEFT JOIN contents c ON c.Sha256 = v.Sha256 GROUP BY v.Sha256`,
+  );
+  for (const c of contents) {
+    if (c.Rows === 0) {
+      problems.push(`content ${c.Sha256}: referenced without a row`);
+      continue;
+    }
+    try {
+      const data = Deno.readFileSync(object(c.Sha256));
+      const sha = createHash("sha256").update(data).digest("hex");
+      if (data.length !== c.Size || sha !== c.Sha256) {
+        problems.push(`object ${c.Sha256}: ${data.length} bytes, sha ${sha}`);
+      }
+    } catch (error) {
+      problems.push(`object ${c.Sha256}: ${(error as Error).message}`);
     }
   }
   return problems;

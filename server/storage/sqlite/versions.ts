@@ -102,6 +102,16 @@ function prepare(db: DatabaseSync) {
       `SELECT count(*) AS versions, coalesce(sum(Size), 0) AS bytes
        FROM versions WHERE ${KEPT}`,
     ),
+    unversioned: db.prepare(
+      `SELECT f.rowid AS rid, f.ID, f.FileName, f.StoredAt FROM files f
+       WHERE f.rowid > ? AND (f.Verified = 1 OR lower(trim(f.Verified)) = 'true')
+         AND NOT EXISTS (SELECT 1 FROM versions v
+                         WHERE v.ClientID = f.ID AND v.FileName = f.FileName)
+       ORDER BY f.rowid LIMIT ?`,
+    ),
+    hasVersion: db.prepare(
+      "SELECT 1 AS x FROM versions WHERE ClientID = ? AND FileName = ?",
+    ),
     storedBytes: db.prepare(
       "SELECT coalesce(sum(StoredSize), 0) AS bytes FROM contents",
     ),
@@ -180,6 +190,61 @@ export class SqliteVersions implements VersionStorage {
     // Part of the caller's transaction when there is one (the upload's
     // commit), else atomic on its own.
     return this.#db.isTransaction ? write() : transaction(this.#db, write);
+  }
+
+  /**
+   * Verified files rows with no version, after rowid `after`, in rowid
+   * order: the stored files of a release from before history, which the
+   * upgrade (upgrade.ts) makes version 1 of their names.
+   */
+  unversioned(
+    after: number,
+    limit: number,
+  ): {
+    rowid: number;
+    clientId: Uint8Array;
+    fileName: string;
+    storedAt: string | null;
+  }[] {
+    return this.#sql.unversioned.all(after, limit).map((row) => ({
+      rowid: Number(row.rid),
+      clientId: row.ID as Uint8Array,
+      fileName: String(row.FileName),
+      storedAt: row.StoredAt === null ? null : String(row.StoredAt),
+    }));
+  }
+
+  /**
+   * Records a file stored before history as version 1 of its name, with
+   * its contents row, leaving its files row as it is; false, recording
+   * nothing, when the name has a version already. Call inside the
+   * transaction that links the file into the content store.
+   */
+  addFirst(
+    version: Omit<NewVersion, "pathName" | "transferId">,
+    storedAt: string,
+    now: string,
+  ): boolean {
+    const action = "Cannot record version";
+    const { clientId, fileName, size, checksum, sha256 } = version;
+    checkSha256(sha256);
+    if (get(action, this.#sql.hasVersion, clientId, fileName)) return false;
+    run(action, this.#sql.addContent, sha256, size, size, now);
+    run(
+      action,
+      this.#sql.addVersion,
+      clientId,
+      fileName,
+      1,
+      sha256,
+      size,
+      checksum,
+      storedAt,
+      version.transport,
+      version.dialect ?? null,
+      null,
+    );
+    return true;
   }
 
   hasContent(sha256: string): boolean {

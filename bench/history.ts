@@ -1,0 +1,106 @@
+/**
+ * Backup history benchmark: the same file uploaded under two names by the
+ * command-line client through the real server. With deduplication the
+ * second copy is a hard link to the first one's object, so it should add
+ * well under 1 % to the data directory's disk use (allocated blocks, each
+ * inode once, as `du` counts them). Also times both uploads.
+ *
+ *   deno run -A bench/history.ts [--size-mib 1024]
+ *
+ * Prints one line per figure: name, value, baseline, ratio.
+ * @module
+ */
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { writeRandomFile } from "../tests/e2e/backup_server.ts";
+import { startServer, type TestServer } from "../tests/e2e/harness.ts";
+import { line } from "./report.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { "size-mib": { type: "string", default: "1024" } },
+});
+const SIZE = Number(values["size-mib"]) * 1024 * 1024;
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+/** Allocated bytes under `path`, each inode counted once (as `du`). */
+function allocated(path: string, seen = new Set<number>()): number {
+  const info = Deno.lstatSync(path);
+  if (seen.has(info.ino!)) return 0;
+  seen.add(info.ino!);
+  let total = info.blocks! * 512;
+  if (info.isDirectory) {
+    for (const entry of Deno.readDirSync(path)) {
+      total += allocated(join(path, entry.name), seen);
+    }
+  }
+  return total;
+}
+
+/** Backs up the files listed, by the command-line client; returns seconds taken. */
+async function backUp(
+  dir: string,
+  port: number,
+  files: string[],
+): Promise<number> {
+  await Deno.writeTextFile(
+    join(dir, "transfer.info"),
+    `127.0.0.1:${port}\nbench\n${files.join("\n")}\n`,
+  );
+  const started = performance.now();
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "backup", "--dir", dir],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!output.success) {
+    throw new Error(
+      `backup failed: ${new TextDecoder().decode(output.stderr)}`,
+    );
+  }
+  return (performance.now() - started) / 1000;
+}
+
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+const work = await Deno.makeTempDir({ prefix: "cb-bench-history-" });
+let server: TestServer | undefined;
+try {
+  const first = join(work, "first.bin");
+  const second = join(work, "second.bin");
+  await writeRandomFile(first, SIZE);
+  // The same bytes under another name, without a second copy on this side.
+  await Deno.link(first, second);
+  server = await startServer({ dataDir: await Deno.makeTempDir() });
+  const client = join(work, "client");
+  await Deno.mkdir(client);
+  const empty = allocated(server.dataDir);
+  const firstSeconds = await backUp(client, server.port, [first]);
+  const once = allocated(server.dataDir);
+  const secondSeconds = await backUp(client, server.port, [second]);
+  const twice = allocated(server.dataDir);
+
+  line("figure", "value", "baseline", "ratio");
+  line(
+    `data dir after one ${SIZE / 2 ** 20} MiB upload (MiB)`,
+    mib(once - empty),
+    mib(SIZE),
+    ((once - empty) / SIZE).toFixed(3),
+  );
+  line(
+    "added by the same content under a 2nd name (MiB)",
+    mib(twice - once),
+    mib(once - empty),
+    ((twice - once) / (once - empty)).toFixed(4),
+  );
+  line(
+    "second upload time vs first (s)",
+    secondSeconds.toFixed(2),
+    firstSeconds.toFixed(2),
+    (secondSeconds / firstSeconds).toFixed(2),
+  );
+} finally {
+  const dataDir = server?.dataDir;
+  await server?.stop();
+  if (dataDir) await Deno.remove(dataDir, { recursive: true });
+  await Deno.remove(work, { recursive: true });
+}
