@@ -37,6 +37,14 @@ function ensureFolderSync(path: string): void {
   realFolderSync(path);
 }
 
+/** What `ContentStore.place()` did with an upload's content. */
+export interface Placement {
+  /** The content was already stored: the upload now links to its object. */
+  deduplicated: boolean;
+  /** Where the upload's own bytes wait to be discarded, when deduplicated. */
+  aside?: string;
+}
+
 /** The content-addressed objects under one received_files folder. */
 export class ContentStore {
   /** Absolute path of `received_files`. */
@@ -80,18 +88,37 @@ export class ContentStore {
    * Puts an upload's content (the file at `path`, whose SHA-256 is
    * `sha256`) in the store. When the content is `known` (it has a
    * `contents` row) and its object is there, `path` becomes a link to that
-   * object and the upload's own bytes are freed: deduplication. Otherwise
-   * the upload becomes the object (which heals a known object gone
-   * missing). Either way `path` then holds the object's file, ready to be
-   * renamed under its name. Returns true when it deduplicated.
+   * object: deduplication. The upload's own bytes are then set aside in
+   * .tmp, for the caller to `discard()` once its transaction is over:
+   * freeing a large file takes a while, never to be spent holding the
+   * database's write lock. Otherwise the upload becomes the object (which
+   * heals a known object gone missing). Either way `path` then holds the
+   * object's file, ready to be renamed under its name.
    */
-  place(path: string, sha256: string, known: boolean): boolean {
-    if (known && this.has(sha256)) {
-      this.linkTo(sha256, path);
-      return true;
+  place(path: string, sha256: string, known: boolean): Placement {
+    if (!known || !this.has(sha256)) {
+      this.adopt(path, sha256);
+      return { deduplicated: false };
     }
-    this.adopt(path, sha256);
-    return false;
+    const aside = this.#tempName("drop");
+    Deno.linkSync(path, aside);
+    try {
+      this.linkTo(sha256, path);
+    } catch (error) {
+      removeIfThere(aside);
+      throw error;
+    }
+    return { deduplicated: true, aside };
+  }
+
+  /** Deletes what `place()` set aside; a failure leaves it for the next start to empty .tmp. */
+  async discard(placement: Placement): Promise<void> {
+    if (!placement.aside) return;
+    try {
+      await Deno.remove(placement.aside);
+    } catch {
+      // removeLeftovers() at the next start deletes it.
+    }
   }
 
   /**
@@ -135,12 +162,17 @@ export class ContentStore {
     return file;
   }
 
-  /** Hard-links `from` at a temporary name, then renames that over `to`. */
-  #linkOver(from: string, to: string): void {
+  /** A fresh name in .tmp (created when missing), on the store's file system. */
+  #tempName(prefix: string): string {
     const temps = join(this.root, TEMP_FOLDER);
     ensureFolderSync(temps);
     const random = toHex(crypto.getRandomValues(new Uint8Array(8)));
-    const temp = join(temps, `link-${random}`);
+    return join(temps, `${prefix}-${random}`);
+  }
+
+  /** Hard-links `from` at a temporary name, then renames that over `to`. */
+  #linkOver(from: string, to: string): void {
+    const temp = this.#tempName("link");
     Deno.linkSync(from, temp);
     try {
       Deno.renameSync(temp, to);

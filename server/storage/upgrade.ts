@@ -70,6 +70,14 @@ export async function versionStoredFiles(
     for (const row of rows) {
       after = row.rowid;
       const where = { client: toHex(row.clientId), file: row.fileName };
+      // Left unversioned, as it was; the next start tries again.
+      const skip = (error: unknown) => {
+        report.skipped++;
+        logger.warn("Cannot version stored {file} of {client}: {message}", {
+          ...where,
+          message: (error as Error).message,
+        });
+      };
       let path: string;
       let content: Awaited<ReturnType<typeof digest>>;
       try {
@@ -78,11 +86,7 @@ export async function versionStoredFiles(
           await store.openStored(row.clientId, row.fileName),
         );
       } catch (error) {
-        report.skipped++;
-        logger.warn("Cannot version stored {file} of {client}: {message}", {
-          ...where,
-          message: (error as Error).message,
-        });
+        skip(error);
         continue;
       }
       const recorded = db.files.of(row.clientId, row.fileName);
@@ -94,27 +98,34 @@ export async function versionStoredFiles(
           where,
         );
       }
-      const deduplicated = db.transaction(() => {
-        const known = db.versions.hasContent(content.sha256);
-        const added = db.versions.addFirst(
-          {
-            clientId: row.clientId,
-            fileName: row.fileName,
-            size: content.size,
-            checksum: content.checksum,
-            sha256: content.sha256,
-            transport: "tcp",
-          },
-          row.storedAt ?? now,
-          now,
-        );
-        if (!added) return undefined;
-        return store.objects.place(path, content.sha256, known);
-      });
-      if (deduplicated === undefined) continue;
+      let placement;
+      try {
+        placement = db.transaction(() => {
+          const known = db.versions.hasContent(content.sha256);
+          const added = db.versions.addFirst(
+            {
+              clientId: row.clientId,
+              fileName: row.fileName,
+              size: content.size,
+              checksum: content.checksum,
+              sha256: content.sha256,
+              transport: "tcp",
+            },
+            row.storedAt ?? now,
+            now,
+          );
+          if (!added) return undefined;
+          return store.objects.place(path, content.sha256, known);
+        });
+      } catch (error) {
+        skip(error);
+        continue;
+      }
+      if (placement === undefined) continue;
+      await store.objects.discard(placement);
       report.versioned++;
       report.bytes += content.size;
-      if (deduplicated) report.deduplicated++;
+      if (placement.deduplicated) report.deduplicated++;
       if (report.versioned % PROGRESS_EVERY === 0) {
         logger.info("Upgrading stored files to history: {versioned} so far", {
           versioned: report.versioned,

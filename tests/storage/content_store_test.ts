@@ -90,3 +90,29 @@ Deno.test("openObject() never follows a symlink as the object or its folders", a
   Deno.writeTextFileSync(upload, "content");
   assert.throws(() => t.store.adopt(upload, SHA), /symbolic link/);
 });
+
+Deno.test("place() deduplicates a known object: the upload links to it and its own bytes wait aside until discarded", async () => {
+  using t = setup();
+  const first = join(t.dir, "first");
+  Deno.writeTextFileSync(first, "content");
+  assert.deepEqual(t.store.place(first, SHA, false), { deduplicated: false });
+  assert.equal(Deno.statSync(first).nlink, 2);
+  const second = join(t.dir, "second");
+  Deno.writeTextFileSync(second, "content");
+  const own = Deno.statSync(second).ino;
+  const placement = t.store.place(second, SHA, true);
+  assert.equal(placement.deduplicated, true);
+  assert.equal(Deno.statSync(second).ino, Deno.statSync(first).ino);
+  assert.equal(Deno.statSync(placement.aside!).ino, own);
+  await t.store.discard(placement);
+  assert.throws(() => Deno.statSync(placement.aside!), Deno.errors.NotFound);
+  // A known content whose object went missing: the upload becomes it again.
+  Deno.removeSync(t.store.objectPath(SHA));
+  const third = join(t.dir, "third");
+  Deno.writeTextFileSync(third, "content");
+  assert.deepEqual(t.store.place(third, SHA, true), { deduplicated: false });
+  assert.equal(
+    Deno.statSync(t.store.objectPath(SHA)).ino,
+    Deno.statSync(third).ino,
+  );
+});

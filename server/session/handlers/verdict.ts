@@ -10,6 +10,7 @@ import { nowOf, type SessionContext } from "../context.ts";
 import { type Identity, requireKeyed, type SessionState } from "../state.ts";
 import { endTransfer, type TransferEnd } from "../transfers.ts";
 import type { ReceivedFile } from "../upload.ts";
+import type { Placement } from "../../storage/content_store.ts";
 import type { PendingFile } from "../../storage/file_store.ts";
 import { dialectLabel } from "../dialect.ts";
 import { checkQuota, QuotaError } from "../quota.ts";
@@ -97,7 +98,7 @@ async function storeVerified(
     fileName: received.fileName,
     size: received.size,
   };
-  let deduplicated = false;
+  let placement: Placement | undefined;
   try {
     await pending.prepare();
     if (transfer) ctx.db.transfers.noteCommit(transfer.id, pending);
@@ -105,7 +106,7 @@ async function storeVerified(
     ctx.db.transaction(() => {
       checkQuota(ctx.db, upload);
       const known = ctx.db.versions.hasContent(received.sha256);
-      deduplicated = ctx.store.objects.place(
+      placement = ctx.store.objects.place(
         pending.tempPath,
         received.sha256,
         known,
@@ -123,6 +124,7 @@ async function storeVerified(
       pending.publish(); // last: when it fails, the rows roll back
     });
   } catch (error) {
+    if (placement) await ctx.store.objects.discard(placement);
     // The commit itself failed (an I/O error writing the log): the rows
     // rolled back, so the previous copy goes back in place too.
     if (pending.state === "published") takeBack(pending);
@@ -143,7 +145,8 @@ async function storeVerified(
   state.received = undefined;
   endTransfer(state, ctx, result, { recorded: true });
   await pending.finalize();
-  if (deduplicated) {
+  await ctx.store.objects.discard(placement!);
+  if (placement!.deduplicated) {
     logger.info("Content of {file} of {client} was already stored", {
       file: received.fileName,
       client: identity.hex,
