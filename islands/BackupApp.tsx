@@ -222,7 +222,7 @@ export default function BackupApp(props: { apiBase?: string }) {
             error={historyError}
             onRefresh={() => void refreshHistory()}
           />
-          <RestorePanel connection={connection} />
+          <RestorePanel connection={connection} reloadOn={history} />
         </>
       )}
     </div>

@@ -22,8 +22,13 @@ interface RowState {
 const keyOf = (v: { fileName: string; number: number }) =>
   `${v.fileName}\u0000${v.number}`;
 
-/** The restore section of a connected identity. */
-export function RestorePanel(props: { connection: Connection }) {
+/**
+ * The restore section of a connected identity; it lists the versions again
+ * whenever `reloadOn` changes (the page's history after an upload).
+ */
+export function RestorePanel(
+  props: { connection: Connection; reloadOn?: unknown },
+) {
   const { connection } = props;
   const [versions, setVersions] = useState<VersionRecord[]>();
   const [error, setError] = useState<string>();
@@ -37,7 +42,7 @@ export function RestorePanel(props: { connection: Connection }) {
       setError((failure as Error).message);
     }
   }, [connection]);
-  useEffect(() => void load(), [connection]);
+  useEffect(() => void load(), [connection, props.reloadOn]);
 
   const mark = (v: VersionRecord, row: RowState) =>
     setRows((all) => ({ ...all, [keyOf(v)]: row }));
