@@ -165,15 +165,14 @@ export default define.page<ClientData>(
             >
               <Csrf session={session} />
               <label>
-                Files as at{" "}
+                Files as at (UTC){" "}
                 <input
                   type="datetime-local"
                   name="at"
                   step="1"
                   value={now}
                   required
-                />{" "}
-                UTC
+                />
               </label>
               <button type="submit" class="button">Download zip</button>
               <span class="muted">
