@@ -26,6 +26,13 @@ import { serverFailure } from "./keys.ts";
 import { parseFileName } from "./params.ts";
 import type { ApiSession, SessionRegistry } from "./sessions.ts";
 
+/**
+ * Streams one session may run at once: each holds an open file and two
+ * frame buffers until its body is read, so a session cannot pile them up.
+ */
+export const MAX_STREAMS_PER_SESSION = 2;
+const streaming = new WeakMap<ApiSession, number>();
+
 const REFUSALS: Record<number, ErrorCode> = {
   [RefusalReason.NO_SUCH_FILE]: "no_such_file",
   [RefusalReason.NO_SUCH_VERSION]: "no_such_version",
@@ -135,11 +142,22 @@ async function stream(
 ): Promise<Response> {
   const answer = await session.run(async () => {
     const request = build(requireKey(session, "restore"));
+    if ((streaming.get(session) ?? 0) >= MAX_STREAMS_PER_SESSION) {
+      throw new ApiError(
+        "session_busy",
+        `Cannot restore: this session already streams ${MAX_STREAMS_PER_SESSION} bodies; read or cancel one first`,
+      );
+    }
     const served = await session.core.restore(request);
     failUnlessStream(session, served);
+    streaming.set(session, (streaming.get(session) ?? 0) + 1);
     return served;
   }, () => registry.now());
-  return new Response(body(answer, () => session.lastUsed = registry.now()), {
+  const ended = () => {
+    streaming.set(session, (streaming.get(session) ?? 1) - 1);
+    session.lastUsed = registry.now();
+  };
+  return new Response(body(answer, ended), {
     headers: {
       "content-type": "application/octet-stream",
       "cache-control": "no-store",

@@ -277,3 +277,33 @@ Deno.test("API restore: a frame altered in transit fails its tag", async () => {
     await api.close();
   }
 });
+
+Deno.test("API restore: a session streams at most two bodies at once; a third waits for one to end", async () => {
+  const api = await startApi();
+  try {
+    const client = await registerClient(api.url, "dora");
+    // Large enough that neither socket buffers nor fetch hold a whole body.
+    await backUp(api.url, client, "big.bin", randomBytes(32 * 1024 * 1024));
+    await prove(api.url, client);
+    const open = () =>
+      fetch(`${api.url}/restore/file?file=big.bin`, {
+        headers: { authorization: `Bearer ${client.token}` },
+      });
+    const first = await open();
+    const second = await open();
+    assert.equal(first.status, 200);
+    assert.equal(second.status, 200);
+    const third = await call(`${api.url}/restore/file?file=big.bin`, {
+      token: client.token,
+    });
+    assert.equal(third.status, 409);
+    assert.equal(third.body.code, "session_busy");
+    await first.body!.cancel();
+    await second.arrayBuffer();
+    const fourth = await open();
+    assert.equal(fourth.status, 200);
+    await fourth.arrayBuffer();
+  } finally {
+    await api.close();
+  }
+});

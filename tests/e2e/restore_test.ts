@@ -485,3 +485,32 @@ Deno.test("over raw TCP, someone with a client's name and id gets 1607 for every
     await cleanUp(server);
   }
 });
+
+Deno.test("an interrupted restore (Ctrl-C) exits 130, keeps no file under its name, and resumes on the next run", async () => {
+  const server = await startServer();
+  const dir = await clientFolder(server.port, "fay");
+  const to = await tempDir("cb-restored-");
+  try {
+    const data = pattern(8 * MiB, 9);
+    await backUp(dir, data);
+    const interrupt = new AbortController();
+    const slow = proxy(server.port, async (_chunk, offset) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (offset > 2 * MiB) interrupt.abort();
+    });
+    await writeTransferInfo(dir, slow.port, "fay");
+    const stopped = await restore({ dir, to, signal: interrupt.signal });
+    slow.close();
+    assert.equal(stopped.status, 130, stopped.text);
+    assert.match(stopped.text, /Restore interrupted: no partial file/);
+    assert.equal(await exists(join(to, "doc.bin")), false);
+    await writeTransferInfo(dir, server.port, "fay");
+    const again = await restore({ dir, to });
+    assert.equal(again.status, 0, again.text);
+    assert.match(again.text, /Resuming doc\.bin at byte/);
+    assertBytesEqual(await Deno.readFile(join(to, "doc.bin")), data);
+  } finally {
+    await server.stop();
+    await cleanUp(server);
+  }
+});
