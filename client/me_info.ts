@@ -48,13 +48,33 @@ function checkPrivateKey(der: Uint8Array): string | undefined {
 }
 
 /**
+ * A `me.info` of two lines, the name and the client id, without a key:
+ * what a user who lost `me.info` writes once the administrator re-keyed the
+ * client (README, "Re-keying a client"). The client registers again under
+ * that id and writes a whole `me.info` with a new key.
+ */
+export interface RekeyInfo {
+  name: string;
+  clientId: Uint8Array;
+}
+
+/**
  * Parses the text of `me.info`. The key may span several lines (the classic
  * client's Base64 encoder wraps it), so every line from 3 on is joined.
+ * With `allowNoKey`, a file without a key is a {@link RekeyInfo}.
  */
 export function parseMeInfo(
   text: string,
-  options: { source?: string } = {},
-): MeInfo {
+  options?: { source?: string },
+): MeInfo;
+export function parseMeInfo(
+  text: string,
+  options: { source?: string; allowNoKey: true },
+): MeInfo | RekeyInfo;
+export function parseMeInfo(
+  text: string,
+  options: { source?: string; allowNoKey?: boolean } = {},
+): MeInfo | RekeyInfo {
   const source = options.source ?? "me.info";
   const fail = (line: number, reason: string): never => {
     throw new InfoFileError(
@@ -68,7 +88,10 @@ export function parseMeInfo(
   const clientId = parseClientIdHex(lines[1] ?? "") ??
     fail(2, "expected the client id as 32 hex characters");
   const keyText = lines.slice(2).join("");
-  if (keyText === "") fail(3, "expected the private key in Base64");
+  if (keyText === "") {
+    if (options.allowNoKey) return { name, clientId };
+    fail(3, "expected the private key in Base64");
+  }
   let privateKey = new Uint8Array(0);
   try {
     privateKey = fromBase64(keyText);
@@ -78,6 +101,11 @@ export function parseMeInfo(
   const keyProblem = checkPrivateKey(privateKey);
   if (keyProblem) fail(3, keyProblem);
   return { name, clientId, privateKey };
+}
+
+/** True when `me` holds a private key (a whole `me.info`). */
+export function hasKey(me: MeInfo | RekeyInfo): me is MeInfo {
+  return "privateKey" in me;
 }
 
 /** The text of `me.info` for `info`, the key on one line. */
@@ -92,7 +120,16 @@ export function formatMeInfo(info: MeInfo): string {
 }
 
 /** Reads `path`; undefined when it does not exist (a new client). */
-export async function readMeInfo(path: string): Promise<MeInfo | undefined> {
+export async function readMeInfo(path: string): Promise<MeInfo | undefined>;
+/** Reads `path`, taking a file without a key as a {@link RekeyInfo}. */
+export async function readMeInfo(
+  path: string,
+  options: { allowNoKey: true },
+): Promise<MeInfo | RekeyInfo | undefined>;
+export async function readMeInfo(
+  path: string,
+  options: { allowNoKey?: true } = {},
+): Promise<MeInfo | RekeyInfo | undefined> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
@@ -102,7 +139,9 @@ export async function readMeInfo(path: string): Promise<MeInfo | undefined> {
       `Cannot read ${path}: ${(error as Error).message}`,
     );
   }
-  return parseMeInfo(text, { source: path });
+  return options.allowNoKey
+    ? parseMeInfo(text, { source: path, allowNoKey: true })
+    : parseMeInfo(text, { source: path });
 }
 
 /**

@@ -18,8 +18,10 @@ import type { Response } from "../server/protocol/messages.ts";
 import { toHex } from "../shared/encoding.ts";
 import {
   deleteMeInfo,
+  hasKey,
   type MeInfo,
   readMeInfo,
+  type RekeyInfo,
   writeMeInfo,
 } from "./me_info.ts";
 import type { BackupOutput } from "./progress.ts";
@@ -146,9 +148,14 @@ export class SessionKeeper {
       if (session) return session;
       this.#registered = undefined;
       await deleteMeInfo(this.#options.meInfoPath);
-      return await this.#register(client);
+      // Under the id it was given: the server hands a client without a
+      // key its own id back (docs/protocol.md, "Flow", 1).
+      return await this.#register(client, registered);
     }
-    const me = await readMeInfo(this.#options.meInfoPath);
+    const me = await readMeInfo(this.#options.meInfoPath, {
+      allowNoKey: true,
+    });
+    if (me && !hasKey(me)) return await this.#register(client, me);
     if (me) {
       const session = await this.#reconnect(client, me);
       if (session) return session;
@@ -206,20 +213,41 @@ export class SessionKeeper {
     }
   }
 
-  async #register(client: ProtocolClient): Promise<KeyedSession> {
-    const { name, out, meInfoPath } = this.#options;
+  /**
+   * Registers (1025) and exchanges keys. `again` registers under a known
+   * id: a client re-keyed by the administrator (a `me.info` of name and id
+   * only), or one whose key exchange was cut off.
+   */
+  async #register(
+    client: ProtocolClient,
+    again?: RekeyInfo,
+  ): Promise<KeyedSession> {
+    const { out, meInfoPath } = this.#options;
+    const name = again?.name ?? this.#options.name;
     const response = await client.request({
       code: RequestCode.REGISTER,
-      clientId: new Uint8Array(Size.CLIENT_ID),
+      clientId: again?.clientId ?? new Uint8Array(Size.CLIENT_ID),
       name,
     });
     if (response.code === ResponseCode.REGISTER_FAILED) {
       throw new FatalError(
-        `Cannot register "${name}": name is already registered or refused by the server (1601)`,
+        again
+          ? `Cannot register "${name}" again under id ${
+            toHex(again.clientId)
+          } (1601): the server still holds a key for it, or the id is not this name's. Ask the administrator to re-key the client in the portal (client page, "Re-key"), then run again`
+          : `Cannot register "${name}": name is already registered or refused by the server (1601). If the name is yours and you lost me.info, ask the administrator to re-key the client in the portal (client page, "Re-key"), write me.info with two lines, the name and the client id the portal shows, and run again`,
       );
     }
     if (response.code !== ResponseCode.REGISTER_OK) {
       throw unexpected(response, "1600 or 1601", "registration");
+    }
+    if (again && toHex(response.clientId) !== toHex(again.clientId)) {
+      // The name was free: that client is gone, and this is a new one.
+      out.warn(
+        `The server registered "${name}" as a new client (${
+          toHex(response.clientId)
+        }), not as ${toHex(again.clientId)}: that client no longer exists`,
+      );
     }
     const { privateKey } = generateKeyPair({
       publicExponent: this.#options.keyField === 162 ? 65537 : 17,
@@ -227,7 +255,11 @@ export class SessionKeeper {
     const me = { name, clientId: response.clientId, privateKey };
     await writeMeInfo(meInfoPath, me);
     this.#registered = me;
-    out.info(`Registered as ${name} (${toHex(me.clientId)})`);
+    out.info(
+      again && toHex(response.clientId) === toHex(again.clientId)
+        ? `Registered again as ${name} (${toHex(me.clientId)}) with a new key`
+        : `Registered as ${name} (${toHex(me.clientId)})`,
+    );
     return await this.#exchangeKeys(client, me);
   }
 

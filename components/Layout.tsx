@@ -129,6 +129,16 @@ const FLASHES: Record<string, { kind: "ok" | "bad"; text: string }> = {
     kind: "bad",
     text: "Nothing purged: tick the box to confirm.",
   },
+  "rekeyed": {
+    kind: "ok",
+    text:
+      'Client re-keyed: it keeps its id, name and history, and registers again under its id with a new key (see the README, "Re-keying a client").',
+  },
+  "no-key": { kind: "bad", text: "That client has no key to forget." },
+  "bad-time": {
+    kind: "bad",
+    text: "That is not a date and time (YYYY-MM-DD HH:MM[:SS], UTC).",
+  },
 };
 
 /**

@@ -12,6 +12,7 @@ import {
 } from "../browser/backup/api.ts";
 import { Connection } from "../browser/backup/connection.ts";
 import { HistoryPanel } from "./backup/HistoryPanel.tsx";
+import { RestorePanel } from "./backup/RestorePanel.tsx";
 import {
   type IdentityActions,
   IdentityPanel,
@@ -213,7 +214,7 @@ export default function BackupApp(props: { apiBase?: string }) {
           </button>
         </p>
       )}
-      {stage.kind === "connected" && info && (
+      {stage.kind === "connected" && info && connection && (
         <>
           <UploadPanel uploads={uploads} maxFileBytes={info.maxFileBytes} />
           <HistoryPanel
@@ -221,6 +222,7 @@ export default function BackupApp(props: { apiBase?: string }) {
             error={historyError}
             onRefresh={() => void refreshHistory()}
           />
+          <RestorePanel connection={connection} reloadOn={history} />
         </>
       )}
     </div>

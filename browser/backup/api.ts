@@ -109,6 +109,32 @@ export class BackupApiClient {
     return this.#call("GET", "/files", { token, proof });
   }
 
+  /** 1100: proves this session holds its AES key, before list and fetch. */
+  proof(token: string, proof: string): Promise<unknown> {
+    return this.#call("POST", "/restore/proof", { token, json: { proof } });
+  }
+
+  /**
+   * The body of a restore list or fetch (`path` under the API, e.g.
+   * "/restore/list"): sealed frames, read as they arrive. A refusal is
+   * JSON, thrown as an ApiClientError.
+   */
+  async stream(
+    token: string,
+    path: string,
+  ): Promise<ReadableStream<Uint8Array>> {
+    let response: Response;
+    try {
+      response = await this.#fetch(`${this.#base}${path}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+    } catch (error) {
+      throw unreachable(error);
+    }
+    if (response.ok && response.body) return response.body;
+    throw await errorOf(response);
+  }
+
   /** Ends the session (its upload in flight is dropped). */
   async close(token: string): Promise<void> {
     await this.#call("DELETE", "/session", { token });
@@ -147,31 +173,42 @@ export class BackupApiClient {
         keepalive: method === "DELETE",
       });
     } catch (error) {
-      throw new ApiClientError(
-        "unreachable",
-        `Cannot reach the backup server (${
-          (error as Error).message
-        }). Check the connection and that the server is running.`,
-        0,
-      );
+      throw unreachable(error);
     }
     if (response.status === 204) return undefined as T;
-    const text = await response.text().catch(() => "");
-    let data: Record<string, unknown> = {};
-    try {
-      data = text ? JSON.parse(text) : {};
-    } catch {
-      // Not JSON: a proxy's error page, say.
-    }
-    if (!response.ok) {
-      throw new ApiClientError(
-        typeof data.code === "string" ? data.code : `http_${response.status}`,
-        typeof data.message === "string"
-          ? data.message
-          : `The server answered ${response.status} ${response.statusText}`,
-        response.status,
-      );
-    }
-    return data as T;
+    if (!response.ok) throw await errorOf(response);
+    return await jsonOf(response) as T;
   }
+}
+
+function unreachable(error: unknown): ApiClientError {
+  return new ApiClientError(
+    "unreachable",
+    `Cannot reach the backup server (${
+      (error as Error).message
+    }). Check the connection and that the server is running.`,
+    0,
+  );
+}
+
+async function jsonOf(response: Response): Promise<Record<string, unknown>> {
+  const text = await response.text().catch(() => "");
+  try {
+    return text ? JSON.parse(text) : {};
+  } catch {
+    // Not JSON: a proxy's error page, say.
+    return {};
+  }
+}
+
+/** The ApiClientError of a response that is not ok. */
+async function errorOf(response: Response): Promise<ApiClientError> {
+  const data = await jsonOf(response);
+  return new ApiClientError(
+    typeof data.code === "string" ? data.code : `http_${response.status}`,
+    typeof data.message === "string"
+      ? data.message
+      : `The server answered ${response.status} ${response.statusText}`,
+    response.status,
+  );
 }

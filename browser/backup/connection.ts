@@ -14,6 +14,13 @@ import {
 } from "./keys.ts";
 import { toBase64 } from "../../shared/encoding.ts";
 import type { Identity } from "./me_info.ts";
+import {
+  fetchVersion,
+  listVersions,
+  restoreProof,
+  type RestoreSink,
+  type VersionRecord,
+} from "./restore.ts";
 
 /** A session that may upload. */
 export interface KeyedSession {
@@ -30,6 +37,8 @@ export class Connection {
   readonly hash: string;
   #privateKey: CryptoKey | undefined;
   #session: KeyedSession | undefined;
+  /** The token whose session proved its key for restore (1100). */
+  #proven: string | undefined;
 
   constructor(
     api: BackupApiClient,
@@ -102,6 +111,49 @@ export class Connection {
         this.invalidate();
       }
     }
+  }
+
+  /** Every kept version of this identity's files (restore list, 1101). */
+  async versions(): Promise<VersionRecord[]> {
+    for (let attempt = 0;; attempt++) {
+      try {
+        const session = await this.#restoreSession();
+        return await listVersions(this.api, session, this.identity.clientId);
+      } catch (error) {
+        if (attempt > 0 || !isExpired(error)) throw error;
+        this.invalidate();
+      }
+    }
+  }
+
+  /** Restores one version into `sink` (restore fetch, 1102), verified. */
+  async restore(
+    target: { fileName: string; number: number },
+    sink: RestoreSink,
+    onProgress?: (done: number, size: number) => void,
+  ) {
+    const session = await this.#restoreSession().catch(async (error) => {
+      await sink.abort(String(error));
+      throw error;
+    });
+    return await fetchVersion(
+      this.api,
+      session,
+      { ...target, clientIdHex: this.identity.clientId },
+      sink,
+      onProgress,
+    );
+  }
+
+  /** The live session, its key proven for restore once. */
+  async #restoreSession(): Promise<KeyedSession> {
+    const session = await this.open();
+    if (this.#proven !== session.token) {
+      const proof = await restoreProof(session.rawKey, this.identity.clientId);
+      await this.api.proof(session.token, proof);
+      this.#proven = session.token;
+    }
+    return session;
   }
 
   /** Ends the session on the server. */

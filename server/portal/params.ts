@@ -68,3 +68,32 @@ export function parseClientFilter(
   if (!text) return undefined;
   return parseClientId(text) ?? { nameContains: text };
 }
+
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
+
+/**
+ * The instant a `datetime-local` field names ("2026-11-30T21:30" or with
+ * seconds), read as UTC since the portal shows every time in UTC, as
+ * ISO-8601 at the last millisecond of that second: "as at 21:30:15"
+ * includes what was stored during 21:30:15. Undefined when malformed or
+ * not a real date.
+ */
+export function utcDateTime(
+  value: string | undefined | null,
+): string | undefined {
+  const match = DATE_TIME.exec((value ?? "").trim());
+  if (!match) return undefined;
+  const [year, month, day, hour, minute, second] = match.slice(1).map((
+    part,
+  ) => Number(part ?? 0));
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second, 999);
+  const date = new Date(ms);
+  // Date.UTC rolls 31 April over to 1 May: refuse what does not round-trip.
+  if (
+    year < 1970 || date.getUTCFullYear() !== year ||
+    date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day ||
+    date.getUTCHours() !== hour || date.getUTCMinutes() !== minute ||
+    date.getUTCSeconds() !== second
+  ) return undefined;
+  return date.toISOString();
+}

@@ -217,6 +217,13 @@ export interface ClientStorage {
    * client had no key.
    */
   revokeKey(id: Uint8Array): boolean;
+  /**
+   * Forgets a client's public and session keys but keeps its id, name and
+   * history, so that it can register again under its own id (1025 with
+   * that id in the header) and send a new key: the way back for a user
+   * who lost `me.info`. False when the client had no key.
+   */
+  rekey(id: Uint8Array): boolean;
 }
 
 /** Stored files: the verified uploads and the portal's view of them. */

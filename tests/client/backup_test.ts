@@ -176,7 +176,7 @@ Deno.test("runBackup() fails with a clear error when the name is already registe
     assert.equal(await done, 1);
     assert.deepEqual(fake.codes(), [REGISTER]);
     assert.deepEqual(out.errors, [
-      'Backup failed: Cannot register "alice": name is already registered or refused by the server (1601)',
+      'Backup failed: Cannot register "alice": name is already registered or refused by the server (1601). If the name is yours and you lost me.info, ask the administrator to re-key the client in the portal (client page, "Re-key"), write me.info with two lines, the name and the client id the portal shows, and run again',
     ]);
     assert.equal(await readMeInfo(join(dir, "me.info")), undefined);
   });

@@ -90,7 +90,10 @@ Deno.test("cyberbackup backup registers again when the server forgot it, and a s
     await writeTransferInfo(other, server.port, ["b.txt"]);
     const taken = collectOutput();
     assert.equal(await runBackup({ dir: other, out: taken }), 1);
-    assert.match(taken.errors[0], /name is already registered .*\(1601\)$/);
+    assert.match(
+      taken.errors[0],
+      /name is already registered .*\(1601\)\. If the name is yours and you lost me\.info, ask the administrator to re-key/,
+    );
     assert.equal(await readMeInfo(join(other, "me.info")), undefined);
 
     // A new server with an empty database does not know the saved identity.

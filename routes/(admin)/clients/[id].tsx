@@ -33,6 +33,8 @@ interface ClientData {
   history: ClientHistory;
   files: Page<CountedFileRow>;
   transfers: Page<TransferRow>;
+  /** Now in UTC as a `datetime-local` value: the default of the zip form. */
+  now: string;
 }
 
 export const handler = define.handlers<ClientData>({
@@ -55,6 +57,7 @@ export const handler = define.handlers<ClientData>({
         }),
       ),
       transfers: db.transfers.list({ client: id, pageSize: 20 }),
+      now: new Date().toISOString().slice(0, 19),
     });
   },
 });
@@ -105,7 +108,7 @@ function HowItSpeaks({ dialect }: { dialect: ClientDialect | undefined }) {
 
 export default define.page<ClientData>(
   function ClientPage({ data, url, session }) {
-    const { client, dialect, history, files, transfers } = data;
+    const { client, dialect, history, files, transfers, now } = data;
     return (
       <Layout
         title={client.name}
@@ -152,6 +155,42 @@ export default define.page<ClientData>(
               </button>
               <span class="muted">
                 Forgets its public key: its next reconnect is rejected.
+              </span>
+            </form>
+            <form
+              method="post"
+              action={`/clients/${client.id}/rekey`}
+              class="action"
+              data-confirm={`Re-key ${client.name}? Its key is forgotten; whoever next registers as ${client.name} with id ${client.id} gets a new key and its whole history.`}
+            >
+              <Csrf session={session} />
+              <button type="submit" class="button" disabled={!client.hasKey}>
+                Re-key
+              </button>
+              <span class="muted">
+                For an owner who lost me.info: keeps id, name and history; the
+                client registers again under this id.
+              </span>
+            </form>
+            <form
+              method="post"
+              action={`/clients/${client.id}/zip`}
+              class="action"
+            >
+              <Csrf session={session} />
+              <label>
+                Files as at (UTC){" "}
+                <input
+                  type="datetime-local"
+                  name="at"
+                  step="1"
+                  value={now}
+                  required
+                />
+              </label>
+              <button type="submit" class="button">Download zip</button>
+              <span class="muted">
+                The newest version of each file stored by then, as one zip.
               </span>
             </form>
             <form

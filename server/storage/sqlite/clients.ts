@@ -69,7 +69,8 @@ function prepare(db: DatabaseSync) {
     reclaimName: db.prepare(
       `DELETE FROM clients WHERE Name = ? AND PublicKey IS NULL
        AND coalesce(CreatedAt, '') < ?
-       AND NOT EXISTS (SELECT 1 FROM files WHERE files.ID = clients.ID)`,
+       AND NOT EXISTS (SELECT 1 FROM files WHERE files.ID = clients.ID)
+       AND NOT EXISTS (SELECT 1 FROM versions WHERE versions.ClientID = clients.ID)`,
     ),
     clientById: db.prepare(`SELECT ${clientColumns} FROM clients WHERE ID = ?`),
     clientByName: db.prepare(
@@ -299,6 +300,14 @@ export class SqliteClients implements ClientStorage {
     const result = this.#db.prepare(
       `UPDATE clients SET PublicKey = NULL, AESKey = NULL,
        Name = Name || '#revoked-' || lower(hex(randomblob(4)))
+     WHERE ID = ? AND PublicKey IS NOT NULL`,
+    ).run(id);
+    return Number(result.changes) > 0;
+  }
+
+  rekey(id: Uint8Array): boolean {
+    const result = this.#db.prepare(
+      `UPDATE clients SET PublicKey = NULL, AESKey = NULL
      WHERE ID = ? AND PublicKey IS NOT NULL`,
     ).run(id);
     return Number(result.changes) > 0;
