@@ -17,6 +17,7 @@ import {
 } from "./sqlite/accounts.ts";
 import { SqliteClients } from "./sqlite/clients.ts";
 import { SqliteFiles } from "./sqlite/files.ts";
+import { SqliteOps } from "./sqlite/ops.ts";
 import { SqliteTransfers } from "./sqlite/transfers.ts";
 import type { BackupStorage } from "./types.ts";
 
@@ -138,6 +139,7 @@ export class Database implements BackupStorage {
   readonly admins: SqliteAdminAccounts;
   readonly portalSessions: SqlitePortalSessions;
   readonly status: SqliteStatus;
+  readonly ops: SqliteOps;
   #open = true;
   #optimizer?: ReturnType<typeof setInterval>;
 
@@ -153,6 +155,7 @@ export class Database implements BackupStorage {
     this.admins = new SqliteAdminAccounts(handle);
     this.portalSessions = new SqlitePortalSessions(handle);
     this.status = new SqliteStatus(handle);
+    this.ops = new SqliteOps(handle);
     if (readOnly) return;
     // The portal's pages need the planner to know the tables' sizes: without
     // statistics it pages /clients by scanning (issue 17). Unref'd, the timer

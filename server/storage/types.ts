@@ -3,6 +3,7 @@
  * one type per table row and per column with fixed values.
  * @module
  */
+import type { OpsStorage } from "./ops_types.ts";
 
 /** Every value of the `Outcome` column of `transfers`, in display order. */
 export const TRANSFER_OUTCOMES = [
@@ -317,6 +318,8 @@ export interface BackupStorage {
   readonly admins: AdminAccounts;
   readonly portalSessions: PortalSessions;
   readonly status: StorageStatus;
+  /** Client health, notifications and chart series (server/ops/). */
+  readonly ops: OpsStorage;
   /**
    * Runs `fn` as one transaction, rolling back when it throws; nested calls
    * nest. `fn` must be synchronous.

@@ -1,0 +1,196 @@
+/**
+ * {@link OpsStorage} over SQLite: client facts for the health states, the
+ * recorded states, settings, the delivery log and the chart series.
+ * @module
+ */
+import type { DatabaseSync } from "node:sqlite";
+import type {
+  ClientFactsRow,
+  DailyBytes,
+  DailyOutcomes,
+  DeliveryRow,
+  HourlyBytes,
+  OpsStorage,
+  RecordedState,
+} from "../ops_types.ts";
+import type { TransferOutcome } from "../types.ts";
+
+type Finished = Exclude<TransferOutcome, "in_progress">;
+
+function unhex(hex: string): Uint8Array {
+  return Uint8Array.from(hex.match(/../g) ?? [], (b) => parseInt(b, 16));
+}
+
+/** {@link OpsStorage} over one SQLite connection. */
+export class SqliteOps implements OpsStorage {
+  readonly #db: DatabaseSync;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  facts(keySince: string, attempts: number): ClientFactsRow[] {
+    const rows = this.#db.prepare(
+      `SELECT lower(hex(c.ID)) AS id, c.Name AS name, c.CreatedAt AS registeredAt,
+         max(coalesce((SELECT max(t.FinishedAt) FROM transfers t
+                        WHERE t.ClientID = c.ID AND t.Outcome = 'verified'), ''),
+             coalesce((SELECT max(f.StoredAt) FROM files f
+                        WHERE f.ID = c.ID AND f.Verified = 1), '')) AS lastSuccessAt,
+         (SELECT count(*) FROM key_failures k
+           WHERE k.ClientID = c.ID AND k.At > ?) AS keyFailures,
+         (SELECT coalesce(sum(f.Size), 0) FROM files f
+           WHERE f.ID = c.ID AND f.Verified = 1) AS bytes,
+         e.IntervalSeconds AS intervalSeconds
+       FROM clients c LEFT JOIN ops_expectations e ON e.ClientID = c.ID`,
+    ).all(keySince) as Record<string, string | number | null>[];
+    // The last `attempts` finished attempts of every client in one pass.
+    const outcomes = new Map<string, Finished[]>();
+    const recent = this.#db.prepare(
+      `SELECT id, outcome FROM (
+         SELECT lower(hex(ClientID)) AS id, Outcome AS outcome,
+           row_number() OVER (PARTITION BY ClientID ORDER BY TransferID DESC) AS n
+         FROM transfers WHERE Outcome != 'in_progress')
+       WHERE n <= ? ORDER BY id, n`,
+    ).all(attempts) as { id: string; outcome: Finished }[];
+    for (const { id, outcome } of recent) {
+      const list = outcomes.get(id) ?? [];
+      list.push(outcome);
+      outcomes.set(id, list);
+    }
+    return rows.map((r) => ({
+      id: String(r.id),
+      name: String(r.name),
+      registeredAt: r.registeredAt === null ? null : String(r.registeredAt),
+      lastSuccessAt: r.lastSuccessAt ? String(r.lastSuccessAt) : null,
+      recentOutcomes: outcomes.get(String(r.id)) ?? [],
+      keyFailures: Number(r.keyFailures),
+      bytes: Number(r.bytes),
+      intervalSeconds: r.intervalSeconds === null
+        ? null
+        : Number(r.intervalSeconds),
+    }));
+  }
+
+  setInterval(clientId: Uint8Array, seconds: number | null): boolean {
+    const exists = this.#db.prepare("SELECT 1 FROM clients WHERE ID = ?")
+      .get(clientId);
+    if (!exists) return false;
+    if (seconds === null) {
+      this.#db.prepare("DELETE FROM ops_expectations WHERE ClientID = ?")
+        .run(clientId);
+    } else {
+      this.#db.prepare(
+        `INSERT INTO ops_expectations (ClientID, IntervalSeconds) VALUES (?, ?)
+         ON CONFLICT (ClientID) DO UPDATE SET IntervalSeconds = excluded.IntervalSeconds`,
+      ).run(clientId, seconds);
+    }
+    return true;
+  }
+
+  states(): RecordedState[] {
+    return this.#db.prepare(
+      `SELECT lower(hex(ClientID)) AS id, State AS state, Reason AS reason,
+         Since AS since, NotifiedAt AS notifiedAt FROM ops_client_states`,
+    ).all() as unknown as RecordedState[];
+  }
+
+  saveState(s: RecordedState): void {
+    this.#db.prepare(
+      `INSERT INTO ops_client_states (ClientID, State, Reason, Since, NotifiedAt)
+       VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (ClientID) DO UPDATE SET State = excluded.State,
+         Reason = excluded.Reason, Since = excluded.Since,
+         NotifiedAt = excluded.NotifiedAt`,
+    ).run(unhex(s.id), s.state, s.reason, s.since, s.notifiedAt);
+  }
+
+  pruneStates(): void {
+    this.#db.exec(
+      `DELETE FROM ops_client_states WHERE ClientID NOT IN (SELECT ID FROM clients);
+       DELETE FROM ops_expectations WHERE ClientID NOT IN (SELECT ID FROM clients);`,
+    );
+  }
+
+  settings(): Record<string, string> {
+    const rows = this.#db.prepare("SELECT Key, Value FROM settings").all() as {
+      Key: string;
+      Value: string;
+    }[];
+    return Object.fromEntries(rows.map((r) => [r.Key, r.Value]));
+  }
+
+  saveSettings(values: Record<string, string>): void {
+    const put = this.#db.prepare(
+      `INSERT INTO settings (Key, Value) VALUES (?, ?)
+       ON CONFLICT (Key) DO UPDATE SET Value = excluded.Value`,
+    );
+    const remove = this.#db.prepare("DELETE FROM settings WHERE Key = ?");
+    for (const [key, value] of Object.entries(values)) {
+      if (value === "") remove.run(key);
+      else put.run(key, value);
+    }
+  }
+
+  recordDelivery(row: Omit<DeliveryRow, "id">): number {
+    const result = this.#db.prepare(
+      `INSERT INTO ops_deliveries (At, Channel, Event, Target, Status, Attempts, Detail)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      row.at,
+      row.channel,
+      row.event,
+      row.target,
+      row.status,
+      row.attempts,
+      row.detail,
+    );
+    // Bounded: the log keeps the newest ten thousand.
+    this.#db.prepare(
+      "DELETE FROM ops_deliveries WHERE ID <= ? - 10000",
+    ).run(result.lastInsertRowid);
+    return Number(result.lastInsertRowid);
+  }
+
+  deliveries(limit: number): DeliveryRow[] {
+    return this.#db.prepare(
+      `SELECT ID AS id, At AS at, Channel AS channel, Event AS event,
+         Target AS target, Status AS status, Attempts AS attempts, Detail AS detail
+       FROM ops_deliveries ORDER BY ID DESC LIMIT ?`,
+    ).all(limit) as unknown as DeliveryRow[];
+  }
+
+  recordDailyBytes(day: string): void {
+    this.#db.prepare(
+      `INSERT INTO ops_daily_bytes (Day, ClientID, Bytes)
+       SELECT ?, c.ID, (SELECT coalesce(sum(f.Size), 0) FROM files f
+                        WHERE f.ID = c.ID AND f.Verified = 1)
+       FROM clients c WHERE true
+       ON CONFLICT (Day, ClientID) DO UPDATE SET Bytes = excluded.Bytes`,
+    ).run(day);
+  }
+
+  dailyBytes(sinceDay: string): DailyBytes[] {
+    return this.#db.prepare(
+      `SELECT d.Day AS day, lower(hex(d.ClientID)) AS id,
+         coalesce(c.Name, '(deleted)') AS name, d.Bytes AS bytes
+       FROM ops_daily_bytes d LEFT JOIN clients c ON c.ID = d.ClientID
+       WHERE d.Day >= ? ORDER BY d.Day, name`,
+    ).all(sinceDay) as unknown as DailyBytes[];
+  }
+
+  dailyOutcomes(since: string): DailyOutcomes[] {
+    return this.#db.prepare(
+      `SELECT substr(StartedAt, 1, 10) AS day,
+         sum(Outcome = 'verified') AS verified,
+         sum(Outcome IN ('failed', 'aborted', 'interrupted')) AS failed
+       FROM transfers WHERE StartedAt >= ? GROUP BY day ORDER BY day`,
+    ).all(since) as unknown as DailyOutcomes[];
+  }
+
+  hourlyBytes(since: string): HourlyBytes[] {
+    return this.#db.prepare(
+      `SELECT substr(FinishedAt, 1, 13) AS hour, sum(Bytes) AS bytes
+       FROM transfers WHERE FinishedAt >= ? GROUP BY hour ORDER BY hour`,
+    ).all(since) as unknown as HourlyBytes[];
+  }
+}
