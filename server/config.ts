@@ -48,12 +48,16 @@ export interface ServerConfig extends RuntimeLimitValues {
   registerRate: number;
   /** Free bytes on the data disk below which new uploads are refused. */
   minFreeBytes: number;
+  /** Time between evaluations of client states (server/ops/watcher.ts). */
+  opsIntervalMs: number;
+  /** Per-client series (last success, state) on /metrics. */
+  clientMetrics: boolean;
 }
 
 /** Default TCP port when neither a flag, the environment nor port.info says. */
 export const DEFAULT_PORT = 1256;
 
-type Kind = "int" | "size" | "string" | "hash" | "level" | "ms";
+type Kind = "int" | "size" | "string" | "hash" | "level" | "ms" | "switch";
 
 interface OptionSpec {
   flag: string;
@@ -198,6 +202,20 @@ const OPTIONS = {
     help:
       "refuse new uploads (1607) while the data disk has less free space than this, e.g. 1G (default 1G; 0 turns it off)",
   },
+  opsIntervalMs: {
+    flag: "ops-interval",
+    env: "CYBERBACKUP_OPS_INTERVAL",
+    kind: "ms",
+    help:
+      "how often client states (ok, overdue, failing, locked) are re-evaluated and changes notified, e.g. 30s (default 60s)",
+  },
+  clientMetrics: {
+    flag: "client-metrics",
+    env: "CYBERBACKUP_CLIENT_METRICS",
+    kind: "switch",
+    help:
+      "on: /metrics adds per-client series (last success, state), one per client (default off)",
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 type OptionName = keyof typeof OPTIONS;
@@ -223,6 +241,8 @@ const DEFAULTS: Omit<
   authTimeoutMs: 30_000,
   registerRate: 10,
   minFreeBytes: 1024 ** 3,
+  opsIntervalMs: 60_000,
+  clientMetrics: false,
 };
 
 /** The `parseArgs` option table of `serve`. */
@@ -252,7 +272,10 @@ const SIZE_UNITS: Record<string, number> = {
 };
 
 /** Parses one option value; throws a TypeError naming the option. */
-function parseValue(spec: OptionSpec, text: string): string | number {
+function parseValue(
+  spec: OptionSpec,
+  text: string,
+): string | number | boolean {
   const fail = (why: string): never => {
     throw new TypeError(`Invalid --${spec.flag} "${text}": ${why}`);
   };
@@ -276,6 +299,10 @@ function parseValue(spec: OptionSpec, text: string): string | number {
       return text === "sha1" || text === "sha256"
         ? text
         : fail("use sha1 or sha256");
+    case "switch":
+      return text === "on" || text === "off"
+        ? text === "on"
+        : fail("use on or off");
     case "level":
       return (LEVELS as readonly string[]).includes(text)
         ? text
@@ -305,7 +332,7 @@ export function resolveConfig(input: {
   cores: number;
 }): { config: ServerConfig; warnings: string[] } {
   const warnings: string[] = [];
-  const given: Partial<Record<OptionName, string | number>> = {};
+  const given: Partial<Record<OptionName, string | number | boolean>> = {};
   const sources: Partial<Record<OptionName, "flag" | "env">> = {};
   for (
     const [name, spec] of Object.entries(OPTIONS) as [OptionName, OptionSpec][]
@@ -371,4 +398,5 @@ function checkRanges(config: ServerConfig): void {
   range("auth-timeout", config.authTimeoutMs, 100, 3600_000);
   range("register-rate", config.registerRate, 1, 1_000_000);
   range("min-free", config.minFreeBytes, 0, Number.MAX_SAFE_INTEGER);
+  range("ops-interval", config.opsIntervalMs, 100, 24 * 3600_000);
 }

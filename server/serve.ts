@@ -11,6 +11,7 @@ import { createBackupApi } from "./api/mod.ts";
 import type { ServerConfig } from "./config.ts";
 import { createApp } from "./portal/app.ts";
 import { ResilientHttpServer } from "./portal/listen.ts";
+import { createOps } from "./ops/runtime.ts";
 import { TrustedProxies } from "./portal/address.ts";
 import type { LogBuffer } from "./stats/log_buffer.ts";
 import type { DataLock } from "./storage/data_lock.ts";
@@ -93,6 +94,13 @@ export async function startServer(
   new TrustedProxies(config.trustedProxy);
   const { db, store } = await openData(config);
   let tcp: TcpServer | undefined;
+  // Client health and notifications (server/ops/): started once both sides listen.
+  const ops = createOps(db, {
+    version: options.version,
+    tickMs: config.opsIntervalMs,
+    dataDir: config.dataDir,
+    minFreeBytes: config.minFreeBytes,
+  });
   const stats = new Stats({
     maxConnections: () =>
       tcp?.limits.get().maxConnections ?? config.maxConnections,
@@ -104,7 +112,10 @@ export async function startServer(
       config,
       workers: config.workers,
       limits: config,
-      onEvent: (event) => stats.apply(event),
+      onEvent: (event) => {
+        stats.apply(event);
+        ops.onEvent(event);
+      },
     });
   } catch (error) {
     db.close();
@@ -127,7 +138,10 @@ export async function startServer(
     ctx: {
       db,
       store,
-      events: (event) => stats.apply(event),
+      events: (event) => {
+        stats.apply(event);
+        ops.onEvent(event);
+      },
       oaepHash: config.oaepHash,
       maxFileBytes: config.maxFileBytes,
       transport: "http",
@@ -151,6 +165,7 @@ export async function startServer(
     version: options.version,
     metricsToken: config.metricsToken,
     backupApi,
+    ops,
   }, { signal: stopping.signal });
   let http: ResilientHttpServer;
   try {
@@ -175,6 +190,7 @@ export async function startServer(
   const initialPassword = ensureAdminAccount(db);
   const httpPort = http.addr.port;
   effective.httpPort = httpPort;
+  ops.start();
   logger.info("Portal listening on http://{host}:{port}", {
     host: config.httpHost,
     port: httpPort,
@@ -188,6 +204,7 @@ export async function startServer(
         ms: config.shutdownGraceMs,
       });
       stopping.abort();
+      await ops.stop();
       await Promise.all([http.shutdown(), pool.stop(config.shutdownGraceMs)]);
       // Browser sessions still open: their uploads are recorded as aborted.
       await backupApi.close();

@@ -42,10 +42,15 @@ export function mailOf(event: OpsEvent): { subject: string; text: string } {
     case "retention.error":
       return {
         subject: `${tag} retention failed`,
-        text: `${event.client ? `Client ${event.client}: ` : ""}${event.message}`,
+        text: `${
+          event.client ? `Client ${event.client}: ` : ""
+        }${event.message}`,
       };
     case "gc.error":
-      return { subject: `${tag} garbage collection failed`, text: event.message };
+      return {
+        subject: `${tag} garbage collection failed`,
+        text: event.message,
+      };
     case "server.start":
       return {
         subject: `${tag} server started`,

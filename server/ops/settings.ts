@@ -87,7 +87,9 @@ export function checkSetting(
   const value = text.trim();
   const range = SETTING_RANGES[key];
   if (range) {
-    if (!/^-?\d+$/.test(value)) return { error: `${key} must be a whole number` };
+    if (!/^-?\d+$/.test(value)) {
+      return { error: `${key} must be a whole number` };
+    }
     const n = Number(value);
     if (n < range.min || n > range.max) {
       return { error: `${key} must be from ${range.min} to ${range.max}` };

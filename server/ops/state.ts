@@ -59,7 +59,11 @@ export interface Verdict {
 }
 
 /** Outcomes that count as a failed attempt ("aborted" is the client's own choice too, but no backup came of it). */
-const FAILED: ReadonlySet<string> = new Set(["failed", "aborted", "interrupted"]);
+const FAILED: ReadonlySet<string> = new Set([
+  "failed",
+  "aborted",
+  "interrupted",
+]);
 
 /**
  * The state of a client at `now`. The most urgent state wins: a client

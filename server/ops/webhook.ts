@@ -36,7 +36,9 @@ export function verifySignature(
   if (!/^\d+$/.test(input.timestamp)) return false;
   const ts = Number(input.timestamp);
   if (Math.abs(nowS - ts) > toleranceS) return false;
-  const expected = new TextEncoder().encode(signPayload(secret, ts, input.body));
+  const expected = new TextEncoder().encode(
+    signPayload(secret, ts, input.body),
+  );
   const given = new TextEncoder().encode(input.signature);
   return expected.length === given.length && timingSafeEqual(expected, given);
 }

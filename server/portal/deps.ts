@@ -6,6 +6,7 @@
  */
 import type { BackupApi } from "../api/mod.ts";
 import type { RuntimeLimitValues, ServerConfig } from "../config.ts";
+import type { OpsRuntime } from "../ops/runtime.ts";
 import type { LogBuffer } from "../stats/log_buffer.ts";
 import type { Stats } from "../stats/stats.ts";
 import type { BackupStorage } from "../storage/types.ts";
@@ -38,4 +39,6 @@ export interface PortalDeps {
   metricsToken?: string;
   /** The browser client's JSON API (routes/api/v1/); without it those routes are 404. */
   backupApi?: BackupApi;
+  /** Client health and notifications (server/ops/); without it pages build their own over `db`. */
+  ops?: OpsRuntime;
 }
