@@ -13,6 +13,8 @@ const NAV = [
   { href: "/files", label: "Files", icon: "file" },
   { href: "/transfers", label: "Transfers", icon: "transfer" },
   { href: "/logs", label: "Logs", icon: "logs" },
+  { href: "/charts", label: "Charts", icon: "chart" },
+  { href: "/notifications", label: "Alerts", icon: "bell" },
   { href: "/settings", label: "Settings", icon: "settings" },
 ] as const;
 
@@ -117,6 +119,10 @@ const FLASHES: Record<string, { kind: "ok" | "bad"; text: string }> = {
     text: "Settings saved; new limits apply to new connections.",
   },
   "not-found": { kind: "bad", text: "That item no longer exists." },
+  "alerts-saved": { kind: "ok", text: "Alert settings saved." },
+  "test-sent": { kind: "ok", text: "Test sent: see the delivery log." },
+  "interval-saved": { kind: "ok", text: "Backup interval saved." },
+  "not-valid": { kind: "bad", text: "That value is not valid." },
 };
 
 /** The message for `?done=` after a redirect from an action. */

@@ -64,15 +64,19 @@ export function healthOf(
   };
 }
 
-/** Every client's health at `now`, the most urgent first, then by name. */
+/**
+ * Every client's health (or that of `clientIds`) at `now`, the most urgent
+ * first, then by name.
+ */
 export function allHealth(
   ops: Pick<OpsStorage, "facts">,
   settings: OpsSettings,
   now: number,
   overQuota: QuotaCheck = () => false,
+  clientIds?: readonly Uint8Array[],
 ): ClientHealth[] {
   const keySince = new Date(now - KEY_FAILURE_WINDOW_MS).toISOString();
-  return ops.facts(keySince, settings.failingAfter)
+  return ops.facts(keySince, settings.failingAfter, clientIds)
     .map((row) => healthOf(row, settings, overQuota(row.id), now))
     .sort(byUrgency);
 }

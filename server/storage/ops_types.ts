@@ -69,8 +69,15 @@ export interface HourlyBytes {
 
 /** The database side of server/ops/. */
 export interface OpsStorage {
-  /** Facts of every client; `keySince` starts the key-failure window, `attempts` bounds recentOutcomes. */
-  facts(keySince: string, attempts: number): ClientFactsRow[];
+  /**
+   * Facts of every client, or of `clientIds` only; `keySince` starts the
+   * key-failure window, `attempts` bounds recentOutcomes.
+   */
+  facts(
+    keySince: string,
+    attempts: number,
+    clientIds?: readonly Uint8Array[],
+  ): ClientFactsRow[];
   /** Sets (seconds) or clears (null) a client's own backup interval; false when no such client. */
   setInterval(clientId: Uint8Array, seconds: number | null): boolean;
   /** Every recorded state. */

@@ -29,7 +29,14 @@ export class SqliteOps implements OpsStorage {
     this.#db = db;
   }
 
-  facts(keySince: string, attempts: number): ClientFactsRow[] {
+  facts(
+    keySince: string,
+    attempts: number,
+    clientIds?: readonly Uint8Array[],
+  ): ClientFactsRow[] {
+    const only = clientIds
+      ? `IN (${clientIds.map(() => "?").join(", ") || "NULL"})`
+      : undefined;
     const rows = this.#db.prepare(
       `SELECT lower(hex(c.ID)) AS id, c.Name AS name, c.CreatedAt AS registeredAt,
          max(coalesce((SELECT max(t.FinishedAt) FROM transfers t
@@ -41,17 +48,19 @@ export class SqliteOps implements OpsStorage {
          (SELECT coalesce(sum(f.Size), 0) FROM files f
            WHERE f.ID = c.ID AND f.Verified = 1) AS bytes,
          e.IntervalSeconds AS intervalSeconds
-       FROM clients c LEFT JOIN ops_expectations e ON e.ClientID = c.ID`,
-    ).all(keySince) as Record<string, string | number | null>[];
+       FROM clients c LEFT JOIN ops_expectations e ON e.ClientID = c.ID
+       ${only ? `WHERE c.ID ${only}` : ""}`,
+    ).all(keySince, ...(clientIds ?? [])) as Record<string, string | number | null>[];
     // The last `attempts` finished attempts of every client in one pass.
     const outcomes = new Map<string, Finished[]>();
     const recent = this.#db.prepare(
       `SELECT id, outcome FROM (
          SELECT lower(hex(ClientID)) AS id, Outcome AS outcome,
            row_number() OVER (PARTITION BY ClientID ORDER BY TransferID DESC) AS n
-         FROM transfers WHERE Outcome != 'in_progress')
+         FROM transfers WHERE Outcome != 'in_progress'
+         ${only ? `AND ClientID ${only}` : ""})
        WHERE n <= ? ORDER BY id, n`,
-    ).all(attempts) as { id: string; outcome: Finished }[];
+    ).all(...(clientIds ?? []), attempts) as { id: string; outcome: Finished }[];
     for (const { id, outcome } of recent) {
       const list = outcomes.get(id) ?? [];
       list.push(outcome);
