@@ -15,6 +15,7 @@ import {
   SqlitePortalSessions,
   SqliteStatus,
 } from "./sqlite/accounts.ts";
+import { SqliteAuditLog } from "./sqlite/audit.ts";
 import { SqliteClients } from "./sqlite/clients.ts";
 import { SqliteFiles } from "./sqlite/files.ts";
 import { SqliteOps } from "./sqlite/ops.ts";
@@ -139,6 +140,7 @@ export class Database implements BackupStorage {
   readonly admins: SqliteAdminAccounts;
   readonly portalSessions: SqlitePortalSessions;
   readonly status: SqliteStatus;
+  readonly audit: SqliteAuditLog;
   readonly ops: SqliteOps;
   #open = true;
   #optimizer?: ReturnType<typeof setInterval>;
@@ -155,6 +157,7 @@ export class Database implements BackupStorage {
     this.admins = new SqliteAdminAccounts(handle);
     this.portalSessions = new SqlitePortalSessions(handle);
     this.status = new SqliteStatus(handle);
+    this.audit = new SqliteAuditLog(handle);
     this.ops = new SqliteOps(handle);
     if (readOnly) return;
     // The portal's pages need the planner to know the tables' sizes: without

@@ -83,6 +83,48 @@ export const MIGRATIONS: readonly string[] = [
        VALUES ('delete', old.rowid, old.FileName);
      INSERT INTO files_name_search (rowid, FileName) VALUES (new.rowid, new.FileName);
    END;`,
+  // Backup history (issue 13). contents: each distinct plaintext once, by
+  // its SHA-256 (hex), stored at received_files/.objects/<2 hex>/<hex>.
+  // versions: every verified upload of a (client, name), numbered from 1 per
+  // name and never renumbered; the files row stays the newest kept one.
+  // client_policies: retention and quota, Scope '*' the default, else a
+  // client id in hex; a null column inherits the default. audit_log: who
+  // did what to whom, from where (administrators' acts).
+  `CREATE TABLE contents (Sha256 TEXT PRIMARY KEY, Size INTEGER NOT NULL,
+     StoredSize INTEGER NOT NULL, Compression TEXT, CreatedAt TEXT NOT NULL) WITHOUT ROWID;
+   CREATE TABLE versions (
+     VersionID INTEGER PRIMARY KEY AUTOINCREMENT,
+     ClientID BLOB(16) NOT NULL,
+     FileName VARCHAR(255) NOT NULL,
+     Number INTEGER NOT NULL,
+     Sha256 TEXT NOT NULL REFERENCES contents(Sha256),
+     Size INTEGER NOT NULL,
+     Checksum INTEGER NOT NULL,
+     StoredAt TEXT NOT NULL,
+     Transport TEXT NOT NULL DEFAULT 'tcp',
+     Dialect TEXT,
+     TransferID INTEGER,
+     Pinned INTEGER NOT NULL DEFAULT 0,
+     TrashedAt TEXT,
+     TrashedBy TEXT,
+     UNIQUE (ClientID, FileName, Number));
+   CREATE INDEX versions_content ON versions (Sha256);
+   CREATE INDEX versions_client_stored ON versions (ClientID, StoredAt);
+   CREATE INDEX versions_trashed ON versions (TrashedAt) WHERE TrashedAt IS NOT NULL;
+   CREATE TABLE client_policies (Scope TEXT PRIMARY KEY,
+     KeepLast INTEGER, KeepHourly INTEGER, KeepDaily INTEGER, KeepWeekly INTEGER,
+     KeepMonthly INTEGER, KeepYearly INTEGER, KeepWithinSeconds INTEGER,
+     QuotaBytes INTEGER, QuotaVersions INTEGER, UpdatedAt TEXT NOT NULL);
+   CREATE TABLE audit_log (
+     AuditID INTEGER PRIMARY KEY AUTOINCREMENT,
+     At TEXT NOT NULL,
+     Actor TEXT NOT NULL,
+     Address TEXT,
+     Action TEXT NOT NULL,
+     Target TEXT,
+     Detail TEXT);
+   CREATE INDEX audit_at ON audit_log (At);
+   CREATE INDEX audit_action_at ON audit_log (Action, At);`,
   // Operations (server/ops/): each client's own expected backup interval,
   // the state the watcher last recorded and notified, the notification
   // delivery log, and each client's stored bytes per day for the charts.

@@ -307,6 +307,166 @@ export interface StorageStatus {
   ping(): void;
 }
 
+/** One kept version of a (client, name): a verified upload (`versions`). */
+export interface FileVersion {
+  id: number;
+  clientId: Uint8Array;
+  fileName: string;
+  /** 1 for the oldest version of this name; never reused or renumbered. */
+  number: number;
+  /** Size of the plaintext. */
+  size: number;
+  /** POSIX cksum of the plaintext. */
+  checksum: number;
+  /** SHA-256 of the plaintext in hex: the address of its content. */
+  sha256: string;
+  storedAt: string;
+  transport: "tcp" | "http";
+  /** The upload's dialect label, when known. */
+  dialect: string | null;
+  pinned: boolean;
+  /** When an administrator moved it to the trash; null while kept. */
+  trashedAt: string | null;
+}
+
+/** A verified upload to record as the newest version of its name. */
+export interface NewVersion {
+  clientId: Uint8Array;
+  fileName: string;
+  size: number;
+  checksum: number;
+  sha256: string;
+  transport: "tcp" | "http";
+  dialect?: string;
+  transferId?: number;
+}
+
+/** What a client's kept versions weigh (trashed ones excluded). */
+export interface ClientUsage {
+  versions: number;
+  /** Sum of the versions' plaintext sizes, before deduplication: what quotas count. */
+  bytes: number;
+}
+
+/**
+ * Retention and quota of one scope; null inherits the default (for the
+ * default: no such rule). Retention rules as restic `forget`.
+ */
+export interface ClientPolicy {
+  keepLast: number | null;
+  keepHourly: number | null;
+  keepDaily: number | null;
+  keepWeekly: number | null;
+  keepMonthly: number | null;
+  keepYearly: number | null;
+  keepWithinSeconds: number | null;
+  quotaBytes: number | null;
+  quotaVersions: number | null;
+}
+
+/** A name of a client with its history, as restore and the portal list it. */
+export interface VersionedName {
+  fileName: string;
+  /** Kept (untrashed) versions. */
+  versions: number;
+  /** The newest kept version. */
+  latest: FileVersion;
+}
+
+/**
+ * Backup history (`versions`, `contents`): append-only for clients. Only
+ * retention and administrators remove versions; content whose last version
+ * is gone is garbage collected (see docs/history.md).
+ */
+export interface VersionStorage {
+  /**
+   * Records a verified upload as the newest version of its name (number =
+   * last + 1), adding its `contents` row when the content is new, and makes
+   * the `files` row describe it. Runs inside the upload's transaction.
+   */
+  add(version: NewVersion, now: string): FileVersion;
+  /** True when content with this SHA-256 has a `contents` row. */
+  hasContent(sha256: string): boolean;
+  /** One version by id. */
+  get(id: number): FileVersion | undefined;
+  /** Versions of one name, oldest first; trashed ones only when asked. */
+  list(
+    clientId: Uint8Array,
+    fileName: string,
+    options?: { trashed?: boolean },
+  ): FileVersion[];
+  /** Version `number` of a name (1 = oldest), kept or trashed. */
+  byNumber(
+    clientId: Uint8Array,
+    fileName: string,
+    number: number,
+  ): FileVersion | undefined;
+  /** The newest kept version of a name stored at or before `at` (ISO-8601). */
+  at(
+    clientId: Uint8Array,
+    fileName: string,
+    at: string,
+  ): FileVersion | undefined;
+  /** A client's names that have kept versions, by name. */
+  names(
+    clientId: Uint8Array,
+    query?: Omit<PageQuery<never>, "sort" | "dir">,
+  ): Page<VersionedName>;
+  /** Pins or unpins a version (a pinned version is never pruned); false when there is none. */
+  setPinned(id: number, pinned: boolean): boolean;
+  /** What a client's kept versions weigh. */
+  usage(clientId: Uint8Array): ClientUsage;
+  /** Whole-store figures: logical bytes of kept versions against stored content bytes. */
+  totals(): { versions: number; logicalBytes: number; storedBytes: number };
+}
+
+/** Retention and quota settings: the default (`"*"`) and per-client overrides. */
+export interface PolicyStorage {
+  /** The stored rules of a scope (null columns inherit), or undefined. */
+  get(scope: "*" | Uint8Array): ClientPolicy | undefined;
+  /** Replaces the rules of a scope. */
+  set(scope: "*" | Uint8Array, policy: ClientPolicy, now: string): void;
+  /** Removes a client's overrides, so it follows the default again. */
+  clear(clientId: Uint8Array): void;
+  /** A client's rules with the default filled in where it has none. */
+  effective(clientId: Uint8Array): ClientPolicy;
+}
+
+/** One administrator's act (`audit_log`). */
+export interface AuditEntry {
+  id: number;
+  /** ISO-8601 UTC. */
+  at: string;
+  /** The administrator's name, or "system" for scheduled work. */
+  actor: string;
+  /** The address the request came from, when there was one. */
+  address: string | null;
+  /** A dotted verb, e.g. "client.delete", "version.trash", "retention.run". */
+  action: string;
+  /** What it was done to, e.g. a client id in hex or "<client hex>/<name>". */
+  target: string | null;
+  /** Free text or JSON with the particulars. */
+  detail: string | null;
+}
+
+/** The audit log of administrators' acts: append and read, never edit. */
+export interface AuditLog {
+  /** Appends one entry; returns its id. */
+  record(entry: Omit<AuditEntry, "id">): number;
+  /** Entries newest first, optionally by actor, action prefix and time range. */
+  list(
+    query?: Omit<PageQuery<never>, "sort" | "dir"> & {
+      actor?: string;
+      /** "client" matches "client.delete" and "client.revoke". */
+      action?: string;
+      /** ISO-8601, inclusive. */
+      since?: string;
+      /** ISO-8601, exclusive. */
+      until?: string;
+    },
+  ): Page<AuditEntry>;
+}
+
 /**
  * Everything the server keeps in its database, one part per concern: what
  * sessions, routes, the API and the admin CLI see (never SQL).
@@ -318,6 +478,7 @@ export interface BackupStorage {
   readonly admins: AdminAccounts;
   readonly portalSessions: PortalSessions;
   readonly status: StorageStatus;
+  readonly audit: AuditLog;
   /** Client health, notifications and chart series (server/ops/). */
   readonly ops: OpsStorage;
   /**
