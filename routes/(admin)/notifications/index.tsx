@@ -14,6 +14,7 @@ import {
   type SettingKey,
 } from "../../../server/ops/settings.ts";
 import type { DeliveryRow } from "../../../server/storage/ops_types.ts";
+import { audit } from "../../../server/portal/audit.ts";
 
 const logger = getLogger(["cyberbackup", "portal"]);
 
@@ -156,7 +157,16 @@ export const handler = define.handlers<AlertsData>({
     if (errors.length > 0) {
       return page(load(ctx.state.deps.db, errors, input), { status: 400 });
     }
+    const stored = ctx.state.deps.db.ops.settings();
+    for (const [key, value] of Object.entries(changes)) {
+      if ((stored[key] ?? "") === value) delete changes[key];
+    }
     ctx.state.deps.db.ops.saveSettings(changes);
+    // Which settings changed, never their values (secrets among them).
+    audit(ctx, {
+      action: "settings.alerts",
+      detail: Object.keys(changes).join(", "),
+    });
     logger.info("Alert settings changed by administrator", {
       keys: Object.keys(changes).join(", "),
       admin: ctx.state.session?.user,

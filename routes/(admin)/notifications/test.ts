@@ -1,11 +1,13 @@
 /** "Send test": a test notification over every configured channel, waited for, then the log. */
 import { define, redirect } from "../../../server/portal/define.ts";
 import { notifierOf } from "../../../server/ops/runtime.ts";
+import { audit } from "../../../server/portal/audit.ts";
 
 export const handler = define.handlers<never>({
   async POST(ctx) {
     const { deps } = ctx.state;
     const notifier = deps.ops?.notifier ?? notifierOf(deps.db);
+    audit(ctx, { action: "alerts.test" });
     const sent = notifier.notify({
       type: "test",
       by: ctx.state.session?.user ?? "?",

@@ -50,7 +50,10 @@ export class SqliteOps implements OpsStorage {
          e.IntervalSeconds AS intervalSeconds
        FROM clients c LEFT JOIN ops_expectations e ON e.ClientID = c.ID
        ${only ? `WHERE c.ID ${only}` : ""}`,
-    ).all(keySince, ...(clientIds ?? [])) as Record<string, string | number | null>[];
+    ).all(keySince, ...(clientIds ?? [])) as Record<
+      string,
+      string | number | null
+    >[];
     // The last `attempts` finished attempts of every client in one pass.
     const outcomes = new Map<string, Finished[]>();
     const recent = this.#db.prepare(
@@ -60,7 +63,10 @@ export class SqliteOps implements OpsStorage {
          FROM transfers WHERE Outcome != 'in_progress'
          ${only ? `AND ClientID ${only}` : ""})
        WHERE n <= ? ORDER BY id, n`,
-    ).all(...(clientIds ?? []), attempts) as { id: string; outcome: Finished }[];
+    ).all(...(clientIds ?? []), attempts) as {
+      id: string;
+      outcome: Finished;
+    }[];
     for (const { id, outcome } of recent) {
       const list = outcomes.get(id) ?? [];
       list.push(outcome);

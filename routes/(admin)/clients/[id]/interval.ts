@@ -4,6 +4,7 @@ import { define, redirect } from "../../../../server/portal/define.ts";
 import { readForm } from "../../../../server/portal/form.ts";
 import { field, parseClientId } from "../../../../server/portal/params.ts";
 import { checkSetting } from "../../../../server/ops/settings.ts";
+import { audit } from "../../../../server/portal/audit.ts";
 
 const logger = getLogger(["cyberbackup", "portal"]);
 
@@ -21,6 +22,11 @@ export const handler = define.handlers<never>({
     if (!id || !ctx.state.deps.db.ops.setInterval(id, seconds)) {
       return redirect("/clients?done=not-found");
     }
+    audit(ctx, {
+      action: "client.interval",
+      target: hex,
+      detail: seconds === null ? "default" : `${seconds} s`,
+    });
     logger.info("Client backup interval set by administrator", {
       client: hex,
       seconds,
