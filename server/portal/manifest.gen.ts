@@ -4,38 +4,39 @@ import * as $0 from "../../routes/(admin)/_middleware.ts";
 import * as $1 from "../../routes/(admin)/api/v1/status.ts";
 import * as $2 from "../../routes/(admin)/audit/export.ts";
 import * as $3 from "../../routes/(admin)/audit/index.tsx";
-import * as $4 from "../../routes/(admin)/clients/[id].tsx";
-import * as $5 from "../../routes/(admin)/clients/[id]/delete.ts";
-import * as $6 from "../../routes/(admin)/clients/[id]/interval.ts";
-import * as $7 from "../../routes/(admin)/clients/[id]/revoke.ts";
-import * as $8 from "../../routes/(admin)/clients/index.tsx";
-import * as $9 from "../../routes/(admin)/events/logs.ts";
-import * as $10 from "../../routes/(admin)/events/stats.ts";
-import * as $11 from "../../routes/(admin)/files/delete.ts";
-import * as $12 from "../../routes/(admin)/files/download.ts";
-import * as $13 from "../../routes/(admin)/files/index.tsx";
-import * as $14 from "../../routes/(admin)/index.tsx";
-import * as $15 from "../../routes/(admin)/logout.ts";
-import * as $16 from "../../routes/(admin)/logs.tsx";
-import * as $17 from "../../routes/(admin)/notifications/index.tsx";
-import * as $18 from "../../routes/(admin)/notifications/test.ts";
-import * as $19 from "../../routes/(admin)/password.tsx";
-import * as $20 from "../../routes/(admin)/settings.tsx";
-import * as $21 from "../../routes/(admin)/transfers.tsx";
-import * as $22 from "../../routes/_error.tsx";
-import * as $23 from "../../routes/api/v1/_middleware.ts";
-import * as $24 from "../../routes/api/v1/checksum/[verdict].ts";
-import * as $25 from "../../routes/api/v1/files.ts";
-import * as $26 from "../../routes/api/v1/info.ts";
-import * as $27 from "../../routes/api/v1/key.ts";
-import * as $28 from "../../routes/api/v1/packet.ts";
-import * as $29 from "../../routes/api/v1/reconnect.ts";
-import * as $30 from "../../routes/api/v1/register.ts";
-import * as $31 from "../../routes/api/v1/session.ts";
-import * as $32 from "../../routes/backup.tsx";
-import * as $33 from "../../routes/health.ts";
-import * as $34 from "../../routes/login.tsx";
-import * as $35 from "../../routes/metrics.ts";
+import * as $4 from "../../routes/(admin)/charts.tsx";
+import * as $5 from "../../routes/(admin)/clients/[id].tsx";
+import * as $6 from "../../routes/(admin)/clients/[id]/delete.ts";
+import * as $7 from "../../routes/(admin)/clients/[id]/interval.ts";
+import * as $8 from "../../routes/(admin)/clients/[id]/revoke.ts";
+import * as $9 from "../../routes/(admin)/clients/index.tsx";
+import * as $10 from "../../routes/(admin)/events/logs.ts";
+import * as $11 from "../../routes/(admin)/events/stats.ts";
+import * as $12 from "../../routes/(admin)/files/delete.ts";
+import * as $13 from "../../routes/(admin)/files/download.ts";
+import * as $14 from "../../routes/(admin)/files/index.tsx";
+import * as $15 from "../../routes/(admin)/index.tsx";
+import * as $16 from "../../routes/(admin)/logout.ts";
+import * as $17 from "../../routes/(admin)/logs.tsx";
+import * as $18 from "../../routes/(admin)/notifications/index.tsx";
+import * as $19 from "../../routes/(admin)/notifications/test.ts";
+import * as $20 from "../../routes/(admin)/password.tsx";
+import * as $21 from "../../routes/(admin)/settings.tsx";
+import * as $22 from "../../routes/(admin)/transfers.tsx";
+import * as $23 from "../../routes/_error.tsx";
+import * as $24 from "../../routes/api/v1/_middleware.ts";
+import * as $25 from "../../routes/api/v1/checksum/[verdict].ts";
+import * as $26 from "../../routes/api/v1/files.ts";
+import * as $27 from "../../routes/api/v1/info.ts";
+import * as $28 from "../../routes/api/v1/key.ts";
+import * as $29 from "../../routes/api/v1/packet.ts";
+import * as $30 from "../../routes/api/v1/reconnect.ts";
+import * as $31 from "../../routes/api/v1/register.ts";
+import * as $32 from "../../routes/api/v1/session.ts";
+import * as $33 from "../../routes/backup.tsx";
+import * as $34 from "../../routes/health.ts";
+import * as $35 from "../../routes/login.tsx";
+import * as $36 from "../../routes/metrics.ts";
 import type { ManifestEntry } from "./file_routes.ts";
 
 /** Every file under routes/, with its module. */
@@ -44,36 +45,37 @@ export const MANIFEST: readonly ManifestEntry[] = [
   { file: "(admin)/api/v1/status.ts", module: $1 },
   { file: "(admin)/audit/export.ts", module: $2 },
   { file: "(admin)/audit/index.tsx", module: $3 },
-  { file: "(admin)/clients/[id].tsx", module: $4 },
-  { file: "(admin)/clients/[id]/delete.ts", module: $5 },
-  { file: "(admin)/clients/[id]/interval.ts", module: $6 },
-  { file: "(admin)/clients/[id]/revoke.ts", module: $7 },
-  { file: "(admin)/clients/index.tsx", module: $8 },
-  { file: "(admin)/events/logs.ts", module: $9 },
-  { file: "(admin)/events/stats.ts", module: $10 },
-  { file: "(admin)/files/delete.ts", module: $11 },
-  { file: "(admin)/files/download.ts", module: $12 },
-  { file: "(admin)/files/index.tsx", module: $13 },
-  { file: "(admin)/index.tsx", module: $14 },
-  { file: "(admin)/logout.ts", module: $15 },
-  { file: "(admin)/logs.tsx", module: $16 },
-  { file: "(admin)/notifications/index.tsx", module: $17 },
-  { file: "(admin)/notifications/test.ts", module: $18 },
-  { file: "(admin)/password.tsx", module: $19 },
-  { file: "(admin)/settings.tsx", module: $20 },
-  { file: "(admin)/transfers.tsx", module: $21 },
-  { file: "_error.tsx", module: $22 },
-  { file: "api/v1/_middleware.ts", module: $23 },
-  { file: "api/v1/checksum/[verdict].ts", module: $24 },
-  { file: "api/v1/files.ts", module: $25 },
-  { file: "api/v1/info.ts", module: $26 },
-  { file: "api/v1/key.ts", module: $27 },
-  { file: "api/v1/packet.ts", module: $28 },
-  { file: "api/v1/reconnect.ts", module: $29 },
-  { file: "api/v1/register.ts", module: $30 },
-  { file: "api/v1/session.ts", module: $31 },
-  { file: "backup.tsx", module: $32 },
-  { file: "health.ts", module: $33 },
-  { file: "login.tsx", module: $34 },
-  { file: "metrics.ts", module: $35 },
+  { file: "(admin)/charts.tsx", module: $4 },
+  { file: "(admin)/clients/[id].tsx", module: $5 },
+  { file: "(admin)/clients/[id]/delete.ts", module: $6 },
+  { file: "(admin)/clients/[id]/interval.ts", module: $7 },
+  { file: "(admin)/clients/[id]/revoke.ts", module: $8 },
+  { file: "(admin)/clients/index.tsx", module: $9 },
+  { file: "(admin)/events/logs.ts", module: $10 },
+  { file: "(admin)/events/stats.ts", module: $11 },
+  { file: "(admin)/files/delete.ts", module: $12 },
+  { file: "(admin)/files/download.ts", module: $13 },
+  { file: "(admin)/files/index.tsx", module: $14 },
+  { file: "(admin)/index.tsx", module: $15 },
+  { file: "(admin)/logout.ts", module: $16 },
+  { file: "(admin)/logs.tsx", module: $17 },
+  { file: "(admin)/notifications/index.tsx", module: $18 },
+  { file: "(admin)/notifications/test.ts", module: $19 },
+  { file: "(admin)/password.tsx", module: $20 },
+  { file: "(admin)/settings.tsx", module: $21 },
+  { file: "(admin)/transfers.tsx", module: $22 },
+  { file: "_error.tsx", module: $23 },
+  { file: "api/v1/_middleware.ts", module: $24 },
+  { file: "api/v1/checksum/[verdict].ts", module: $25 },
+  { file: "api/v1/files.ts", module: $26 },
+  { file: "api/v1/info.ts", module: $27 },
+  { file: "api/v1/key.ts", module: $28 },
+  { file: "api/v1/packet.ts", module: $29 },
+  { file: "api/v1/reconnect.ts", module: $30 },
+  { file: "api/v1/register.ts", module: $31 },
+  { file: "api/v1/session.ts", module: $32 },
+  { file: "backup.tsx", module: $33 },
+  { file: "health.ts", module: $34 },
+  { file: "login.tsx", module: $35 },
+  { file: "metrics.ts", module: $36 },
 ];

@@ -41,7 +41,9 @@ Deno.test("the dashboard leads with the clients that need attention", async () =
   try {
     const html = await (await browser.request("/")).text();
     const attention = html.indexOf("data-attention");
-    assert.ok(attention > 0 && attention < html.indexOf(`aria-label="Live figures"`));
+    assert.ok(
+      attention > 0 && attention < html.indexOf(`aria-label="Live figures"`),
+    );
     assert.match(html, /1 of 2 clients/);
     assert.match(html, /data-client="bob"/);
     assert.doesNotMatch(html, /data-client="alice"/);
