@@ -149,7 +149,9 @@ async function expect(
 
 /** The header value of a text that may be non-ASCII (RFC 2047). */
 function encodeHeader(text: string): string {
-  const clean = text.replace(/[\r\n\t\x00-\x1f\x7f]+/g, " ");
+  // Control characters (CR LF above all) would end the header early.
+  // deno-lint-ignore no-control-regex
+  const clean = text.replace(/[\x00-\x1f\x7f]+/g, " ");
   return /^[\x20-\x7e]*$/.test(clean)
     ? clean
     : `=?UTF-8?B?${toBase64(new TextEncoder().encode(clean))}?=`;

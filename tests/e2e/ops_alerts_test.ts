@@ -35,6 +35,10 @@ import {
 
 const SECRET = "hook-secret-" + crypto.randomUUID();
 const skip = smtpSkipReason();
+if (skip) {
+  // deno-lint-ignore no-console
+  console.warn(`Skipping alert end-to-end tests: ${skip}`);
+}
 
 /** Stores the alert settings in a new data directory, as the Alerts page would. */
 async function dataDirWith(

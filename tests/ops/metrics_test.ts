@@ -33,7 +33,8 @@ Deno.test("/metrics counts clients by state and adds per-client series only when
   assert.match(
     on,
     new RegExp(
-      String.raw`^cyberbackup_client_last_success_timestamp_seconds\{client="evil\\"\\nname",id="[0-9a-f]{32}"\} ${STORED_S}$`,
+      String
+        .raw`^cyberbackup_client_last_success_timestamp_seconds\{client="evil\\"\\nname",id="[0-9a-f]{32}"\} ${STORED_S}$`,
       "m",
     ),
   );

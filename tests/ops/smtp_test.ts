@@ -9,7 +9,10 @@ import {
 } from "./smtp_fixture.ts";
 
 const skip = smtpSkipReason();
-if (skip) console.warn(`SMTP tests skipped: ${skip}`);
+if (skip) {
+  // deno-lint-ignore no-console
+  console.warn(`Skipping SMTP tests: ${skip}`);
+}
 
 Deno.test({
   name: "sendMail delivers over STARTTLS with AUTH to a real aiosmtpd",

@@ -243,11 +243,13 @@ export default define.page<AlertsData>(
         ))}
         <form method="post" action="/notifications" class="grid-2">
           {GROUPS.map((group) => (
-            <section class="panel">
+            <section class="panel" key={group.title}>
               <h2>{group.title}</h2>
               <div class="stack">
                 <Csrf session={session} />
-                {group.fields.map((spec) => <Field spec={spec} data={data} />)}
+                {group.fields.map((spec) => (
+                  <Field key={spec.key} spec={spec} data={data} />
+                ))}
                 <button type="submit" class="button primary">Save</button>
               </div>
             </section>
