@@ -15,7 +15,6 @@ const NAV = [
   { href: "/logs", label: "Logs", icon: "logs" },
   { href: "/charts", label: "Charts", icon: "chart" },
   { href: "/notifications", label: "Alerts", icon: "bell" },
-  { href: "/audit", label: "Audit", icon: "audit" },
   { href: "/settings", label: "Settings", icon: "settings" },
 ] as const;
 

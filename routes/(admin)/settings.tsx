@@ -181,6 +181,17 @@ export default define.page<SettingsData>(
               <a href="/password">Change password</a>
             </p>
           </section>
+          <section class="panel">
+            <h2>Operations</h2>
+            <p class="muted">
+              Who did what, when and from where; what clients are expected to
+              do, and who is told when they do not.
+            </p>
+            <p>
+              <a href="/audit">Audit log</a> ·{" "}
+              <a href="/notifications">Alerts</a>
+            </p>
+          </section>
         </div>
       </Layout>
     );

@@ -176,7 +176,6 @@ export default define.page<ClientsData>(
               <th class="num">Stored</th>
               <SortHeader sort="lastSeen" {...sortProps}>Last seen</SortHeader>
               <SortHeader sort="created" {...sortProps}>Registered</SortHeader>
-              <th>Key</th>
             </tr>
           </thead>
           <tbody>
@@ -189,6 +188,12 @@ export default define.page<ClientsData>(
                   {health && (
                     <StateBadge state={health.state} reason={health.reason} />
                   )}
+                  {!c.hasKey && (
+                    <>
+                      {" "}
+                      <Badge kind="muted">no key</Badge>
+                    </>
+                  )}
                 </td>
                 <td>
                   <code class="id" title={c.id}>{c.id.slice(0, 12)}…</code>
@@ -200,11 +205,6 @@ export default define.page<ClientsData>(
                 <td class="num">{formatBytes(c.bytes)}</td>
                 <TimeCell value={c.lastSeen} />
                 <TimeCell value={c.createdAt} />
-                <td>
-                  {c.hasKey
-                    ? <Badge kind="ok">on file</Badge>
-                    : <Badge kind="muted">none</Badge>}
-                </td>
               </tr>
             ))}
           </tbody>

@@ -230,7 +230,8 @@ export default define.page<AlertsData>(
         session={session}
         flash={flashOf(url)}
         actions={
-          <form method="post" action="/notifications/test">
+          <form method="post" action="/notifications/test" class="inline">
+            <a class="button ghost" href="/audit">Audit log</a>
             <Csrf session={session} />
             <button type="submit" class="button" data-send-test>
               Send test
