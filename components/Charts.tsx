@@ -35,6 +35,8 @@ interface ChartProps {
   bytes?: boolean;
   /** A one-line summary beside the title. */
   summary?: string;
+  /** What the legend shows beside each series: its last value (default) or its sum. */
+  legend?: "last" | "sum";
 }
 
 function Frame(
@@ -79,7 +81,7 @@ function Frame(
                 class="tick"
                 x={x(i)}
                 y={H - 8}
-                text-anchor="middle"
+                text-anchor={i === 0 ? "start" : i === n - 1 ? "end" : "middle"}
               >
                 {props.label ? props.label(l) : l}
               </text>
@@ -93,7 +95,13 @@ function Frame(
           <li key={s.name}>
             <span class={`swatch s${i % 6}`} />
             {s.name}{" "}
-            <span class="muted">{props.format(s.values.at(-1) ?? 0)}</span>
+            <span class="muted">
+              {props.format(
+                props.legend === "sum"
+                  ? s.values.reduce((a, b) => a + b, 0)
+                  : s.values.at(-1) ?? 0,
+              )}
+            </span>
           </li>
         ))}
       </ul>

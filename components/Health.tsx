@@ -1,8 +1,8 @@
 /** Client health in the portal: the state badge and the attention list. Server-only. */
 import type { ClientHealth } from "../server/ops/health.ts";
 import { type ClientState, STATE_LABELS } from "../server/ops/state.ts";
-import { formatBytes } from "../shared/format.ts";
-import { Badge, TimeCell } from "./Table.tsx";
+import { formatBytes, formatMinute } from "../shared/format.ts";
+import { Badge } from "./Table.tsx";
 
 const KINDS: Record<ClientState, "ok" | "bad" | "warn" | "info"> = {
   ok: "ok",
@@ -43,9 +43,9 @@ export function AttentionList(
                 <tr>
                   <th>Client</th>
                   <th>State</th>
-                  <th>Why</th>
-                  <th>Last success</th>
-                  <th class="num">Stored</th>
+                  <th class="wide-only">Why</th>
+                  <th class="wide-only">Last success</th>
+                  <th class="num wide-only">Stored</th>
                 </tr>
               </thead>
               <tbody>
@@ -57,9 +57,13 @@ export function AttentionList(
                     <td>
                       <StateBadge state={c.state} reason={c.reason} />
                     </td>
-                    <td class="muted">{c.reason}</td>
-                    <TimeCell value={c.lastSuccessAt} />
-                    <td class="num">{formatBytes(c.bytes)}</td>
+                    <td class="muted wide-only">{c.reason}</td>
+                    <td class="wide-only">
+                      <time dateTime={c.lastSuccessAt ?? undefined}>
+                        {formatMinute(c.lastSuccessAt)}
+                      </time>
+                    </td>
+                    <td class="num wide-only">{formatBytes(c.bytes)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -92,6 +92,7 @@ export default define.page<ChartsData>(function Charts({ data, url, session }) {
               formatCount(failures)
             } failed`}
             data={data.outcomes}
+            legend="sum"
             format={(v) => formatCount(Math.round(v))}
             label={shortDay}
           />
