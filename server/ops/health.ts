@@ -18,6 +18,13 @@ import type { ClientStatus } from "./events.ts";
 import type { OpsSettings } from "./settings.ts";
 import { CLIENT_STATES, type ClientState, clientState } from "./state.ts";
 
+/**
+ * How far back failed attempts count: a client whose last attempts are
+ * older than this is judged by its last success (overdue) instead, and the
+ * query reads only the recent part of the upload history.
+ */
+export const ATTEMPTS_WINDOW_MS = 30 * 86_400_000;
+
 /** Tells whether a client (hex id) stores more than its quota allows. */
 export type QuotaCheck = (clientId: string) => boolean;
 
@@ -76,7 +83,11 @@ export function allHealth(
   clientIds?: readonly Uint8Array[],
 ): ClientHealth[] {
   const keySince = new Date(now - KEY_FAILURE_WINDOW_MS).toISOString();
-  return ops.facts(keySince, settings.failingAfter, clientIds)
+  const attempts = {
+    count: settings.failingAfter,
+    since: new Date(now - ATTEMPTS_WINDOW_MS).toISOString(),
+  };
+  return ops.facts(keySince, attempts, clientIds)
     .map((row) => healthOf(row, settings, overQuota(row.id), now))
     .sort(byUrgency);
 }

@@ -7,7 +7,7 @@
 import type { ServerEvent } from "../stats/events.ts";
 import { freeBytesOf } from "../session/disk_guard.ts";
 import type { BackupStorage } from "../storage/types.ts";
-import type { QuotaCheck } from "./health.ts";
+import type { ClientHealth, QuotaCheck } from "./health.ts";
 import { installNotifier, Notifier } from "./notifier.ts";
 import { type OpsSettings, parseSettings } from "./settings.ts";
 import { StateWatcher } from "./watcher.ts";
@@ -18,6 +18,8 @@ export interface OpsRuntime {
   overQuota: QuotaCheck;
   /** Re-evaluates states now (after a settings change). */
   evaluate(): void;
+  /** Every client's health at the watcher's last evaluation; undefined before it. */
+  health(): readonly ClientHealth[] | undefined;
 }
 
 /** A running operations side. */
@@ -72,7 +74,8 @@ export function createOps(
   return {
     notifier,
     overQuota,
-    evaluate: () => watcher.evaluate(),
+    evaluate: () => void watcher.evaluate(),
+    health: () => watcher.latest(),
     onEvent: (event) => watcher.onEvent(event),
     start() {
       installNotifier(notifier);

@@ -42,7 +42,7 @@ export interface WatcherOptions {
   settings: () => OpsSettings;
   /** Time between evaluations on the timer. */
   tickMs: number;
-  /** Wait after a session event before evaluating (events come in bursts). */
+  /** Wait after a session event before evaluating (events come in bursts); default min(tick, 5 s). */
   debounceMs?: number;
   now?: () => number;
   /** Free bytes on the data disk and the watermark below which uploads stop. */
@@ -56,6 +56,7 @@ export class StateWatcher {
   #timer?: ReturnType<typeof setInterval>;
   #soon?: ReturnType<typeof setTimeout>;
   #diskLow = false;
+  #latest?: ClientHealth[];
 
   constructor(options: WatcherOptions) {
     this.#o = options;
@@ -77,13 +78,26 @@ export class StateWatcher {
     clearTimeout(this.#soon);
   }
 
-  /** Feeds a session event: an evaluation follows shortly. */
+  /**
+   * Every client's health at the last evaluation, the most urgent first
+   * (what the pages show: an evaluation reads every client's files and
+   * recent transfers, too much for each request with thousands of clients);
+   * undefined before the first.
+   */
+  latest(): readonly ClientHealth[] | undefined {
+    return this.#latest;
+  }
+
+  /**
+   * Feeds a session event: an evaluation follows after the debounce (by
+   * default the tick, at most 5 s), however many events come meanwhile.
+   */
   onEvent(event: ServerEvent): void {
     if (!RELEVANT.has(event.type) || this.#soon !== undefined) return;
     this.#soon = setTimeout(() => {
       this.#soon = undefined;
       this.#safeEvaluate();
-    }, this.#o.debounceMs ?? 200);
+    }, this.#o.debounceMs ?? Math.min(this.#o.tickMs, 5000));
   }
 
   #safeEvaluate(): void {
@@ -105,6 +119,7 @@ export class StateWatcher {
     const { ops } = this.#o;
     ops.pruneStates();
     const health = allHealth(ops, settings, now, this.#o.overQuota);
+    this.#latest = health;
     const recorded = new Map(ops.states().map((s) => [s.id, s]));
     for (
       const change of changes(

@@ -71,11 +71,12 @@ export interface HourlyBytes {
 export interface OpsStorage {
   /**
    * Facts of every client, or of `clientIds` only; `keySince` starts the
-   * key-failure window, `attempts` bounds recentOutcomes.
+   * key-failure window; recentOutcomes holds at most `attempts.count`
+   * attempts started since `attempts.since`.
    */
   facts(
     keySince: string,
-    attempts: number,
+    attempts: { count: number; since: string },
     clientIds?: readonly Uint8Array[],
   ): ClientFactsRow[];
   /** Sets (seconds) or clears (null) a client's own backup interval; false when no such client. */

@@ -31,39 +31,45 @@ export class SqliteOps implements OpsStorage {
 
   facts(
     keySince: string,
-    attempts: number,
+    attempts: { count: number; since: string },
     clientIds?: readonly Uint8Array[],
   ): ClientFactsRow[] {
+    const attemptsSince = attempts.since;
     const only = clientIds
       ? `IN (${clientIds.map(() => "?").join(", ") || "NULL"})`
       : undefined;
+    const ids = clientIds ?? [];
+    // Each table aggregated once, grouped by client, then joined: a
+    // correlated subquery per client lets the planner pick the Outcome
+    // index and scan every transfer once per client. The last success is
+    // the newest verified files row (a verified upload always writes one).
     const rows = this.#db.prepare(
       `SELECT lower(hex(c.ID)) AS id, c.Name AS name, c.CreatedAt AS registeredAt,
-         max(coalesce((SELECT max(t.FinishedAt) FROM transfers t
-                        WHERE t.ClientID = c.ID AND t.Outcome = 'verified'), ''),
-             coalesce((SELECT max(f.StoredAt) FROM files f
-                        WHERE f.ID = c.ID AND f.Verified = 1), '')) AS lastSuccessAt,
-         (SELECT count(*) FROM key_failures k
-           WHERE k.ClientID = c.ID AND k.At > ?) AS keyFailures,
-         (SELECT coalesce(sum(f.Size), 0) FROM files f
-           WHERE f.ID = c.ID AND f.Verified = 1) AS bytes,
-         e.IntervalSeconds AS intervalSeconds
-       FROM clients c LEFT JOIN ops_expectations e ON e.ClientID = c.ID
+         f.last AS lastSuccessAt, coalesce(k.n, 0) AS keyFailures,
+         coalesce(f.bytes, 0) AS bytes, e.IntervalSeconds AS intervalSeconds
+       FROM clients c
+       LEFT JOIN (SELECT ID, max(StoredAt) AS last, sum(Size) AS bytes FROM files
+                  WHERE Verified = 1 ${only ? `AND ID ${only}` : ""}
+                  GROUP BY ID) f ON f.ID = c.ID
+       LEFT JOIN (SELECT ClientID, count(*) AS n FROM key_failures
+                  WHERE At > ? GROUP BY ClientID) k ON k.ClientID = c.ID
+       LEFT JOIN ops_expectations e ON e.ClientID = c.ID
        ${only ? `WHERE c.ID ${only}` : ""}`,
-    ).all(keySince, ...(clientIds ?? [])) as Record<
+    ).all(...ids, keySince, ...ids) as Record<
       string,
       string | number | null
     >[];
-    // The last `attempts` finished attempts of every client in one pass.
+    // The last `attempts` finished attempts of every client in one pass,
+    // over the attempts since `attemptsSince` only (the started index).
     const outcomes = new Map<string, Finished[]>();
     const recent = this.#db.prepare(
       `SELECT id, outcome FROM (
          SELECT lower(hex(ClientID)) AS id, Outcome AS outcome,
            row_number() OVER (PARTITION BY ClientID ORDER BY TransferID DESC) AS n
-         FROM transfers WHERE Outcome != 'in_progress'
+         FROM transfers WHERE StartedAt >= ? AND Outcome != 'in_progress'
          ${only ? `AND ClientID ${only}` : ""})
        WHERE n <= ? ORDER BY id, n`,
-    ).all(...(clientIds ?? []), attempts) as {
+    ).all(attemptsSince, ...ids, attempts.count) as {
       id: string;
       outcome: Finished;
     }[];
@@ -76,7 +82,7 @@ export class SqliteOps implements OpsStorage {
       id: String(r.id),
       name: String(r.name),
       registeredAt: r.registeredAt === null ? null : String(r.registeredAt),
-      lastSuccessAt: r.lastSuccessAt ? String(r.lastSuccessAt) : null,
+      lastSuccessAt: r.lastSuccessAt === null ? null : String(r.lastSuccessAt),
       recentOutcomes: outcomes.get(String(r.id)) ?? [],
       keyFailures: Number(r.keyFailures),
       bytes: Number(r.bytes),
