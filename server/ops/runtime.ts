@@ -61,6 +61,7 @@ export function createOps(
   const overQuota = options.overQuota ?? (() => false);
   const watcher = new StateWatcher({
     ops: db.ops,
+    transaction: (fn) => db.transaction(fn),
     storedBytes: () => db.status.storedBytes(),
     notify: (event) => notifier.notify(event),
     settings: () => opsSettings(db),

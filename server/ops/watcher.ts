@@ -36,6 +36,8 @@ const RELEVANT: ReadonlySet<ServerEvent["type"]> = new Set([
 /** What the watcher needs. */
 export interface WatcherOptions {
   ops: OpsStorage;
+  /** Runs the writes of one evaluation as one transaction (`db.transaction`). */
+  transaction: <T>(fn: () => T) => T;
   /** Total stored bytes, for the summary. */
   storedBytes: () => number;
   notify: (event: OpsEvent) => unknown;
@@ -121,15 +123,17 @@ export class StateWatcher {
     const health = allHealth(ops, settings, now, this.#o.overQuota);
     this.#latest = health;
     const recorded = new Map(ops.states().map((s) => [s.id, s]));
-    for (
-      const change of changes(
-        recorded,
-        health,
-        now,
-        settings.renotifySeconds * 1000,
-      )
-    ) {
-      ops.saveState(change.record);
+    const found = changes(
+      recorded,
+      health,
+      now,
+      settings.renotifySeconds * 1000,
+    );
+    // One commit for all: a first evaluation records every client.
+    this.#o.transaction(() => {
+      for (const change of found) ops.saveState(change.record);
+    });
+    for (const change of found) {
       if (!change.notify) continue;
       logger.info("Client {name} is {state}: {reason}", {
         name: change.status.name,

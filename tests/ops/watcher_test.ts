@@ -44,6 +44,7 @@ Deno.test("the watcher notifies each change once, reminds at the interval, and s
     db.clients.create(id, "laptop", new Date(T0 - 2 * HOUR).toISOString());
     const watcher = new StateWatcher({
       ops: db.ops,
+      transaction: (fn) => db.transaction(fn),
       storedBytes: () => db.status.storedBytes(),
       notify: (e) => sent.push(e),
       settings: () => parseSettings(db.ops.settings()),
