@@ -26,6 +26,13 @@ const logger = getLogger(["cyberbackup", "ops"]);
 /** Settings key of the last day a summary went out. */
 const SUMMARY_SENT = "summary.sent_day";
 
+/** How often the day's storage figures are refreshed. */
+const DAILY_BYTES_EVERY_MS = 15 * 60_000;
+
+function dayOf(ms: number): string {
+  return Number.isFinite(ms) ? new Date(ms).toISOString().slice(0, 10) : "";
+}
+
 /** Session events after which states may have changed. */
 const RELEVANT: ReadonlySet<ServerEvent["type"]> = new Set([
   "transfer-end",
@@ -59,6 +66,8 @@ export class StateWatcher {
   #soon?: ReturnType<typeof setTimeout>;
   #diskLow = false;
   #latest?: ClientHealth[];
+  /** When today's storage figures were last recorded. */
+  #bytesAt = -Infinity;
 
   constructor(options: WatcherOptions) {
     this.#o = options;
@@ -153,7 +162,15 @@ export class StateWatcher {
     }
     this.#checkDisk();
     const day = new Date(now).toISOString().slice(0, 10);
-    ops.recordDailyBytes(day);
+    // The day's last figure is what the chart shows: a quarter-hourly refresh
+    // keeps it close without summing every file at each tick.
+    if (
+      now - this.#bytesAt >= DAILY_BYTES_EVERY_MS ||
+      day !== dayOf(this.#bytesAt)
+    ) {
+      ops.recordDailyBytes(day);
+      this.#bytesAt = now;
+    }
     this.#summary(health, settings, now, day);
     return health;
   }

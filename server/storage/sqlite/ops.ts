@@ -181,11 +181,13 @@ export class SqliteOps implements OpsStorage {
   }
 
   recordDailyBytes(day: string): void {
+    // Grouped once: a correlated sum per client may scan every verified file per client.
     this.#db.prepare(
       `INSERT INTO ops_daily_bytes (Day, ClientID, Bytes)
-       SELECT ?, c.ID, (SELECT coalesce(sum(f.Size), 0) FROM files f
-                        WHERE f.ID = c.ID AND f.Verified = 1)
-       FROM clients c WHERE true
+       SELECT ?, c.ID, coalesce(f.bytes, 0)
+       FROM clients c LEFT JOIN (SELECT ID, sum(Size) AS bytes FROM files
+                                 WHERE Verified = 1 GROUP BY ID) f ON f.ID = c.ID
+       WHERE true
        ON CONFLICT (Day, ClientID) DO UPDATE SET Bytes = excluded.Bytes`,
     ).run(day);
   }
