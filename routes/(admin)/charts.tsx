@@ -43,7 +43,7 @@ export const handler = define.handlers<ChartsData>({
       }));
     return page({
       perClient,
-      storage: storageByDay(db.ops.dailyBytes(days[0]), days, 5),
+      storage: storageByDay(db.ops.dailyBytes(days[0], 5), days),
       outcomes: outcomesByDay(
         db.ops.dailyOutcomes(`${days[0]}T00:00:00.000Z`),
         days,

@@ -62,14 +62,14 @@ export function outcomesByDay(
 }
 
 /**
- * Stored bytes per day of the `top` largest clients (by their last
- * figure) and of the rest as "others"; a day without a record repeats the
- * day before (the watcher records once a day at least while it runs).
+ * Stored bytes per day of each client in `rows` (the largest few, and the
+ * others summed under the id ""), largest first, others last; a day
+ * without a record repeats the day before (the watcher records the day's
+ * figure while it runs).
  */
 export function storageByDay(
   rows: readonly DailyBytes[],
   days: readonly string[],
-  top: number,
 ): ChartData {
   const perClient = new Map<
     string,
@@ -79,25 +79,22 @@ export function storageByDay(
     const entry = perClient.get(r.id) ??
       { name: r.name, byDay: new Map<string, number>() };
     entry.byDay.set(r.day, Number(r.bytes));
+    // The others' name counts them on the latest day.
+    if (r.id === "") entry.name = r.name;
     perClient.set(r.id, entry);
   }
-  const filled = [...perClient.values()].map(({ name, byDay }) => {
+  const series = [...perClient.entries()].map(([id, { name, byDay }]) => {
     let last = 0;
-    return {
-      name,
-      values: days.map((d) => last = byDay.get(d) ?? last),
-    };
+    return { id, name, values: days.map((d) => last = byDay.get(d) ?? last) };
   });
-  filled.sort((a, b) => (b.values.at(-1) ?? 0) - (a.values.at(-1) ?? 0));
-  const series = filled.slice(0, top);
-  const rest = filled.slice(top);
-  if (rest.length > 0) {
-    series.push({
-      name: `${rest.length} others`,
-      values: days.map((_, i) => rest.reduce((s, r) => s + r.values[i], 0)),
-    });
-  }
-  return { labels: [...days], series };
+  series.sort((a, b) =>
+    Number(a.id === "") - Number(b.id === "") ||
+    (b.values.at(-1) ?? 0) - (a.values.at(-1) ?? 0)
+  );
+  return {
+    labels: [...days],
+    series: series.map(({ name, values }) => ({ name, values })),
+  };
 }
 
 /** Mean throughput (bytes per second) of each of `hours`. */

@@ -97,8 +97,12 @@ export interface OpsStorage {
   deliveries(limit: number): DeliveryRow[];
   /** Records today's stored bytes of every client (once per day keeps the last figure). */
   recordDailyBytes(day: string): void;
-  /** Stored bytes per client and day since `sinceDay`. */
-  dailyBytes(sinceDay: string): DailyBytes[];
+  /**
+   * Stored bytes per day since `sinceDay` of the `top` largest clients (by
+   * their latest figure), and of all others summed, with the id "" and the
+   * name "<n> others".
+   */
+  dailyBytes(sinceDay: string, top: number): DailyBytes[];
   /** Verified and failed uploads per day since `since` (ISO-8601). */
   dailyOutcomes(since: string): DailyOutcomes[];
   /** Bytes of finished uploads per hour since `since`. */

@@ -13,7 +13,7 @@ import { addClient, makeFixture, TestBrowser } from "../portal/fixture.ts";
 
 const NOW = Date.parse("2026-11-30T12:00:00Z");
 
-Deno.test("series fill empty days, carry storage forward and fold small clients into others", () => {
+Deno.test("series fill empty days, carry storage forward and put the others last", () => {
   const days = lastDays(NOW, 3);
   assert.deepEqual(days, ["2026-11-28", "2026-11-29", "2026-11-30"]);
   const outcomes = outcomesByDay([{
@@ -26,19 +26,17 @@ Deno.test("series fill empty days, carry storage forward and fold small clients 
     1,
     0,
   ]]);
-  const storage = storageByDay(
-    [
-      { day: "2026-11-28", id: "a", name: "a", bytes: 10 },
-      { day: "2026-11-30", id: "a", name: "a", bytes: 30 },
-      { day: "2026-11-28", id: "b", name: "b", bytes: 100 },
-      { day: "2026-11-29", id: "c", name: "c", bytes: 1 },
-    ],
-    days,
-    1,
-  );
+  const storage = storageByDay([
+    { day: "2026-11-28", id: "", name: "3 others", bytes: 10 },
+    { day: "2026-11-30", id: "", name: "2 others", bytes: 30 },
+    { day: "2026-11-28", id: "a", name: "a", bytes: 20 },
+    { day: "2026-11-29", id: "a", name: "a", bytes: 25 },
+    { day: "2026-11-28", id: "b", name: "b", bytes: 100 },
+  ], days);
   assert.deepEqual(storage.series, [
     { name: "b", values: [100, 100, 100] },
-    { name: "2 others", values: [10, 11, 31] },
+    { name: "a", values: [20, 25, 25] },
+    { name: "2 others", values: [10, 10, 30] },
   ]);
   const tp = throughputByHour([{ hour: "2026-11-30T12", bytes: 7200 }], [
     "2026-11-30T11",

@@ -192,13 +192,27 @@ export class SqliteOps implements OpsStorage {
     ).run(day);
   }
 
-  dailyBytes(sinceDay: string): DailyBytes[] {
-    return this.#db.prepare(
+  dailyBytes(sinceDay: string, top: number): DailyBytes[] {
+    // The largest clients by their latest figure, each on its own; the rest
+    // summed per day under the id "" (thousands of lines would say nothing).
+    const largest = this.#db.prepare(
+      `SELECT ClientID FROM ops_daily_bytes
+       WHERE Day = (SELECT max(Day) FROM ops_daily_bytes)
+       ORDER BY Bytes DESC LIMIT ?`,
+    ).all(top).map((r) => r.ClientID as Uint8Array);
+    const marks = largest.map(() => "?").join(", ") || "NULL";
+    const own = this.#db.prepare(
       `SELECT d.Day AS day, lower(hex(d.ClientID)) AS id,
          coalesce(c.Name, '(deleted)') AS name, d.Bytes AS bytes
        FROM ops_daily_bytes d LEFT JOIN clients c ON c.ID = d.ClientID
-       WHERE d.Day >= ? ORDER BY d.Day, name`,
-    ).all(sinceDay) as unknown as DailyBytes[];
+       WHERE d.Day >= ? AND d.ClientID IN (${marks}) ORDER BY d.Day`,
+    ).all(sinceDay, ...largest) as unknown as DailyBytes[];
+    const rest = this.#db.prepare(
+      `SELECT Day AS day, '' AS id, count(*) || ' others' AS name, sum(Bytes) AS bytes
+       FROM ops_daily_bytes WHERE Day >= ? AND ClientID NOT IN (${marks})
+       GROUP BY Day ORDER BY Day`,
+    ).all(sinceDay, ...largest) as unknown as DailyBytes[];
+    return [...own, ...rest];
   }
 
   dailyOutcomes(since: string): DailyOutcomes[] {
