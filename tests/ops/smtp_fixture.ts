@@ -27,6 +27,8 @@ export interface SmtpServer {
   /** The CA certificate (PEM) that signed the server's, to trust. */
   cert: string;
   received: ReceivedMail[];
+  /** Waits until `count` messages have been read off the server's output. */
+  waitFor(count: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -156,6 +158,17 @@ export async function startSmtpServer(): Promise<SmtpServer> {
     password,
     cert: await Deno.readTextFile(ca),
     received,
+    async waitFor(count, timeoutMs = 10_000) {
+      // The server prints each message before it answers 250, but its
+      // output reaches this process a moment later.
+      const deadline = Date.now() + timeoutMs;
+      while (received.length < count) {
+        if (Date.now() > deadline) {
+          throw new Error(`${received.length} of ${count} mails arrived`);
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
     async close() {
       await child.stdin.close();
       await child.status;

@@ -34,6 +34,7 @@ Deno.test({
         text: ".leading dot\nSecond line: ünïcode",
       });
       assert.match(reply, /^250 /);
+      await server.waitFor(1);
       assert.equal(server.received.length, 1);
       const mail = server.received[0];
       assert.equal(mail.tls, true);
