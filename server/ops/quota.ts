@@ -2,8 +2,8 @@
  * Over quota, for the client states: a client whose kept versions weigh
  * more bytes, or count more versions, than its effective policy allows.
  * Built over the history work's storage (`db.versions.usage`,
- * `db.policies.effective`); server/serve.ts passes it to createOps once
- * those exist.
+ * `db.policies.effective`, declared in storage/types.ts); createOps finds
+ * them on the database when it has them.
  * @module
  */
 import { fromHex } from "../../shared/encoding.ts";
@@ -28,4 +28,25 @@ export function quotaCheck(
     const id = fromHex(hex);
     return isOverQuota(versions.usage(id), policies.effective(id));
   };
+}
+
+/**
+ * The quota check over `db`'s version and policy storage when the database
+ * has them (the history work adds them next to this one), else undefined:
+ * no client is then over quota.
+ */
+export function quotaCheckOf(db: object): QuotaCheck | undefined {
+  const parts = db as {
+    versions?: { usage?: (id: Uint8Array) => ClientUsage };
+    policies?: { effective?: (id: Uint8Array) => ClientPolicy };
+  };
+  const { versions, policies } = parts;
+  if (
+    typeof versions?.usage !== "function" ||
+    typeof policies?.effective !== "function"
+  ) return undefined;
+  return quotaCheck(
+    { usage: (id) => versions.usage!(id) },
+    { effective: (id) => policies.effective!(id) },
+  );
 }

@@ -9,6 +9,7 @@ import { freeBytesOf } from "../session/disk_guard.ts";
 import type { BackupStorage } from "../storage/types.ts";
 import type { ClientHealth, QuotaCheck } from "./health.ts";
 import { installNotifier, Notifier } from "./notifier.ts";
+import { quotaCheckOf } from "./quota.ts";
 import { type OpsSettings, parseSettings } from "./settings.ts";
 import { StateWatcher } from "./watcher.ts";
 
@@ -58,7 +59,7 @@ export function createOps(
   },
 ): RunningOps {
   const notifier = notifierOf(db);
-  const overQuota = options.overQuota ?? (() => false);
+  const overQuota = options.overQuota ?? quotaCheckOf(db) ?? (() => false);
   const watcher = new StateWatcher({
     ops: db.ops,
     transaction: (fn) => db.transaction(fn),
