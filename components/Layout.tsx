@@ -13,6 +13,8 @@ const NAV = [
   { href: "/files", label: "Files", icon: "file" },
   { href: "/transfers", label: "Transfers", icon: "transfer" },
   { href: "/logs", label: "Logs", icon: "logs" },
+  { href: "/charts", label: "Charts", icon: "chart" },
+  { href: "/notifications", label: "Alerts", icon: "bell" },
   { href: "/settings", label: "Settings", icon: "settings" },
 ] as const;
 
@@ -139,6 +141,10 @@ const FLASHES: Record<string, { kind: "ok" | "bad"; text: string }> = {
     kind: "bad",
     text: "That is not a date and time (YYYY-MM-DD HH:MM[:SS], UTC).",
   },
+  "alerts-saved": { kind: "ok", text: "Alert settings saved." },
+  "test-sent": { kind: "ok", text: "Test sent: see the delivery log." },
+  "interval-saved": { kind: "ok", text: "Backup interval saved." },
+  "not-valid": { kind: "bad", text: "That value is not valid." },
 };
 
 /**

@@ -4,6 +4,7 @@ import { define, page, redirect } from "../server/portal/define.ts";
 import { readForm } from "../server/portal/form.ts";
 import { field } from "../server/portal/params.ts";
 import { safeNext, sameOrigin } from "../server/portal/security.ts";
+import { audit } from "../server/portal/audit.ts";
 
 interface LoginData {
   token: string;
@@ -41,7 +42,10 @@ export const handler = define.handlers<LoginData>({
       }, { status: 403 });
     }
     const result = await auth.signIn(ctx, user, password);
-    if (result.ok) return redirect(next);
+    if (result.ok) {
+      audit(ctx, { action: "auth.sign-in", actor: user });
+      return redirect(next);
+    }
     const token = auth.loginToken(ctx);
     if (result.reason === "throttled") {
       const seconds = Math.ceil(result.retryAfterMs / 1000);

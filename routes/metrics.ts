@@ -1,12 +1,15 @@
 /**
  * `GET /metrics` in Prometheus text format. No sign-in (scrapers have no
  * session): it is open when no token is configured, since the HTTP side binds
- * 127.0.0.1 by default and the figures name no client; with
+ * 127.0.0.1 by default and the figures name no client (unless
+ * `--client-metrics on` adds per-client series: then set a token); with
  * `PortalDeps.metricsToken` set it requires `Authorization: Bearer <token>`.
  */
 import { sameSecret } from "../server/portal/auth/sessions.ts";
 import { define } from "../server/portal/define.ts";
 import { renderMetrics } from "../server/portal/metrics.ts";
+import { renderHealthMetrics } from "../server/ops/metrics.ts";
+import { healthNow } from "../server/ops/portal.ts";
 
 export const handler = define.handlers<never>({
   GET(ctx) {
@@ -22,7 +25,11 @@ export const handler = define.handlers<never>({
       }
     }
     return new Response(
-      renderMetrics(ctx.state.deps.stats.snapshot(), ctx.state.portal.http),
+      renderMetrics(ctx.state.deps.stats.snapshot(), ctx.state.portal.http) +
+        renderHealthMetrics(
+          healthNow(ctx.state.deps),
+          ctx.state.deps.config.clientMetrics === true,
+        ),
       {
         headers: {
           "content-type": "text/plain; version=0.0.4; charset=utf-8",

@@ -52,12 +52,16 @@ export interface ServerConfig extends RuntimeLimitValues {
   trashDays: number;
   /** Time between scheduled retention + trash purge + GC runs; 0 turns them off. */
   maintenanceIntervalMs: number;
+  /** Time between evaluations of client states (server/ops/watcher.ts). */
+  opsIntervalMs: number;
+  /** Per-client series (last success, state) on /metrics. */
+  clientMetrics: boolean;
 }
 
 /** Default TCP port when neither a flag, the environment nor port.info says. */
 export const DEFAULT_PORT = 1256;
 
-type Kind = "int" | "size" | "string" | "hash" | "level" | "ms";
+type Kind = "int" | "size" | "string" | "hash" | "level" | "ms" | "switch";
 
 interface OptionSpec {
   flag: string;
@@ -216,6 +220,20 @@ const OPTIONS = {
     help:
       "time between scheduled retention, trash purge and garbage collection, e.g. 24h or 30m (default 24h; 0 turns it off)",
   },
+  opsIntervalMs: {
+    flag: "ops-interval",
+    env: "CYBERBACKUP_OPS_INTERVAL",
+    kind: "ms",
+    help:
+      "how often client states (ok, overdue, failing, locked) are re-evaluated and changes notified, e.g. 30s (default 60s)",
+  },
+  clientMetrics: {
+    flag: "client-metrics",
+    env: "CYBERBACKUP_CLIENT_METRICS",
+    kind: "switch",
+    help:
+      "on: /metrics adds per-client series (last success, state), one per client (default off)",
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 type OptionName = keyof typeof OPTIONS;
@@ -243,6 +261,8 @@ const DEFAULTS: Omit<
   minFreeBytes: 1024 ** 3,
   trashDays: 7,
   maintenanceIntervalMs: 24 * 3600_000,
+  opsIntervalMs: 60_000,
+  clientMetrics: false,
 };
 
 /** The `parseArgs` option table of `serve`. */
@@ -272,7 +292,10 @@ const SIZE_UNITS: Record<string, number> = {
 };
 
 /** Parses one option value; throws a TypeError naming the option. */
-function parseValue(spec: OptionSpec, text: string): string | number {
+function parseValue(
+  spec: OptionSpec,
+  text: string,
+): string | number | boolean {
   const fail = (why: string): never => {
     throw new TypeError(`Invalid --${spec.flag} "${text}": ${why}`);
   };
@@ -299,6 +322,10 @@ function parseValue(spec: OptionSpec, text: string): string | number {
       return text === "sha1" || text === "sha256"
         ? text
         : fail("use sha1 or sha256");
+    case "switch":
+      return text === "on" || text === "off"
+        ? text === "on"
+        : fail("use on or off");
     case "level":
       return (LEVELS as readonly string[]).includes(text)
         ? text
@@ -328,7 +355,7 @@ export function resolveConfig(input: {
   cores: number;
 }): { config: ServerConfig; warnings: string[] } {
   const warnings: string[] = [];
-  const given: Partial<Record<OptionName, string | number>> = {};
+  const given: Partial<Record<OptionName, string | number | boolean>> = {};
   const sources: Partial<Record<OptionName, "flag" | "env">> = {};
   for (
     const [name, spec] of Object.entries(OPTIONS) as [OptionName, OptionSpec][]
@@ -401,4 +428,5 @@ function checkRanges(config: ServerConfig): void {
     0,
     365 * 86400_000,
   );
+  range("ops-interval", config.opsIntervalMs, 100, 24 * 3600_000);
 }

@@ -11,6 +11,7 @@ import { createBackupApi } from "./api/mod.ts";
 import type { ServerConfig } from "./config.ts";
 import { createApp } from "./portal/app.ts";
 import { ResilientHttpServer } from "./portal/listen.ts";
+import { createOps } from "./ops/runtime.ts";
 import { TrustedProxies } from "./portal/address.ts";
 import type { LogBuffer } from "./stats/log_buffer.ts";
 import type { DataLock } from "./storage/data_lock.ts";
@@ -108,6 +109,13 @@ export async function startServer(
   });
   maintenance.start();
   let tcp: TcpServer | undefined;
+  // Client health and notifications (server/ops/): started once both sides listen.
+  const ops = createOps(db, {
+    version: options.version,
+    tickMs: config.opsIntervalMs,
+    dataDir: config.dataDir,
+    minFreeBytes: config.minFreeBytes,
+  });
   const stats = new Stats({
     maxConnections: () =>
       tcp?.limits.get().maxConnections ?? config.maxConnections,
@@ -119,7 +127,10 @@ export async function startServer(
       config,
       workers: config.workers,
       limits: config,
-      onEvent: (event) => stats.apply(event),
+      onEvent: (event) => {
+        stats.apply(event);
+        ops.onEvent(event);
+      },
     });
   } catch (error) {
     await maintenance.stop();
@@ -143,7 +154,10 @@ export async function startServer(
     ctx: {
       db,
       store,
-      events: (event) => stats.apply(event),
+      events: (event) => {
+        stats.apply(event);
+        ops.onEvent(event);
+      },
       oaepHash: config.oaepHash,
       maxFileBytes: config.maxFileBytes,
       transport: "http",
@@ -168,6 +182,7 @@ export async function startServer(
     metricsToken: config.metricsToken,
     backupApi,
     history: { trash, maintenance },
+    ops,
   }, { signal: stopping.signal });
   let http: ResilientHttpServer;
   try {
@@ -193,6 +208,7 @@ export async function startServer(
   const initialPassword = ensureAdminAccount(db);
   const httpPort = http.addr.port;
   effective.httpPort = httpPort;
+  ops.start();
   logger.info("Portal listening on http://{host}:{port}", {
     host: config.httpHost,
     port: httpPort,
@@ -206,6 +222,7 @@ export async function startServer(
         ms: config.shutdownGraceMs,
       });
       stopping.abort();
+      await ops.stop();
       await Promise.all([
         http.shutdown(),
         pool.stop(config.shutdownGraceMs),

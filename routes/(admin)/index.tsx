@@ -3,6 +3,7 @@ import {
   DedupPanel,
   type HistoryTotals,
 } from "../../components/HistoryPanels.tsx";
+import { AttentionList } from "../../components/Health.tsx";
 import { Layout } from "../../components/Layout.tsx";
 import { type StatusData, StatusPanel } from "../../components/StatusPanel.tsx";
 import ActiveTransfers from "../../islands/ActiveTransfers.tsx";
@@ -12,12 +13,17 @@ import LiveCards, { cardFigures } from "../../islands/LiveCards.tsx";
 import ThroughputChart from "../../islands/ThroughputChart.tsx";
 import { define, page } from "../../server/portal/define.ts";
 import { diskUsage } from "../../server/portal/disk.ts";
+import type { ClientHealth } from "../../server/ops/health.ts";
+import { healthNow } from "../../server/ops/portal.ts";
 import type { StatsSnapshot } from "../../server/stats/snapshot.ts";
 
 interface DashboardData {
   snapshot: StatsSnapshot;
   status: StatusData;
   history: HistoryTotals;
+  /** Clients whose state is not ok, most urgent first. */
+  attention: ClientHealth[];
+  clients: number;
 }
 
 export const handler = define.handlers<DashboardData>({
@@ -34,10 +40,13 @@ export const handler = define.handlers<DashboardData>({
       storedBytes: db.status.storedBytes(),
       disk: await diskUsage(config.dataDir),
     };
+    const health = healthNow(ctx.state.deps);
     return page({
       snapshot: stats.snapshot(),
       status,
       history: db.versions.totals(),
+      attention: health.filter((h) => h.state !== "ok"),
+      clients: health.length,
     });
   },
 });
@@ -52,6 +61,7 @@ export default define.page<DashboardData>(
         session={session}
         actions={<LiveBadge />}
       >
+        <AttentionList clients={data.attention} total={data.clients} />
         <LiveCards figures={cardFigures(snapshot)} />
         <div class="grid-2">
           <section class="panel">

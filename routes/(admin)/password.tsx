@@ -12,6 +12,7 @@ import {
 import { define, page } from "../../server/portal/define.ts";
 import { readForm } from "../../server/portal/form.ts";
 import { field } from "../../server/portal/params.ts";
+import { audit } from "../../server/portal/audit.ts";
 
 const logger = getLogger(["cyberbackup", "portal"]);
 
@@ -56,6 +57,7 @@ export const handler = define.handlers<PasswordData>({
     await setAdminPassword(ctx.state.deps.db, session.user, password, {
       keepSession: session.id,
     });
+    audit(ctx, { action: "auth.password-change", target: session.user });
     logger.warn("Portal password changed; other sessions signed out", {
       user: session.user,
     });

@@ -7,6 +7,7 @@ import type { RuntimeLimitValues, ServerConfig } from "../../server/config.ts";
 import { define, page, redirect } from "../../server/portal/define.ts";
 import { readForm } from "../../server/portal/form.ts";
 import { field } from "../../server/portal/params.ts";
+import { audit } from "../../server/portal/audit.ts";
 
 const logger = getLogger(["cyberbackup", "portal"]);
 
@@ -65,7 +66,12 @@ export const handler = define.handlers<SettingsData>({
       }, { status: 400 });
     }
     const values = { maxConnections, idleTimeoutMs: idleSeconds * 1000 };
+    const before = ctx.state.deps.limits.get();
     ctx.state.deps.limits.set(values);
+    audit(ctx, {
+      action: "settings.limits",
+      detail: JSON.stringify({ before, after: values }),
+    });
     logger.info("Runtime limits changed by administrator", {
       ...values,
       admin: ctx.state.session?.user,
@@ -191,6 +197,17 @@ export default define.page<SettingsData>(
             </form>
             <p>
               <a href="/password">Change password</a>
+            </p>
+          </section>
+          <section class="panel">
+            <h2>Operations</h2>
+            <p class="muted">
+              Who did what, when and from where; what clients are expected to
+              do, and who is told when they do not.
+            </p>
+            <p>
+              <a href="/audit">Audit log</a> ·{" "}
+              <a href="/notifications">Alerts</a>
             </p>
           </section>
         </div>

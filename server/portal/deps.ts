@@ -6,6 +6,7 @@
  */
 import type { BackupApi } from "../api/mod.ts";
 import type { RuntimeLimitValues, ServerConfig } from "../config.ts";
+import type { OpsRuntime } from "../ops/runtime.ts";
 import type { LogBuffer } from "../stats/log_buffer.ts";
 import type { Stats } from "../stats/stats.ts";
 import type { BackupStorage } from "../storage/types.ts";
@@ -46,4 +47,6 @@ export interface PortalDeps {
   backupApi?: BackupApi;
   /** The trash and the maintenance runs (issue 13); without them those pages are 404. */
   history?: { trash: Trash; maintenance: MaintenanceScheduler };
+  /** Client health and notifications (server/ops/); without it pages build their own over `db`. */
+  ops?: OpsRuntime;
 }

@@ -2,102 +2,114 @@
 // deno-fmt-ignore-file
 import * as $0 from "../../routes/(admin)/_middleware.ts";
 import * as $1 from "../../routes/(admin)/api/v1/status.ts";
-import * as $2 from "../../routes/(admin)/clients/[id].tsx";
-import * as $3 from "../../routes/(admin)/clients/[id]/delete.ts";
-import * as $4 from "../../routes/(admin)/clients/[id]/rekey.ts";
-import * as $5 from "../../routes/(admin)/clients/[id]/revoke.ts";
-import * as $6 from "../../routes/(admin)/clients/[id]/zip.ts";
-import * as $7 from "../../routes/(admin)/clients/index.tsx";
-import * as $8 from "../../routes/(admin)/events/logs.ts";
-import * as $9 from "../../routes/(admin)/events/maintenance.ts";
-import * as $10 from "../../routes/(admin)/events/stats.ts";
-import * as $11 from "../../routes/(admin)/files/delete.ts";
-import * as $12 from "../../routes/(admin)/files/download.ts";
-import * as $13 from "../../routes/(admin)/files/index.tsx";
-import * as $14 from "../../routes/(admin)/files/versions/download.ts";
-import * as $15 from "../../routes/(admin)/files/versions/index.tsx";
-import * as $16 from "../../routes/(admin)/files/versions/pin.ts";
-import * as $17 from "../../routes/(admin)/files/versions/trash.ts";
-import * as $18 from "../../routes/(admin)/files/versions/unpin.ts";
-import * as $19 from "../../routes/(admin)/files/versions/untrash.ts";
-import * as $20 from "../../routes/(admin)/index.tsx";
-import * as $21 from "../../routes/(admin)/logout.ts";
-import * as $22 from "../../routes/(admin)/logs.tsx";
-import * as $23 from "../../routes/(admin)/password.tsx";
-import * as $24 from "../../routes/(admin)/retention/index.tsx";
-import * as $25 from "../../routes/(admin)/retention/run.ts";
-import * as $26 from "../../routes/(admin)/settings.tsx";
-import * as $27 from "../../routes/(admin)/transfers.tsx";
-import * as $28 from "../../routes/(admin)/trash/index.tsx";
-import * as $29 from "../../routes/(admin)/trash/purge.ts";
-import * as $30 from "../../routes/(admin)/trash/restore.ts";
-import * as $31 from "../../routes/_error.tsx";
-import * as $32 from "../../routes/api/v1/_middleware.ts";
-import * as $33 from "../../routes/api/v1/checksum/[verdict].ts";
-import * as $34 from "../../routes/api/v1/files.ts";
-import * as $35 from "../../routes/api/v1/info.ts";
-import * as $36 from "../../routes/api/v1/key.ts";
-import * as $37 from "../../routes/api/v1/packet.ts";
-import * as $38 from "../../routes/api/v1/reconnect.ts";
-import * as $39 from "../../routes/api/v1/register.ts";
-import * as $40 from "../../routes/api/v1/restore/file.ts";
-import * as $41 from "../../routes/api/v1/restore/list.ts";
-import * as $42 from "../../routes/api/v1/restore/proof.ts";
-import * as $43 from "../../routes/api/v1/session.ts";
-import * as $44 from "../../routes/backup.tsx";
-import * as $45 from "../../routes/health.ts";
-import * as $46 from "../../routes/login.tsx";
-import * as $47 from "../../routes/metrics.ts";
+import * as $2 from "../../routes/(admin)/audit/export.ts";
+import * as $3 from "../../routes/(admin)/audit/index.tsx";
+import * as $4 from "../../routes/(admin)/charts.tsx";
+import * as $5 from "../../routes/(admin)/clients/[id].tsx";
+import * as $6 from "../../routes/(admin)/clients/[id]/delete.ts";
+import * as $7 from "../../routes/(admin)/clients/[id]/interval.ts";
+import * as $8 from "../../routes/(admin)/clients/[id]/rekey.ts";
+import * as $9 from "../../routes/(admin)/clients/[id]/revoke.ts";
+import * as $10 from "../../routes/(admin)/clients/[id]/zip.ts";
+import * as $11 from "../../routes/(admin)/clients/index.tsx";
+import * as $12 from "../../routes/(admin)/events/logs.ts";
+import * as $13 from "../../routes/(admin)/events/maintenance.ts";
+import * as $14 from "../../routes/(admin)/events/stats.ts";
+import * as $15 from "../../routes/(admin)/files/delete.ts";
+import * as $16 from "../../routes/(admin)/files/download.ts";
+import * as $17 from "../../routes/(admin)/files/index.tsx";
+import * as $18 from "../../routes/(admin)/files/versions/download.ts";
+import * as $19 from "../../routes/(admin)/files/versions/index.tsx";
+import * as $20 from "../../routes/(admin)/files/versions/pin.ts";
+import * as $21 from "../../routes/(admin)/files/versions/trash.ts";
+import * as $22 from "../../routes/(admin)/files/versions/unpin.ts";
+import * as $23 from "../../routes/(admin)/files/versions/untrash.ts";
+import * as $24 from "../../routes/(admin)/index.tsx";
+import * as $25 from "../../routes/(admin)/logout.ts";
+import * as $26 from "../../routes/(admin)/logs.tsx";
+import * as $27 from "../../routes/(admin)/notifications/index.tsx";
+import * as $28 from "../../routes/(admin)/notifications/test.ts";
+import * as $29 from "../../routes/(admin)/password.tsx";
+import * as $30 from "../../routes/(admin)/retention/index.tsx";
+import * as $31 from "../../routes/(admin)/retention/run.ts";
+import * as $32 from "../../routes/(admin)/settings.tsx";
+import * as $33 from "../../routes/(admin)/transfers.tsx";
+import * as $34 from "../../routes/(admin)/trash/index.tsx";
+import * as $35 from "../../routes/(admin)/trash/purge.ts";
+import * as $36 from "../../routes/(admin)/trash/restore.ts";
+import * as $37 from "../../routes/_error.tsx";
+import * as $38 from "../../routes/api/v1/_middleware.ts";
+import * as $39 from "../../routes/api/v1/checksum/[verdict].ts";
+import * as $40 from "../../routes/api/v1/files.ts";
+import * as $41 from "../../routes/api/v1/info.ts";
+import * as $42 from "../../routes/api/v1/key.ts";
+import * as $43 from "../../routes/api/v1/packet.ts";
+import * as $44 from "../../routes/api/v1/reconnect.ts";
+import * as $45 from "../../routes/api/v1/register.ts";
+import * as $46 from "../../routes/api/v1/restore/file.ts";
+import * as $47 from "../../routes/api/v1/restore/list.ts";
+import * as $48 from "../../routes/api/v1/restore/proof.ts";
+import * as $49 from "../../routes/api/v1/session.ts";
+import * as $50 from "../../routes/backup.tsx";
+import * as $51 from "../../routes/health.ts";
+import * as $52 from "../../routes/login.tsx";
+import * as $53 from "../../routes/metrics.ts";
 import type { ManifestEntry } from "./file_routes.ts";
 
 /** Every file under routes/, with its module. */
 export const MANIFEST: readonly ManifestEntry[] = [
   { file: "(admin)/_middleware.ts", module: $0 },
   { file: "(admin)/api/v1/status.ts", module: $1 },
-  { file: "(admin)/clients/[id].tsx", module: $2 },
-  { file: "(admin)/clients/[id]/delete.ts", module: $3 },
-  { file: "(admin)/clients/[id]/rekey.ts", module: $4 },
-  { file: "(admin)/clients/[id]/revoke.ts", module: $5 },
-  { file: "(admin)/clients/[id]/zip.ts", module: $6 },
-  { file: "(admin)/clients/index.tsx", module: $7 },
-  { file: "(admin)/events/logs.ts", module: $8 },
-  { file: "(admin)/events/maintenance.ts", module: $9 },
-  { file: "(admin)/events/stats.ts", module: $10 },
-  { file: "(admin)/files/delete.ts", module: $11 },
-  { file: "(admin)/files/download.ts", module: $12 },
-  { file: "(admin)/files/index.tsx", module: $13 },
-  { file: "(admin)/files/versions/download.ts", module: $14 },
-  { file: "(admin)/files/versions/index.tsx", module: $15 },
-  { file: "(admin)/files/versions/pin.ts", module: $16 },
-  { file: "(admin)/files/versions/trash.ts", module: $17 },
-  { file: "(admin)/files/versions/unpin.ts", module: $18 },
-  { file: "(admin)/files/versions/untrash.ts", module: $19 },
-  { file: "(admin)/index.tsx", module: $20 },
-  { file: "(admin)/logout.ts", module: $21 },
-  { file: "(admin)/logs.tsx", module: $22 },
-  { file: "(admin)/password.tsx", module: $23 },
-  { file: "(admin)/retention/index.tsx", module: $24 },
-  { file: "(admin)/retention/run.ts", module: $25 },
-  { file: "(admin)/settings.tsx", module: $26 },
-  { file: "(admin)/transfers.tsx", module: $27 },
-  { file: "(admin)/trash/index.tsx", module: $28 },
-  { file: "(admin)/trash/purge.ts", module: $29 },
-  { file: "(admin)/trash/restore.ts", module: $30 },
-  { file: "_error.tsx", module: $31 },
-  { file: "api/v1/_middleware.ts", module: $32 },
-  { file: "api/v1/checksum/[verdict].ts", module: $33 },
-  { file: "api/v1/files.ts", module: $34 },
-  { file: "api/v1/info.ts", module: $35 },
-  { file: "api/v1/key.ts", module: $36 },
-  { file: "api/v1/packet.ts", module: $37 },
-  { file: "api/v1/reconnect.ts", module: $38 },
-  { file: "api/v1/register.ts", module: $39 },
-  { file: "api/v1/restore/file.ts", module: $40 },
-  { file: "api/v1/restore/list.ts", module: $41 },
-  { file: "api/v1/restore/proof.ts", module: $42 },
-  { file: "api/v1/session.ts", module: $43 },
-  { file: "backup.tsx", module: $44 },
-  { file: "health.ts", module: $45 },
-  { file: "login.tsx", module: $46 },
-  { file: "metrics.ts", module: $47 },
+  { file: "(admin)/audit/export.ts", module: $2 },
+  { file: "(admin)/audit/index.tsx", module: $3 },
+  { file: "(admin)/charts.tsx", module: $4 },
+  { file: "(admin)/clients/[id].tsx", module: $5 },
+  { file: "(admin)/clients/[id]/delete.ts", module: $6 },
+  { file: "(admin)/clients/[id]/interval.ts", module: $7 },
+  { file: "(admin)/clients/[id]/rekey.ts", module: $8 },
+  { file: "(admin)/clients/[id]/revoke.ts", module: $9 },
+  { file: "(admin)/clients/[id]/zip.ts", module: $10 },
+  { file: "(admin)/clients/index.tsx", module: $11 },
+  { file: "(admin)/events/logs.ts", module: $12 },
+  { file: "(admin)/events/maintenance.ts", module: $13 },
+  { file: "(admin)/events/stats.ts", module: $14 },
+  { file: "(admin)/files/delete.ts", module: $15 },
+  { file: "(admin)/files/download.ts", module: $16 },
+  { file: "(admin)/files/index.tsx", module: $17 },
+  { file: "(admin)/files/versions/download.ts", module: $18 },
+  { file: "(admin)/files/versions/index.tsx", module: $19 },
+  { file: "(admin)/files/versions/pin.ts", module: $20 },
+  { file: "(admin)/files/versions/trash.ts", module: $21 },
+  { file: "(admin)/files/versions/unpin.ts", module: $22 },
+  { file: "(admin)/files/versions/untrash.ts", module: $23 },
+  { file: "(admin)/index.tsx", module: $24 },
+  { file: "(admin)/logout.ts", module: $25 },
+  { file: "(admin)/logs.tsx", module: $26 },
+  { file: "(admin)/notifications/index.tsx", module: $27 },
+  { file: "(admin)/notifications/test.ts", module: $28 },
+  { file: "(admin)/password.tsx", module: $29 },
+  { file: "(admin)/retention/index.tsx", module: $30 },
+  { file: "(admin)/retention/run.ts", module: $31 },
+  { file: "(admin)/settings.tsx", module: $32 },
+  { file: "(admin)/transfers.tsx", module: $33 },
+  { file: "(admin)/trash/index.tsx", module: $34 },
+  { file: "(admin)/trash/purge.ts", module: $35 },
+  { file: "(admin)/trash/restore.ts", module: $36 },
+  { file: "_error.tsx", module: $37 },
+  { file: "api/v1/_middleware.ts", module: $38 },
+  { file: "api/v1/checksum/[verdict].ts", module: $39 },
+  { file: "api/v1/files.ts", module: $40 },
+  { file: "api/v1/info.ts", module: $41 },
+  { file: "api/v1/key.ts", module: $42 },
+  { file: "api/v1/packet.ts", module: $43 },
+  { file: "api/v1/reconnect.ts", module: $44 },
+  { file: "api/v1/register.ts", module: $45 },
+  { file: "api/v1/restore/file.ts", module: $46 },
+  { file: "api/v1/restore/list.ts", module: $47 },
+  { file: "api/v1/restore/proof.ts", module: $48 },
+  { file: "api/v1/session.ts", module: $49 },
+  { file: "backup.tsx", module: $50 },
+  { file: "health.ts", module: $51 },
+  { file: "login.tsx", module: $52 },
+  { file: "metrics.ts", module: $53 },
 ];

@@ -231,7 +231,8 @@ function dialectSamples(counts: Record<string, number>): [string, number][] {
   );
 }
 
-function escapeLabel(value: string): string {
+/** A label value in the exposition format: backslash, quote and newline escaped. */
+export function escapeLabel(value: string): string {
   return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(
     /\n/g,
     "\\n",

@@ -12,7 +12,7 @@ import type {
   FileVersion,
   Page,
 } from "../storage/types.ts";
-import { actorOf, type PortalActor, recordAct } from "./audit.ts";
+import { actorOf, audit, type PortalActor } from "./audit.ts";
 import { type Context, redirect } from "./define.ts";
 import type { PortalDeps } from "./deps.ts";
 import { readForm } from "./form.ts";
@@ -130,7 +130,7 @@ export async function actOnVersion(
     : "not-found";
   if (version && done === act.done) {
     if (act.audit) {
-      recordAct(ctx, {
+      audit(ctx, {
         action: act.audit,
         target: versionTarget(version),
         detail: JSON.stringify({

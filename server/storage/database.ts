@@ -20,6 +20,7 @@ import { SqliteClients } from "./sqlite/clients.ts";
 import { SqliteFiles } from "./sqlite/files.ts";
 import { SqliteMaintenance } from "./sqlite/maintenance.ts";
 import { SqlitePolicies } from "./sqlite/policies.ts";
+import { SqliteOps } from "./sqlite/ops.ts";
 import { SqliteTransfers } from "./sqlite/transfers.ts";
 import { SqliteVersions } from "./sqlite/versions.ts";
 import type { BackupStorage } from "./types.ts";
@@ -147,6 +148,7 @@ export class Database implements BackupStorage {
   readonly maintenance: SqliteMaintenance;
   readonly versions: SqliteVersions;
   readonly policies: SqlitePolicies;
+  readonly ops: SqliteOps;
   #open = true;
   #optimizer?: ReturnType<typeof setInterval>;
 
@@ -166,6 +168,7 @@ export class Database implements BackupStorage {
     this.maintenance = new SqliteMaintenance(handle);
     this.versions = new SqliteVersions(handle);
     this.policies = new SqlitePolicies(handle);
+    this.ops = new SqliteOps(handle);
     if (readOnly) return;
     // The portal's pages need the planner to know the tables' sizes: without
     // statistics it pages /clients by scanning (issue 17). Unref'd, the timer

@@ -146,4 +146,19 @@ export const MIGRATIONS: readonly string[] = [
      Bytes INTEGER NOT NULL DEFAULT 0,
      Error TEXT);
    CREATE INDEX maintenance_runs_kind ON maintenance_runs (Kind, State);`,
+  // Operations (server/ops/): each client's own expected backup interval,
+  // the state the watcher last recorded and notified, the notification
+  // delivery log, and each client's stored bytes per day for the charts.
+  `CREATE TABLE ops_expectations (ClientID BLOB(16) PRIMARY KEY,
+     IntervalSeconds INTEGER NOT NULL);
+   CREATE TABLE ops_client_states (ClientID BLOB(16) PRIMARY KEY,
+     State TEXT NOT NULL, Reason TEXT NOT NULL, Since TEXT NOT NULL,
+     NotifiedAt TEXT);
+   CREATE TABLE ops_deliveries (ID INTEGER PRIMARY KEY AUTOINCREMENT,
+     At TEXT NOT NULL, Channel TEXT NOT NULL, Event TEXT NOT NULL,
+     Target TEXT NOT NULL, Status TEXT NOT NULL, Attempts INTEGER NOT NULL,
+     Detail TEXT NOT NULL);
+   CREATE TABLE ops_daily_bytes (Day TEXT NOT NULL, ClientID BLOB(16) NOT NULL,
+     Bytes INTEGER NOT NULL, PRIMARY KEY (Day, ClientID));
+   CREATE INDEX transfers_finished ON transfers (FinishedAt);`,
 ];

@@ -3,6 +3,7 @@
  * one type per table row and per column with fixed values.
  * @module
  */
+import type { OpsStorage } from "./ops_types.ts";
 
 /** Every value of the `Outcome` column of `transfers`, in display order. */
 export const TRANSFER_OUTCOMES = [
@@ -508,6 +509,8 @@ export interface BackupStorage {
   readonly audit: AuditLog;
   readonly versions: VersionStorage;
   readonly policies: PolicyStorage;
+  /** Client health, notifications and chart series (server/ops/). */
+  readonly ops: OpsStorage;
   /**
    * Runs `fn` as one transaction, rolling back when it throws; nested calls
    * nest. `fn` must be synchronous.

@@ -3,6 +3,7 @@
  * client for `app.request`. Shared by the portal tests and the browser tests.
  * @module
  */
+import type { OpsRuntime } from "../../server/ops/runtime.ts";
 import type { DatabaseSync } from "node:sqlite";
 import type { Hono } from "hono";
 import type { RuntimeLimitValues, ServerConfig } from "../../server/config.ts";
@@ -83,6 +84,8 @@ export async function makeFixture(
     metricsToken?: string;
     /** Fills the database before the portal starts; `database` is the server's own API. */
     seed?: (db: DatabaseSync, database: Database) => void;
+    /** The operations side (client health, alerts) the server would run, over the database. */
+    ops?: (database: Database) => OpsRuntime;
     now?: () => number;
     /** Options on top of {@link testConfig} (trusted proxies, public names). */
     config?: Partial<ServerConfig>;
@@ -122,6 +125,7 @@ export async function makeFixture(
     health: () => ({ ...healthState }),
     version: "0.1.0-test",
     metricsToken: options.metricsToken,
+    ops: options.ops?.(database),
   };
   const app = createApp(deps, {
     ...options,

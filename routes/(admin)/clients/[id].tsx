@@ -2,7 +2,10 @@
 import { Csrf, flashOf, Layout } from "../../../components/Layout.tsx";
 import { FilesTable } from "../../../components/FilesTable.tsx";
 import { ClientHistoryPanel } from "../../../components/HistoryPanels.tsx";
+import { StateBadge } from "../../../components/Health.tsx";
 import { Badge } from "../../../components/Table.tsx";
+import type { ClientHealth } from "../../../server/ops/health.ts";
+import { healthNow } from "../../../server/ops/portal.ts";
 import { TransfersTable } from "../../../components/TransfersTable.tsx";
 import {
   formatBytes,
@@ -35,6 +38,7 @@ interface ClientData {
   transfers: Page<TransferRow>;
   /** Now in UTC as a `datetime-local` value: the default of the zip form. */
   now: string;
+  health: ClientHealth | undefined;
 }
 
 export const handler = define.handlers<ClientData>({
@@ -58,6 +62,7 @@ export const handler = define.handlers<ClientData>({
       ),
       transfers: db.transfers.list({ client: id, pageSize: 20 }),
       now: new Date().toISOString().slice(0, 19),
+      health: healthNow(ctx.state.deps, [id])[0],
     });
   },
 });
@@ -134,6 +139,17 @@ export default define.page<ClientData>(
                   ? <Badge kind="ok">on file</Badge>
                   : <Badge kind="muted">none</Badge>}
               </dd>
+              <dt>State</dt>
+              <dd>
+                {data.health && (
+                  <>
+                    <StateBadge state={data.health.state} />{" "}
+                    <span class="muted">{data.health.reason}</span>
+                  </>
+                )}
+              </dd>
+              <dt>Last success</dt>
+              <dd>{formatTime(data.health?.lastSuccessAt ?? null)}</dd>
               <dt>Files</dt>
               <dd>
                 {formatCount(client.verified)} verified of{" "}
@@ -204,6 +220,26 @@ export default define.page<ClientData>(
               <span class="muted">
                 Removes the client, its file records and its stored files.
               </span>
+            </form>
+            <form
+              method="post"
+              action={`/clients/${client.id}/interval`}
+              class="action"
+            >
+              <Csrf session={session} />
+              <label>
+                Expected backup interval (seconds)
+                <input
+                  name="interval"
+                  type="text"
+                  inputmode="numeric"
+                  value={data.health?.ownInterval ?? ""}
+                  placeholder={`default: ${
+                    data.health?.intervalSeconds ?? 86400
+                  }`}
+                />
+              </label>
+              <button type="submit" class="button">Save interval</button>
             </form>
           </section>
         </div>

@@ -22,6 +22,7 @@ import {
   page,
   redirect,
 } from "../../../server/portal/define.ts";
+import { actorOf } from "../../../server/portal/audit.ts";
 import { readForm } from "../../../server/portal/form.ts";
 import { field, parseClientId } from "../../../server/portal/params.ts";
 import { MAINTENANCE_RUNS } from "../../../server/portal/sse.ts";
@@ -100,8 +101,7 @@ export const handler = define.handlers<RetentionData>({
         db.policies.set(clientId ?? "*", policy, now);
         db.audit.record({
           at: now,
-          actor: ctx.state.session?.user ?? "admin",
-          address: ctx.info.remoteAddr.hostname,
+          ...actorOf(ctx),
           action: "policy.set",
           target: clientId ? toHex(clientId) : "*",
           detail: describePolicy(policy),

@@ -4,6 +4,7 @@
  * runs table follows it live. The pass goes on after the response.
  */
 import { getLogger } from "@logtape/logtape";
+import { actorOf } from "../../../server/portal/audit.ts";
 import { define, HttpError, redirect } from "../../../server/portal/define.ts";
 import { readForm } from "../../../server/portal/form.ts";
 import { historyOf } from "../../../server/portal/history.ts";
@@ -20,10 +21,7 @@ export const handler = define.handlers<never>({
     if (clientText && !clientId) throw new HttpError(400, "Bad client id");
     const back = clientId ? `client=${clientText}&` : "";
     if (maintenance.busy) return redirect(`/retention?${back}done=run-busy`);
-    const by = {
-      actor: ctx.state.session?.user ?? "admin",
-      address: ctx.info.remoteAddr.hostname,
-    };
+    const by = actorOf(ctx);
     maintenance.runNow(by, { clientId }).catch((error) =>
       logger.error("Maintenance started from the portal failed: {error}", {
         error,

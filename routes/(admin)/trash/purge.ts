@@ -3,6 +3,7 @@
  * (one by id, or all of a client or of the store), only with the confirm
  * box ticked; audited as "trash.purge".
  */
+import { actorOf } from "../../../server/portal/audit.ts";
 import { define, redirect } from "../../../server/portal/define.ts";
 import { readForm } from "../../../server/portal/form.ts";
 import { historyOf } from "../../../server/portal/history.ts";
@@ -28,10 +29,7 @@ export const handler = define.handlers<never>({
     const target = field(form, "all") === "yes"
       ? client ? { clientId: client } : "all" as const
       : { ids: id > 0 ? [id] : [] };
-    const purged = trash.purge(target, {
-      actor: ctx.state.session?.user ?? "admin",
-      address: ctx.info.remoteAddr.hostname,
-    }, new Date().toISOString());
+    const purged = trash.purge(target, actorOf(ctx), new Date().toISOString());
     back.searchParams.set("done", purged > 0 ? "purged" : "not-found");
     return redirect(`${back.pathname}${back.search}`);
   },

@@ -1,4 +1,5 @@
 /** `POST /trash/restore`: takes a version out of the trash (audited), then back to the page. */
+import { actorOf } from "../../../server/portal/audit.ts";
 import { define, redirect } from "../../../server/portal/define.ts";
 import { readForm } from "../../../server/portal/form.ts";
 import { historyOf } from "../../../server/portal/history.ts";
@@ -11,10 +12,8 @@ export const handler = define.handlers<never>({
     const form = await readForm(ctx.req);
     const id = positiveInt(field(form, "id"), 0);
     const back = new URL(safeNext(field(form, "back") ?? "/trash"), ctx.url);
-    const restored = id > 0 && trash.restore(id, {
-      actor: ctx.state.session?.user ?? "admin",
-      address: ctx.info.remoteAddr.hostname,
-    }, new Date().toISOString());
+    const restored = id > 0 &&
+      trash.restore(id, actorOf(ctx), new Date().toISOString());
     back.searchParams.set("done", restored ? "restored" : "not-found");
     return redirect(`${back.pathname}${back.search}`);
   },

@@ -3,6 +3,7 @@ import { getLogger } from "@logtape/logtape";
 import { define, redirect } from "../../../../server/portal/define.ts";
 import { parseClientId } from "../../../../server/portal/params.ts";
 import { ignoreMissing } from "../../files/delete.ts";
+import { audit } from "../../../../server/portal/audit.ts";
 
 const logger = getLogger(["cyberbackup", "portal"]);
 
@@ -15,6 +16,11 @@ export const handler = define.handlers<never>({
     await ctx.state.deps.store.removeClient(id).catch(ignoreMissing);
     db.clients.delete(id);
     ctx.state.deps.stats.resync(db.status.counts());
+    audit(ctx, {
+      action: "client.delete",
+      target: client.id,
+      detail: `${client.name}: ${client.files} files`,
+    });
     logger.info("Client deleted by administrator", {
       client: client.id,
       name: client.name,

@@ -5,7 +5,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { define, redirect } from "../../../../server/portal/define.ts";
-import { recordAct } from "../../../../server/portal/audit.ts";
+import { audit } from "../../../../server/portal/audit.ts";
 import { parseClientId } from "../../../../server/portal/params.ts";
 
 const logger = getLogger(["cyberbackup", "portal"]);
@@ -19,7 +19,7 @@ export const handler = define.handlers<never>({
     if (!db.clients.rekey(id)) {
       return redirect(`/clients/${client.id}?done=no-key`);
     }
-    recordAct(ctx, {
+    audit(ctx, {
       action: "client.rekey",
       target: client.id,
       detail: JSON.stringify({ name: client.name }),

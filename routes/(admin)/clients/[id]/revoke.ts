@@ -2,6 +2,7 @@
 import { getLogger } from "@logtape/logtape";
 import { define, redirect } from "../../../../server/portal/define.ts";
 import { parseClientId } from "../../../../server/portal/params.ts";
+import { audit } from "../../../../server/portal/audit.ts";
 
 const logger = getLogger(["cyberbackup", "portal"]);
 
@@ -11,6 +12,10 @@ export const handler = define.handlers<never>({
     if (!id || !ctx.state.deps.db.clients.revokeKey(id)) {
       return redirect("/clients?done=not-found");
     }
+    audit(ctx, {
+      action: "client.revoke",
+      target: ctx.params.id.toLowerCase(),
+    });
     logger.info("Client key revoked by administrator", {
       client: ctx.params.id,
       admin: ctx.state.session?.user,

@@ -6,7 +6,7 @@
 import { getLogger } from "@logtape/logtape";
 import { define, redirect } from "../../../../server/portal/define.ts";
 import { readForm } from "../../../../server/portal/form.ts";
-import { recordAct } from "../../../../server/portal/audit.ts";
+import { audit } from "../../../../server/portal/audit.ts";
 import {
   field,
   parseClientId,
@@ -29,7 +29,7 @@ export const handler = define.handlers<never>({
     const text = field(await readForm(ctx.req), "at")?.trim();
     const at = text ? utcDateTime(text) : new Date().toISOString();
     if (!at) return redirect(`/clients/${client.id}?done=bad-time`);
-    recordAct(ctx, {
+    audit(ctx, {
       action: "client.zip",
       target: client.id,
       detail: JSON.stringify({ at }),
