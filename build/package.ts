@@ -14,6 +14,7 @@
  */
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
+import { ISLAND_BUNDLE } from "../server/portal/islands.ts";
 import { toHex } from "../shared/encoding.ts";
 import { ENTRY, INCLUDE, ROOT, RUN_FLAGS } from "./contents.ts";
 
@@ -153,6 +154,10 @@ async function sha256(path: string): Promise<string> {
 /** Fills `stage` with deno, app/ (the program) and deno_dir/ (its npm packages). */
 async function stageProgram(stage: string): Promise<void> {
   const app = join(stage, "app");
+  // Built by dev.ts, not kept in git: a package without it serves no islands.
+  await Deno.stat(join(ROOT, ISLAND_BUNDLE)).catch(() => {
+    throw new Error(`${ISLAND_BUNDLE} is missing: run deno task build first`);
+  });
   const moduleRoots = [ENTRY, ...INCLUDE.filter((p) => /\.tsx?$/.test(p))];
   const contents = await programContents(moduleRoots);
   for (const file of contents.files) {
