@@ -218,8 +218,14 @@ async function writeManifest(stage: string): Promise<string> {
   return await sha256(manifest);
 }
 
-/** Builds the package at `output`; returns its size in bytes. */
-export async function buildPackage(output: string): Promise<number> {
+/**
+ * Builds the package at `output`; returns its size in bytes. gzip level 6
+ * by default: within 1% of level 9's size in half its time.
+ */
+export async function buildPackage(
+  output: string,
+  options: { gzipLevel?: number } = {},
+): Promise<number> {
   const stage = await Deno.makeTempDir({ prefix: "cyberbackup-package-" });
   try {
     await stageProgram(stage);
@@ -232,9 +238,8 @@ export async function buildPackage(output: string): Promise<number> {
       "--quiet",
       "--tar-quietly",
       "--gzip",
-      // Level 6: within 1% of 9 for this content, in half the time.
       "--complevel",
-      "6",
+      String(options.gzipLevel ?? 6),
       "--sha256",
       "--nomd5",
       "--nocrc",
