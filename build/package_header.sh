@@ -10,9 +10,9 @@ cat << EOF > "$archname"
 #!/bin/sh
 # cyberbackup $CYBERBACKUP_VERSION: a self-extracting executable (made by makeself $MS_VERSION
 # with build/package_header.sh). It unpacks Deno and the program once into
-# \${XDG_CACHE_HOME:-\$HOME/.cache}/cyberbackup/<payload sha256>/, checks every
-# file there against the manifest whose hash is below on each start, and
-# runs the program with \`deno run\` (no network). See README.md, "Packaged".
+# \${XDG_CACHE_HOME:-\$HOME/.cache}/cyberbackup/<payload sha256>/, checks the
+# files there against the manifest whose hash is below, and runs the program
+# with \`deno run\` (no network). See README.md, "The single executable".
 skip=$SKIP
 payload_sha256=$SHAsum
 manifest_sha256=$CYBERBACKUP_MANIFEST_SHA256
@@ -33,12 +33,27 @@ payload() {
   tail -n "+$((skip + 1))" "$self"
 }
 
-# True when $1 holds exactly what this file unpacks: the manifest is the one
-# built into this header and every file it lists has its sha256.
+# The full check, after unpacking: the manifest is the one built into this
+# header and every file it lists has its sha256.
 verified() {
   [ -f "$1/MANIFEST.sha256" ] &&
     [ "$(sha256sum < "$1/MANIFEST.sha256" | cut -c1-64)" = "$manifest_sha256" ] &&
     (cd "$1" && sha256sum --quiet --strict --check MANIFEST.sha256 >/dev/null 2>&1)
+}
+
+# The check on every start, in milliseconds rather than the full check's
+# fraction of a second: the manifest is still this build's, the folder holds
+# as many files as it lists, and none has changed since the full check
+# (stamped by .checked) by its ctime, which is set on every write, rename or
+# touch and cannot be set back. Deno's own caches in deno_dir/ are left out.
+intact() {
+  [ -f "$1/.checked" ] &&
+    [ "$(sha256sum < "$1/MANIFEST.sha256" | cut -c1-64)" = "$manifest_sha256" ] &&
+    (
+      cd "$1" &&
+        [ "$(find deno app deno_dir/npm -type f | wc -l)" -eq "$(wc -l < MANIFEST.sha256)" ] &&
+        [ -z "$(find deno app deno_dir/npm MANIFEST.sha256 -cnewer .checked | head -n 1)" ]
+    ) 2>/dev/null
 }
 
 unpack() {
@@ -56,12 +71,13 @@ unpack() {
   # Another start may have unpacked at the same time: keep whichever is good.
   mv -T "$tmp" "$dir" 2>/dev/null || verified "$dir" || fail "cannot move $tmp to $dir"
   rm -rf "$tmp"
+  : > "$dir/.checked" || fail "cannot write $dir/.checked"
   trap - EXIT INT TERM
 }
 
-if ! verified "$dir"; then
+if ! intact "$dir"; then
   if [ -e "$dir" ]; then
-    echo "cyberbackup: $dir does not match this executable; unpacking it again" >&2
+    echo "cyberbackup: $dir has changed since it was unpacked; unpacking it again" >&2
   else
     echo "cyberbackup: unpacking into $dir (once)" >&2
   fi

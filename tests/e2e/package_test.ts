@@ -338,24 +338,30 @@ Deno.test({
       assert.equal(again.stderr, "", "a later start does not unpack");
       assert.equal((await Deno.stat(dir)).ino, inode, "same folder");
     });
-    await t.step("a changed file in the cache is unpacked again", async () => {
-      const style = join(dir, "app/static/style.css");
-      const original = await Deno.readFile(style);
-      await Deno.writeTextFile(style, "body{display:none}", { append: true });
-      const result = ok(await run(box, ["--version"]), "tampered program");
-      assert.match(
-        result.stderr,
-        /does not match this executable; unpacking it again/,
-      );
-      assert.equal(result.stdout.trim(), `cyberbackup ${denoJson.version}`);
-      assertBytesEqual(await Deno.readFile(style), original);
-      // deno itself is checked as well, not only the program.
-      await Deno.writeFile(join(dir, "deno"), new Uint8Array([0]), {
-        append: true,
-      });
-      const deno = ok(await run(box, ["--version"]), "tampered deno");
-      assert.match(deno.stderr, /unpacking it again/);
-    });
+    await t.step(
+      "a changed or missing file in the cache is unpacked again",
+      async () => {
+        const deno = join(dir, "deno");
+        const original = await Deno.readFile(deno);
+        const { mtime } = await Deno.stat(deno);
+        await Deno.writeFile(deno, new Uint8Array([0]), { append: true });
+        // Setting the modification time back does not hide the change.
+        await Deno.utime(deno, mtime!, mtime!);
+        const changed = ok(await run(box, ["--version"]), "changed deno");
+        assert.match(
+          changed.stderr,
+          /has changed since it was unpacked; unpacking it again/,
+        );
+        assert.equal(changed.stdout.trim(), `cyberbackup ${denoJson.version}`);
+        assertBytesEqual(await Deno.readFile(deno), original);
+
+        const worker = join(dir, "app/server/tcp/worker.ts");
+        await Deno.remove(worker);
+        const missing = ok(await run(box, ["--version"]), "missing file");
+        assert.match(missing.stderr, /unpacking it again/);
+        assert.ok((await Deno.stat(worker)).isFile);
+      },
+    );
   },
 });
 
