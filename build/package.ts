@@ -27,7 +27,7 @@ const OFFLINE_FLAGS = ["--cached-only", "--frozen", "--node-modules-dir=none"];
 
 /** The parts of `deno info --json` this build reads. */
 interface ModuleGraph {
-  modules: { specifier: string; kind?: string; npmPackage?: string }[];
+  modules: { specifier: string; npmPackage?: string }[];
   npmPackages: Record<
     string,
     {
@@ -48,11 +48,11 @@ export interface Contents {
 async function run(
   command: string,
   args: string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
+  options: { env?: Record<string, string> } = {},
 ): Promise<string> {
   const { code, stdout, stderr } = await new Deno.Command(command, {
     args,
-    cwd: options.cwd ?? ROOT,
+    cwd: ROOT,
     env: options.env,
     stdin: "null",
   }).output();
