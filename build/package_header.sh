@@ -57,7 +57,6 @@ intact() {
 }
 
 unpack() {
-  mkdir -p "$cache_root" || fail "cannot create $cache_root"
   tmp=$(mktemp -d "$cache_root/.unpack.XXXXXX") || fail "cannot create a folder in $cache_root"
   trap 'rm -rf "$tmp"' EXIT
   trap 'exit 130' INT
@@ -68,20 +67,26 @@ unpack() {
     fail "cannot unpack into $tmp"
   verified "$tmp" || fail "the files unpacked into $tmp do not match their manifest"
   rm -rf "$dir"
-  # Another start may have unpacked at the same time: keep whichever is good.
-  mv -T "$tmp" "$dir" 2>/dev/null || verified "$dir" || fail "cannot move $tmp to $dir"
-  rm -rf "$tmp"
+  mv -T "$tmp" "$dir" || fail "cannot move $tmp to $dir"
   : > "$dir/.checked" || fail "cannot write $dir/.checked"
   trap - EXIT INT TERM
 }
 
 if ! intact "$dir"; then
-  if [ -e "$dir" ]; then
-    echo "cyberbackup: $dir has changed since it was unpacked; unpacking it again" >&2
-  else
-    echo "cyberbackup: unpacking into $dir (once)" >&2
+  mkdir -p "$cache_root" || fail "cannot create $cache_root"
+  # One start unpacks at a time (flock, from util-linux, where present); one
+  # that waited finds the folder ready.
+  exec 9> "$cache_root/.$payload_sha256.lock" || fail "cannot write in $cache_root"
+  ! command -v flock > /dev/null 2>&1 || flock 9
+  if ! intact "$dir"; then
+    if [ -e "$dir" ]; then
+      echo "cyberbackup: $dir has changed since it was unpacked; unpacking it again" >&2
+    else
+      echo "cyberbackup: unpacking into $dir (once)" >&2
+    fi
+    unpack
   fi
-  unpack
+  exec 9>&-
 fi
 # npm packages come from deno_dir (with --cached-only); the program names
 # itself after this file in the hints it prints.

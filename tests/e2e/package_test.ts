@@ -76,6 +76,21 @@ Deno.test({
       assert.equal(again.stderr, "", "a later start does not unpack");
       assert.equal((await Deno.stat(dir)).ino, inode, "same folder");
     });
+    await t.step("starts at the same time unpack once", async () => {
+      const xdgCache = await Deno.makeTempDir({ prefix: "cb-pkg-xdg-" });
+      const fresh = {
+        ...box,
+        cache: join(xdgCache, "cyberbackup"),
+        env: { ...box.env, XDG_CACHE_HOME: xdgCache },
+      };
+      const starts = await Promise.all(
+        [1, 2, 3].map(() => run(fresh, ["--version"])),
+      );
+      for (const start of starts) ok(start, "a start at the same time");
+      const unpacking = starts.filter((s) => /unpacking/.test(s.stderr));
+      assert.equal(unpacking.length, 1, starts.map((s) => s.stderr).join(""));
+      await unpacked(fresh);
+    });
     await t.step(
       "a changed or missing file in the cache is unpacked again",
       async () => {
