@@ -61,62 +61,73 @@ Deno.test({
   ignore: skipPackage !== undefined,
   fn: async (t) => {
     const box = await sandbox(await packaged());
-    let dir = "";
-    let inode: number | null = null;
-    await t.step("the first start unpacks", async () => {
-      const first = ok(await run(box, ["--version"]), "first start");
-      assert.match(first.stderr, /unpacking into .* \(once\)/);
-      dir = await unpacked(box);
-      assert.match(dir, /\/cyberbackup\/[0-9a-f]{64}$/);
-      inode = (await Deno.stat(dir)).ino;
-    });
-    await everyCommand(t, box);
-    await t.step("later starts run from the same folder", async () => {
-      const again = ok(await run(box, ["--version"]), "later start");
-      assert.equal(again.stderr, "", "a later start does not unpack");
-      assert.equal((await Deno.stat(dir)).ino, inode, "same folder");
-    });
-    await t.step("starts at the same time unpack once", async () => {
-      const xdgCache = await Deno.makeTempDir({ prefix: "cb-pkg-xdg-" });
-      const fresh = {
-        ...box,
-        cache: join(xdgCache, "cyberbackup"),
-        env: { ...box.env, XDG_CACHE_HOME: xdgCache },
-      };
-      const starts = await Promise.all(
-        [1, 2, 3].map(() => run(fresh, ["--version"])),
-      );
-      for (const start of starts) ok(start, "a start at the same time");
-      const unpacking = starts.filter((s) => /unpacking/.test(s.stderr));
-      assert.equal(unpacking.length, 1, starts.map((s) => s.stderr).join(""));
-      await unpacked(fresh);
-    });
-    await t.step(
-      "a changed or missing file in the cache is unpacked again",
-      async () => {
-        const deno = join(dir, "deno");
-        const original = await Deno.readFile(deno);
-        const { mtime } = await Deno.stat(deno);
-        await Deno.writeFile(deno, new Uint8Array([0]), { append: true });
-        // Setting the modification time back does not hide the change.
-        await Deno.utime(deno, mtime!, mtime!);
-        const changed = ok(await run(box, ["--version"]), "changed deno");
-        assert.match(
-          changed.stderr,
-          /has changed since it was unpacked; unpacking it again/,
-        );
-        assert.equal(changed.stdout.trim(), `cyberbackup ${denoJson.version}`);
-        assertBytesEqual(await Deno.readFile(deno), original);
-
-        const worker = join(dir, "app/server/tcp/worker.ts");
-        await Deno.remove(worker);
-        const missing = ok(await run(box, ["--version"]), "missing file");
-        assert.match(missing.stderr, /unpacking it again/);
-        assert.ok((await Deno.stat(worker)).isFile);
-      },
-    );
+    try {
+      await packageSteps(t, box);
+    } finally {
+      await Deno.remove(box.root, { recursive: true });
+      await Deno.remove(join(await packaged(), ".."), { recursive: true });
+    }
   },
 });
+
+/** The steps of the package test, in the sandbox `box`. */
+async function packageSteps(t: Deno.TestContext, box: Sandbox): Promise<void> {
+  let dir = "";
+  let inode: number | null = null;
+  await t.step("the first start unpacks", async () => {
+    const first = ok(await run(box, ["--version"]), "first start");
+    assert.match(first.stderr, /unpacking into .* \(once\)/);
+    dir = await unpacked(box);
+    assert.match(dir, /\/cyberbackup\/[0-9a-f]{64}$/);
+    inode = (await Deno.stat(dir)).ino;
+  });
+  await everyCommand(t, box);
+  await t.step("later starts run from the same folder", async () => {
+    const again = ok(await run(box, ["--version"]), "later start");
+    assert.equal(again.stderr, "", "a later start does not unpack");
+    assert.equal((await Deno.stat(dir)).ino, inode, "same folder");
+  });
+  await t.step("starts at the same time unpack once", async () => {
+    const xdgCache = join(box.root, "xdg-cache-2");
+    await Deno.mkdir(xdgCache);
+    const fresh = {
+      ...box,
+      cache: join(xdgCache, "cyberbackup"),
+      env: { ...box.env, XDG_CACHE_HOME: xdgCache },
+    };
+    const starts = await Promise.all(
+      [1, 2, 3].map(() => run(fresh, ["--version"])),
+    );
+    for (const start of starts) ok(start, "a start at the same time");
+    const unpacking = starts.filter((s) => /unpacking/.test(s.stderr));
+    assert.equal(unpacking.length, 1, starts.map((s) => s.stderr).join(""));
+    await unpacked(fresh);
+  });
+  await t.step(
+    "a changed or missing file in the cache is unpacked again",
+    async () => {
+      const deno = join(dir, "deno");
+      const original = await Deno.readFile(deno);
+      const { mtime } = await Deno.stat(deno);
+      await Deno.writeFile(deno, new Uint8Array([0]), { append: true });
+      // Setting the modification time back does not hide the change.
+      await Deno.utime(deno, mtime!, mtime!);
+      const changed = ok(await run(box, ["--version"]), "changed deno");
+      assert.match(
+        changed.stderr,
+        /has changed since it was unpacked; unpacking it again/,
+      );
+      assert.equal(changed.stdout.trim(), `cyberbackup ${denoJson.version}`);
+      assertBytesEqual(await Deno.readFile(deno), original);
+
+      const worker = join(dir, "app/server/tcp/worker.ts");
+      await Deno.remove(worker);
+      const missing = ok(await run(box, ["--version"]), "missing file");
+      assert.match(missing.stderr, /unpacking it again/);
+      assert.ok((await Deno.stat(worker)).isFile);
+    },
+  );
+}
 
 /** Why the compiled variant cannot run here, or undefined when it can. */
 async function noDenort(): Promise<string | undefined> {
@@ -152,6 +163,12 @@ Deno.test({
       stderr: "piped",
     }).output();
     assert.equal(code, 0, decoder.decode(stderr));
-    await everyCommand(t, await sandbox(output));
+    const box = await sandbox(output);
+    try {
+      await everyCommand(t, box);
+    } finally {
+      await Deno.remove(box.root, { recursive: true });
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 });

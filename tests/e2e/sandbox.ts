@@ -11,8 +11,8 @@ export const ROOT = new URL("../..", import.meta.url).pathname;
 export const decoder = new TextDecoder();
 
 /** A folder whose entries link to those of /usr/bin and /bin, but not deno. */
-async function binWithoutDeno(): Promise<string> {
-  const bin = await Deno.makeTempDir({ prefix: "cb-pkg-bin-" });
+async function binWithoutDeno(bin: string): Promise<void> {
+  await Deno.mkdir(bin);
   const seen = new Set<string>();
   for (const dir of ["/usr/bin", "/bin"]) {
     for await (const entry of Deno.readDir(dir)) {
@@ -21,11 +21,12 @@ async function binWithoutDeno(): Promise<string> {
       await Deno.symlink(join(dir, entry.name), join(bin, entry.name));
     }
   }
-  return bin;
 }
 
 /** An executable alone in an empty folder, and a world to run it in. */
 export interface Sandbox {
+  /** The temporary folder holding everything below (remove it when done). */
+  root: string;
   exe: string;
   /** The working directory: empty, outside the repository. */
   work: string;
@@ -46,7 +47,8 @@ export async function sandbox(source: string): Promise<Sandbox> {
   const exe = join(exeDir, "cyberbackup");
   await Deno.copyFile(source, exe);
   await Deno.chmod(exe, 0o755);
-  const path = await binWithoutDeno();
+  const path = join(base, "bin");
+  await binWithoutDeno(path);
   const env = { PATH: path, HOME: home, XDG_CACHE_HOME: xdgCache };
   const which = await new Deno.Command("/bin/sh", {
     args: ["-c", "command -v deno || echo none"],
@@ -54,7 +56,7 @@ export async function sandbox(source: string): Promise<Sandbox> {
     env,
   }).output();
   assert.equal(decoder.decode(which.stdout).trim(), "none", "deno is off PATH");
-  return { exe, work, cache: join(xdgCache, "cyberbackup"), env };
+  return { root: base, exe, work, cache: join(xdgCache, "cyberbackup"), env };
 }
 
 /** What a run of the executable printed and returned. */
