@@ -3,7 +3,7 @@
  * (server/portal/manifest.gen.ts, from the files under routes/) and the
  * island bundle (browser/main.ts and everything it imports, bundled and
  * minified by esbuild into static/islands/main.js). Runs before
- * `deno task start`, `test` and `compile`; needs no network (esbuild's
+ * `deno task start`, `test`, `compile` and `package`; needs no network (esbuild's
  * binary comes with its npm package). The only importer of esbuild.
  *
  *     deno run -A dev.ts

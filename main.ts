@@ -142,7 +142,13 @@ async function serveCommand(args: string[]): Promise<number> {
       `\nAdmin portal account created. Sign in at http://${config.httpHost}:${server.httpPort}/login\n` +
         `  user: admin\n  password: ${server.initialPassword}\n` +
         `Change it with: ${
-          adminCommandHint(Deno.execPath(), import.meta.url, "set-password")
+          adminCommandHint(
+            // Set by the packaged executable (build/package_header.sh),
+            // whose Deno is an implementation detail.
+            Deno.env.get("CYBERBACKUP_EXECUTABLE") ?? Deno.execPath(),
+            import.meta.url,
+            "set-password",
+          )
         }\n`,
     );
   }

@@ -69,10 +69,15 @@ export function serveArgs(
   dataDir: string,
   ports: { port?: number; httpPort?: number } = {},
 ): string[] {
+  return ["run", "--allow-all", MAIN, ...serveCommand(dataDir, ports)];
+}
+
+/** serveArgs() without `deno run`: the arguments of the program itself. */
+export function serveCommand(
+  dataDir: string,
+  ports: { port?: number; httpPort?: number } = {},
+): string[] {
   return [
-    "run",
-    "--allow-all",
-    MAIN,
     "serve",
     "--data-dir",
     dataDir,
@@ -104,24 +109,33 @@ export async function startServer(
     shell?: string;
     /** Added to the inherited environment of the server process. */
     env?: Record<string, string>;
+    /** Run with `env` only, not the inherited environment. */
+    clearEnv?: boolean;
+    /**
+     * A cyberbackup executable (packaged or compiled) to run instead of
+     * main.ts through deno.
+     */
+    executable?: string;
   } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ??
     await Deno.makeTempDir({ prefix: "cb-e2e-" });
   const args = [
-    ...serveArgs(dataDir),
+    ...(options.executable ? serveCommand(dataDir) : serveArgs(dataDir)),
     "--workers",
     "2",
     ...(options.args ?? []),
   ];
-  const child = new Deno.Command(options.shell ? "bash" : Deno.execPath(), {
+  const program = options.executable ?? Deno.execPath();
+  const child = new Deno.Command(options.shell ? "bash" : program, {
     args: options.shell
-      ? ["-c", `${options.shell}; exec "$0" "$@"`, Deno.execPath(), ...args]
+      ? ["-c", `${options.shell}; exec "$0" "$@"`, program, ...args]
       : args,
     // Run where the data is, not in the repository: assets must be found
     // beside the modules, as in the compiled executable.
     cwd: dataDir,
     env: options.env,
+    clearEnv: options.clearEnv,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
