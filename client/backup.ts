@@ -14,6 +14,7 @@ import {
 import { FatalError, type KeyField, SessionKeeper } from "./session.ts";
 import { InfoFileError, loadTransferInfo } from "./transfer_info.ts";
 import { FileError, inspectFile, uploadFile } from "./upload.ts";
+import { INTERRUPTED_STATUS } from "./cli_shared.ts";
 
 /** Options of `runBackup`. */
 export interface BackupOptions {
@@ -32,9 +33,6 @@ export interface BackupOptions {
   /** Aborted when the user interrupts the backup (Ctrl-C in the CLI). */
   signal?: AbortSignal;
 }
-
-/** Exit status of an interrupted backup, as a shell reports SIGINT. */
-export const INTERRUPTED_STATUS = 130;
 
 /** True for the failures the protocol says to retry. */
 function isRetryable(error: unknown): error is Error {

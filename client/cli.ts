@@ -3,12 +3,11 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { INTERRUPTED_STATUS, runBackup } from "./backup.ts";
+import { runBackup } from "./backup.ts";
+import { timeoutOption, withInterrupt } from "./cli_shared.ts";
 import { createOutput } from "./progress.ts";
-import type { ConnectionOptions } from "./protocol_client.ts";
 
 /** Longest --timeout: a day, far beyond any answer worth waiting for. */
-const MAX_TIMEOUT_SECONDS = 86_400;
 
 const HELP = `Usage: cyberbackup backup [options]
 
@@ -77,40 +76,20 @@ export async function backupCommand(args: string[]): Promise<number> {
     );
     return 2;
   }
-  let connection: ConnectionOptions | undefined;
-  if (values.timeout !== undefined) {
-    const seconds = Number(values.timeout);
-    if (!(seconds > 0 && seconds <= MAX_TIMEOUT_SECONDS)) {
-      out.error(
-        `cyberbackup backup: --timeout must be a number of seconds in (0, ${MAX_TIMEOUT_SECONDS}], not "${values.timeout}"`,
-      );
-      return 2;
-    }
-    const ms = Math.ceil(seconds * 1000);
-    connection = {
-      connectTimeoutMs: ms,
-      firstResponseTimeoutMs: ms,
-      responseTimeoutMs: ms,
-    };
+  const connection = timeoutOption(values.timeout);
+  if (connection && "error" in connection) {
+    out.error(`cyberbackup backup: ${connection.error}`);
+    return 2;
   }
-  // Ctrl-C stops the backup cleanly and says what the server may have; a
-  // second Ctrl-C quits at once.
-  const interrupt = new AbortController();
-  const onSigint = () => {
-    if (interrupt.signal.aborted) Deno.exit(INTERRUPTED_STATUS);
-    interrupt.abort();
-  };
-  Deno.addSignalListener("SIGINT", onSigint);
-  try {
-    return await runBackup({
+  // Ctrl-C stops the backup cleanly and says what the server may have.
+  return await withInterrupt((signal) =>
+    runBackup({
       dir: values.dir ?? Deno.cwd(),
       oaepHash: hash,
       keyField: keyField === "162" ? 162 : 160,
       connection,
       out,
-      signal: interrupt.signal,
-    });
-  } finally {
-    Deno.removeSignalListener("SIGINT", onSigint);
-  }
+      signal,
+    })
+  );
 }

@@ -30,6 +30,7 @@ import {
 import { selectVersions, type VersionChoice } from "./restore_select.ts";
 import { FatalError } from "./session.ts";
 import { InfoFileError, loadTransferInfo } from "./transfer_info.ts";
+import { INTERRUPTED_STATUS } from "./cli_shared.ts";
 
 /** Options of `runRestore`. */
 export interface RestoreOptions {
@@ -382,7 +383,7 @@ export async function runRestore(options: RestoreOptions): Promise<number> {
       out.error(
         "Restore interrupted: no partial file was left under a final name; run it again to resume",
       );
-      return 130;
+      return INTERRUPTED_STATUS;
     }
     const known = error instanceof FatalError ||
       error instanceof InfoFileError || error instanceof BadResponseError ||

@@ -3,8 +3,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { timeoutOption, withInterrupt } from "./cli_shared.ts";
 import { createOutput } from "./progress.ts";
-import type { ConnectionOptions } from "./protocol_client.ts";
 import { runRestore } from "./restore.ts";
 import { parseAt, type VersionChoice } from "./restore_select.ts";
 
@@ -36,7 +36,6 @@ list printed), 1 when one was not, 2 on a usage error, 130 when interrupted.
 `;
 
 /** Longest --timeout: a day. */
-const MAX_TIMEOUT_SECONDS = 86_400;
 
 /** Runs `cyberbackup restore` with `args` and returns the exit status. */
 export async function restoreCommand(args: string[]): Promise<number> {
@@ -96,29 +95,10 @@ export async function restoreCommand(args: string[]): Promise<number> {
     }
     choice = { kind: "at", at, text: values.at };
   }
-  let connection: ConnectionOptions | undefined;
-  if (values.timeout !== undefined) {
-    const seconds = Number(values.timeout);
-    if (!(seconds > 0 && seconds <= MAX_TIMEOUT_SECONDS)) {
-      return usage(
-        `--timeout must be a number of seconds in (0, ${MAX_TIMEOUT_SECONDS}], not "${values.timeout}"`,
-      );
-    }
-    const ms = Math.ceil(seconds * 1000);
-    connection = {
-      connectTimeoutMs: ms,
-      firstResponseTimeoutMs: ms,
-      responseTimeoutMs: ms,
-    };
-  }
-  const interrupt = new AbortController();
-  const onSigint = () => {
-    if (interrupt.signal.aborted) Deno.exit(130);
-    interrupt.abort();
-  };
-  Deno.addSignalListener("SIGINT", onSigint);
-  try {
-    return await runRestore({
+  const connection = timeoutOption(values.timeout);
+  if (connection && "error" in connection) return usage(connection.error);
+  return await withInterrupt((signal) =>
+    runRestore({
       dir: values.dir ?? Deno.cwd(),
       list: values.list ?? false,
       files: values.file ?? [],
@@ -128,9 +108,7 @@ export async function restoreCommand(args: string[]): Promise<number> {
       oaepHash: hash,
       connection,
       out,
-      signal: interrupt.signal,
-    });
-  } finally {
-    Deno.removeSignalListener("SIGINT", onSigint);
-  }
+      signal,
+    })
+  );
 }

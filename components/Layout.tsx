@@ -108,7 +108,10 @@ export function Csrf(props: { session: Session | undefined }) {
 }
 
 const FLASHES: Record<string, { kind: "ok" | "bad"; text: string }> = {
-  "file-deleted": { kind: "ok", text: "File deleted." },
+  "file-deleted": {
+    kind: "ok",
+    text: "File deleted. Its versions wait in the trash until purged.",
+  },
   "client-deleted": { kind: "ok", text: "Client and its files deleted." },
   "key-revoked": {
     kind: "ok",

@@ -9,7 +9,7 @@ import { freeBytesOf } from "../session/disk_guard.ts";
 import type { BackupStorage } from "../storage/types.ts";
 import type { ClientHealth, QuotaCheck } from "./health.ts";
 import { installNotifier, Notifier } from "./notifier.ts";
-import { quotaCheckOf } from "./quota.ts";
+import { quotaCheck } from "./quota.ts";
 import { type OpsSettings, parseSettings } from "./settings.ts";
 import { StateWatcher } from "./watcher.ts";
 
@@ -59,7 +59,8 @@ export function createOps(
   },
 ): RunningOps {
   const notifier = notifierOf(db);
-  const overQuota = options.overQuota ?? quotaCheckOf(db) ?? (() => false);
+  const overQuota = options.overQuota ??
+    quotaCheck(db.versions, db.policies);
   const watcher = new StateWatcher({
     ops: db.ops,
     transaction: (fn) => db.transaction(fn),

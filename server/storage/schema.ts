@@ -161,4 +161,10 @@ export const MIGRATIONS: readonly string[] = [
    CREATE TABLE ops_daily_bytes (Day TEXT NOT NULL, ClientID BLOB(16) NOT NULL,
      Bytes INTEGER NOT NULL, PRIMARY KEY (Day, ClientID));
    CREATE INDEX transfers_finished ON transfers (FinishedAt);`,
+  // RekeyUntil: until when a client an administrator re-keyed may register
+  // again under its own id; after that, only the administrator reopens it.
+  // versions_usage covers a client's usage (count and bytes of kept
+  // versions), which a quota check reads at every upload.
+  `ALTER TABLE clients ADD COLUMN RekeyUntil TEXT;
+   CREATE INDEX versions_usage ON versions (ClientID, TrashedAt, Size);`,
 ];

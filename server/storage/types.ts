@@ -115,6 +115,8 @@ export interface ClientRecord {
   lastSeen: string | null;
   aesKey: Uint8Array | null;
   createdAt: string | null;
+  /** Until when a re-keyed client may register again under its id; null when never re-keyed or keyed since. */
+  rekeyUntil: string | null;
 }
 
 /** A row of `files`. */
@@ -210,7 +212,11 @@ export interface ClientStorage {
   get(id: Uint8Array): ClientRow | undefined;
   /** The recorded dialect of a client, or undefined when the id is unknown. */
   dialect(id: Uint8Array): ClientDialect | undefined;
-  /** Removes a client's file rows and the client itself; false when there was no such client. */
+  /**
+   * Removes a client, its file rows, its versions (their content is left to
+   * garbage collection), its policy and health rows; false when there was
+   * no such client.
+   */
   delete(id: Uint8Array): boolean;
   /**
    * Forgets a client's public and session keys, so its next reconnect is
@@ -222,9 +228,10 @@ export interface ClientStorage {
    * Forgets a client's public and session keys but keeps its id, name and
    * history, so that it can register again under its own id (1025 with
    * that id in the header) and send a new key: the way back for a user
-   * who lost `me.info`. False when the client had no key.
+   * who lost `me.info`, for REKEY_WINDOW_MS from `now` (then the name is
+   * locked until the next re-key). False when the client had no key.
    */
-  rekey(id: Uint8Array): boolean;
+  rekey(id: Uint8Array, now: string): boolean;
 }
 
 /** Stored files: the verified uploads and the portal's view of them. */
@@ -433,6 +440,8 @@ export interface VersionStorage {
     fileName: string,
     query?: Omit<PageQuery<never>, "sort" | "dir">,
   ): Page<FileVersion>;
+  /** The newest kept version of a name, if any. */
+  latest(clientId: Uint8Array, fileName: string): FileVersion | undefined;
   /** How many versions a name has, kept and trashed (from the index alone). */
   count(clientId: Uint8Array, fileName: string): number;
   /**

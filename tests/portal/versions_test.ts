@@ -317,6 +317,39 @@ Deno.test("a version goes to the trash and back through the trash service, the l
   }
 });
 
+Deno.test("deleting a file from the files list moves every version to the trash, audited, and the name leaves the list", async () => {
+  const f = await makeFixture();
+  const maintenance = withTrash(f);
+  try {
+    const id = addClient(f.db, "mona");
+    const first = await addVersion(f, id, "doc.txt", encoder.encode("one"));
+    const second = await addVersion(f, id, "doc.txt", encoder.encode("two"));
+    const browser = await signedIn(f);
+    const response = await browser.post("/files/delete", {
+      _csrf: await browser.csrf(),
+      client: toHex(id),
+      name: "doc.txt",
+      back: "/files",
+    });
+    assert.equal(response.headers.get("location"), "/files?done=file-deleted");
+    for (const version of [first, second]) {
+      assert.ok(f.deps.db.versions.get(version.id)?.trashedAt);
+    }
+    assert.equal(f.deps.db.files.get(id, "doc.txt"), undefined);
+    await assert.rejects(
+      Deno.stat(f.store.pathOf(id, "doc.txt")),
+      Deno.errors.NotFound,
+    );
+    const log = f.deps.db.audit.list({ action: "file" }).rows;
+    assert.deepEqual(log.map((e) => [e.action, e.target]), [
+      ["file.delete", `${toHex(id)}/doc.txt`],
+    ]);
+  } finally {
+    await maintenance.stop();
+    await f.close();
+  }
+});
+
 Deno.test("without the trash service, trashing is a 404 and changes nothing", async () => {
   const f = await makeFixture();
   try {

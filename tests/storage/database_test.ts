@@ -112,6 +112,7 @@ Deno.test("Database.open() migrates a file made with only the spec's two tables 
       lastSeen: "2020-01-01 10:00:00",
       aesKey: new Uint8Array(32).fill(3),
       createdAt: null,
+      rekeyUntil: null,
     });
     assert.deepEqual(db.files.of(id(7), "old.txt"), {
       clientId: id(7),
@@ -280,6 +281,7 @@ Deno.test("client records round-trip through create, keys and touch", async () =
       lastSeen: NOW,
       aesKey: null,
       createdAt: NOW,
+      rekeyUntil: null,
     });
     const publicKey = new Uint8Array(160).fill(9);
     db.clients.setKeys(
@@ -297,6 +299,7 @@ Deno.test("client records round-trip through create, keys and touch", async () =
       lastSeen: third,
       aesKey: new Uint8Array(32).fill(2),
       createdAt: NOW,
+      rekeyUntil: null,
     });
     db.clients.touch(id(1), "2025-02-01T00:00:00.000Z");
     assert.equal(db.clients.byId(id(1))?.lastSeen, "2025-02-01T00:00:00.000Z");

@@ -1,5 +1,11 @@
-/** Deletes one stored file and its row, then returns to the page it was deleted from. */
+/**
+ * Deletes a stored file: every kept version of it goes to the trash (so the
+ * name leaves the files list and the restore list, and GC frees it once the
+ * trash is purged); a file without history loses its row and copy at once.
+ * Then returns to the page it was deleted from.
+ */
 import { getLogger } from "@logtape/logtape";
+import { actorOf, audit } from "../../../server/portal/audit.ts";
 import { define, redirect } from "../../../server/portal/define.ts";
 import { readForm } from "../../../server/portal/form.ts";
 import { field, parseClientId } from "../../../server/portal/params.ts";
@@ -29,8 +35,21 @@ export const handler = define.handlers<never>({
       back.searchParams.set("done", "not-found");
       return redirect(`${back.pathname}${back.search}`);
     }
-    await ctx.state.deps.store.remove(client, name).catch(ignoreMissing);
-    db.files.delete(client, name);
+    const versions = db.versions.list(client, name);
+    const trash = ctx.state.deps.history?.trash;
+    if (versions.length > 0 && trash) {
+      const by = actorOf(ctx);
+      const now = new Date().toISOString();
+      for (const version of versions) trash.trash(version.id, by, now);
+    } else {
+      await ctx.state.deps.store.remove(client, name).catch(ignoreMissing);
+      db.files.delete(client, name);
+    }
+    audit(ctx, {
+      action: "file.delete",
+      target: `${field(form, "client")}/${name}`,
+      detail: JSON.stringify({ versionsTrashed: versions.length }),
+    });
     ctx.state.deps.stats.resync(db.status.counts());
     logger.info("File deleted by administrator", {
       client: field(form, "client"),

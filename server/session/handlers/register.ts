@@ -2,12 +2,25 @@
 import { getLogger } from "@logtape/logtape";
 import { ResponseCode, Size } from "../../protocol/constants.ts";
 import type { RegisterRequest, Response } from "../../protocol/messages.ts";
+import type { ClientRecord } from "../../storage/types.ts";
 import { nowOf, type SessionContext } from "../context.ts";
 import { checkUserName, MAX_WIRE_USER_NAME } from "../../protocol/names.ts";
 import { toHex } from "../../../shared/encoding.ts";
 import { sameBytes, type SessionState } from "../state.ts";
 
 const logger = getLogger(["cyberbackup", "session"]);
+
+/**
+ * Whether a keyless client may be registered again under its id by whoever
+ * sends its name and id (both travel in clear): one that never stored a
+ * version (its key exchange was cut off), or one an administrator re-keyed
+ * within the last REKEY_WINDOW_MS. Otherwise that pair would hand anyone
+ * its whole history.
+ */
+function mayResume(ctx: SessionContext, client: ClientRecord): boolean {
+  if (client.rekeyUntil !== null) return nowOf(ctx) <= client.rekeyUntil;
+  return ctx.db.versions.usage(client.id).versions === 0;
+}
 
 /**
  * Creates the client with a fresh random id (1600), or answers 1601. A
@@ -28,7 +41,8 @@ export function register(
   }
   const unfinished = ctx.db.clients.byName(request.name);
   const resumed = unfinished !== undefined && !unfinished.publicKey &&
-    sameBytes(unfinished.id, request.clientId);
+    sameBytes(unfinished.id, request.clientId) &&
+    mayResume(ctx, unfinished);
   const clientId = resumed
     ? unfinished.id
     : crypto.getRandomValues(new Uint8Array(Size.CLIENT_ID));

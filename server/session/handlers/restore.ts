@@ -224,15 +224,15 @@ function findVersion(
   request: FetchRequest,
 ): FileVersion {
   const kept = request.version === 0
-    ? ctx.db.versions.list(identity.clientId, request.fileName).at(-1)
+    ? ctx.db.versions.latest(identity.clientId, request.fileName)
     : ctx.db.versions.byNumber(
       identity.clientId,
       request.fileName,
       request.version,
     );
   if (kept && kept.trashedAt === null) return kept;
-  const any = ctx.db.versions.list(identity.clientId, request.fileName);
-  if (any.length === 0) {
+  const newest = ctx.db.versions.latest(identity.clientId, request.fileName);
+  if (!newest) {
     throw new RestoreRefusal(
       RefusalReason.NO_SUCH_FILE,
       `Cannot restore "${request.fileName}": no backup of that name`,
@@ -240,9 +240,7 @@ function findVersion(
   }
   throw new RestoreRefusal(
     RefusalReason.NO_SUCH_VERSION,
-    `Cannot restore "${request.fileName}": no version ${request.version}; kept versions are ${
-      any.map((v) => v.number).join(", ")
-    }`,
+    `Cannot restore "${request.fileName}": no version ${request.version}; the newest kept one is ${newest.number}`,
   );
 }
 

@@ -24,6 +24,13 @@ import type {
 import { Conditions, escapeLike, orderBy, pageRows } from "./paging.ts";
 
 /** How long a name registered without a key exchange stays reserved. */
+/**
+ * How long a re-keyed client may register again under its own id: its
+ * name and id travel in clear, so the window in which knowing them is
+ * enough to take the client (and restore its history) stays short.
+ */
+export const REKEY_WINDOW_MS = 15 * 60_000;
+
 export const ABANDONED_NAME_GRACE_MS = 10 * 60_000;
 
 /** How long `touch()` waits for the write lock. */
@@ -54,13 +61,15 @@ function toClient(row: Row): ClientRecord {
     lastSeen: textOrNull(row.LastSeen),
     aesKey: blobOrNull(row.AESKey),
     createdAt: textOrNull(row.CreatedAt),
+    rekeyUntil: textOrNull(row.RekeyUntil),
   };
 }
 
 type Statements = ReturnType<typeof prepare>;
 
 function prepare(db: DatabaseSync) {
-  const clientColumns = "ID, Name, PublicKey, LastSeen, AESKey, CreatedAt";
+  const clientColumns =
+    "ID, Name, PublicKey, LastSeen, AESKey, CreatedAt, RekeyUntil";
   return {
     createClient: db.prepare(
       `INSERT INTO clients (ID, Name, CreatedAt, LastSeen) VALUES (?, ?, ?, ?)
@@ -78,7 +87,8 @@ function prepare(db: DatabaseSync) {
     ),
     setKeys: db.prepare(
       `UPDATE clients SET PublicKey = coalesce(?, PublicKey), AESKey = ?,
-       LastSeen = ?, KeyField = coalesce(?, KeyField) WHERE ID = ?`,
+       LastSeen = ?, KeyField = coalesce(?, KeyField),
+       RekeyUntil = CASE WHEN ? IS NULL THEN RekeyUntil END WHERE ID = ?`,
     ),
     clientUploadDialect: db.prepare(
       `UPDATE clients SET IvPrefix = ?,
@@ -158,6 +168,8 @@ export class SqliteClients implements ClientStorage {
       keys.aesKey,
       now,
       keys.keyField ?? null,
+      // A new public key ends a re-key window.
+      publicKey,
       id,
     );
     if (result.changes === 0) {
@@ -285,6 +297,13 @@ export class SqliteClients implements ClientStorage {
     const db = this.#db;
     return transaction(db, () => {
       db.prepare("DELETE FROM files WHERE ID = ?").run(id);
+      // Its history goes with it: the content no version references any
+      // more is then garbage collected.
+      db.prepare("DELETE FROM versions WHERE ClientID = ?").run(id);
+      db.prepare("DELETE FROM client_policies WHERE Scope = lower(hex(?))")
+        .run(id);
+      db.prepare("DELETE FROM ops_expectations WHERE ClientID = ?").run(id);
+      db.prepare("DELETE FROM ops_client_states WHERE ClientID = ?").run(id);
       return Number(
         db.prepare("DELETE FROM clients WHERE ID = ?").run(id).changes,
       ) > 0;
@@ -305,11 +324,12 @@ export class SqliteClients implements ClientStorage {
     return Number(result.changes) > 0;
   }
 
-  rekey(id: Uint8Array): boolean {
+  rekey(id: Uint8Array, now: string): boolean {
+    const until = new Date(Date.parse(now) + REKEY_WINDOW_MS).toISOString();
     const result = this.#db.prepare(
-      `UPDATE clients SET PublicKey = NULL, AESKey = NULL
+      `UPDATE clients SET PublicKey = NULL, AESKey = NULL, RekeyUntil = ?
      WHERE ID = ? AND PublicKey IS NOT NULL`,
-    ).run(id);
+    ).run(until, id);
     return Number(result.changes) > 0;
   }
 

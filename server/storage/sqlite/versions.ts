@@ -344,6 +344,12 @@ export class SqliteVersions implements VersionStorage {
     return { ...page, rows: page.rows.map(toVersion) };
   }
 
+  latest(clientId: Uint8Array, fileName: string): FileVersion | undefined {
+    const action = "Cannot read version";
+    const row = get(action, this.#sql.latest, clientId, fileName);
+    return row && toVersion(row);
+  }
+
   count(clientId: Uint8Array, fileName: string): number {
     const action = "Cannot count versions";
     return Number(get(action, this.#sql.countOfName, clientId, fileName)?.n);

@@ -16,7 +16,7 @@ export const handler = define.handlers<never>({
     const db = ctx.state.deps.db;
     const client = id && db.clients.get(id);
     if (!id || !client) return redirect("/clients?done=not-found");
-    if (!db.clients.rekey(id)) {
+    if (!db.clients.rekey(id, new Date().toISOString())) {
       return redirect(`/clients/${client.id}?done=no-key`);
     }
     audit(ctx, {
