@@ -65,3 +65,8 @@ export function fromBase64(text: string): Uint8Array<ArrayBuffer> {
   }
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
+
+/** True when two byte arrays hold the same bytes. */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}

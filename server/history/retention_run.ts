@@ -8,7 +8,7 @@
  * versions are deleted, not trashed; their content is left to GC.
  * @module
  */
-import { fromHex, toHex } from "../../shared/encoding.ts";
+import { fromHex, sameBytes, toHex } from "../../shared/encoding.ts";
 import type {
   MaintenanceStorage,
   RunRecord,
@@ -103,10 +103,6 @@ export function* planNames(
     };
   }
   if (group.length > 0) yield plan(group);
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 /** The run's cursor: the last name whose removals are committed. */

@@ -35,7 +35,8 @@ import {
   RestoreRefusal,
 } from "./handlers/restore.ts";
 import type { RestoreRequest } from "../protocol/restore_codec.ts";
-import { sameBytes, type SessionState, type SessionView } from "./state.ts";
+import { type SessionState, type SessionView } from "./state.ts";
+import { sameBytes } from "../../shared/encoding.ts";
 import { endTransfer } from "./transfers.ts";
 
 const logger = getLogger(["cyberbackup", "session"]);

@@ -2,6 +2,7 @@
  * The state of one client session, which the handlers read and advance.
  * @module
  */
+import { sameBytes } from "../../shared/encoding.ts";
 import { ProtocolError } from "../protocol/messages.ts";
 import type { ReceivedFile, Upload } from "./upload.ts";
 
@@ -72,11 +73,6 @@ export interface SessionView {
   readonly upload?: UploadProgress;
   /** The name of a received file waiting for 1029 / 1030 / 1031. */
   readonly awaitingVerdict?: string;
-}
-
-/** True when two byte arrays hold the same bytes. */
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 /**

@@ -13,7 +13,7 @@
 import { dirname, join, resolve } from "node:path";
 import { toHex } from "../../shared/encoding.ts";
 import { checkSha256 } from "./content_address.ts";
-import { checkFolder } from "./pending_file.ts";
+import { openRegularFile } from "./pending_file.ts";
 
 /** The folder of the objects, inside received_files. */
 export const OBJECTS_FOLDER = ".objects";
@@ -140,26 +140,11 @@ export class ContentStore {
    */
   async openObject(sha256: string): Promise<Deno.FsFile> {
     const path = this.objectPath(sha256);
-    const refuse = (why: string) =>
-      new Deno.errors.NotFound(`Cannot open object ${sha256}: ${why}`);
-    for (const folder of [dirname(dirname(path)), dirname(path)]) {
-      try {
-        await checkFolder(folder);
-      } catch (error) {
-        if (error instanceof Deno.errors.NotFound) throw error;
-        throw refuse((error as Error).message);
-      }
-    }
-    const seen = await Deno.lstat(path);
-    if (!seen.isFile) throw refuse("it is not a regular file");
-    const file = await Deno.open(path, { read: true });
-    const opened = await file.stat();
-    // Swapped for a link between the check and the open: refuse that too.
-    if (opened.ino !== seen.ino || opened.dev !== seen.dev) {
-      file.close();
-      throw refuse("it changed while being opened");
-    }
-    return file;
+    return await openRegularFile(
+      path,
+      [dirname(dirname(path)), dirname(path)],
+      `object ${sha256}`,
+    );
   }
 
   /** A fresh name in .tmp (created when missing), on the store's file system. */

@@ -14,6 +14,7 @@ import { checkFileName } from "./file_name.ts";
 import {
   checkFolder,
   failure,
+  openRegularFile,
   type PendingFile,
   PendingUpload,
 } from "./pending_file.ts";
@@ -139,24 +140,11 @@ export class FileStore {
     fileName: string,
   ): Promise<Deno.FsFile> {
     const path = this.pathOf(clientId, fileName);
-    const refuse = (why: string) =>
-      new Deno.errors.NotFound(`Cannot open stored file "${fileName}": ${why}`);
-    try {
-      await checkFolder(dirname(path));
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) throw error;
-      throw refuse((error as Error).message);
-    }
-    const seen = await Deno.lstat(path);
-    if (!seen.isFile) throw refuse("it is not a regular file");
-    const file = await Deno.open(path, { read: true });
-    const opened = await file.stat();
-    // Swapped for a link between the check and the open: refuse that too.
-    if (opened.ino !== seen.ino || opened.dev !== seen.dev) {
-      file.close();
-      throw refuse("it changed while being opened");
-    }
-    return file;
+    return await openRegularFile(
+      path,
+      [dirname(path)],
+      `stored file "${fileName}"`,
+    );
   }
 
   /** Deletes a stored file; no error if it is missing. */

@@ -88,6 +88,38 @@ export async function checkFolder(path: string): Promise<void> {
   folderOnly(path, await Deno.lstat(path));
 }
 
+/**
+ * Opens `path` for reading only when it is a regular file and each of
+ * `folders` is a real directory: a symbolic link there, or a swap for one
+ * between the check and the open, is never followed. Throws NotFound, its
+ * message starting with `what`, for those and for a missing file.
+ */
+export async function openRegularFile(
+  path: string,
+  folders: string[],
+  what: string,
+): Promise<Deno.FsFile> {
+  const refuse = (why: string) =>
+    new Deno.errors.NotFound(`Cannot open ${what}: ${why}`);
+  for (const folder of folders) {
+    try {
+      await checkFolder(folder);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) throw error;
+      throw refuse((error as Error).message);
+    }
+  }
+  const seen = await Deno.lstat(path);
+  if (!seen.isFile) throw refuse("it is not a regular file");
+  const file = await Deno.open(path, { read: true });
+  const opened = await file.stat();
+  if (opened.ino !== seen.ino || opened.dev !== seen.dev) {
+    file.close();
+    throw refuse("it changed while being opened");
+  }
+  return file;
+}
+
 function folderOnly(path: string, info: Deno.FileInfo): void {
   if (info.isSymlink) throw new Error(`${path} is a symbolic link`);
   if (!info.isDirectory) throw new Error(`${path} is not a directory`);

@@ -5,8 +5,8 @@ import { ResponseCode } from "../../protocol/constants.ts";
 import type { ReconnectRequest, Response } from "../../protocol/messages.ts";
 import type { SessionContext } from "../context.ts";
 import { issueSessionKey } from "../session_key.ts";
-import { toHex } from "../../../shared/encoding.ts";
-import { sameBytes, type SessionState } from "../state.ts";
+import { sameBytes, toHex } from "../../../shared/encoding.ts";
+import type { SessionState } from "../state.ts";
 
 const logger = getLogger(["cyberbackup", "session"]);
 

@@ -5,8 +5,8 @@ import type { RegisterRequest, Response } from "../../protocol/messages.ts";
 import type { ClientRecord } from "../../storage/types.ts";
 import { nowOf, type SessionContext } from "../context.ts";
 import { checkUserName, MAX_WIRE_USER_NAME } from "../../protocol/names.ts";
-import { toHex } from "../../../shared/encoding.ts";
-import { sameBytes, type SessionState } from "../state.ts";
+import { sameBytes, toHex } from "../../../shared/encoding.ts";
+import type { SessionState } from "../state.ts";
 
 const logger = getLogger(["cyberbackup", "session"]);
 
