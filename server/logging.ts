@@ -57,16 +57,10 @@ export async function configureMainLogging(options: {
   /** More sinks, e.g. the portal's live tail. */
   extraSinks?: Record<string, Sink>;
 }): Promise<void> {
-  const sinks: Record<string, Sink> = {
-    console: getConsoleSink({
-      formatter: getTextFormatter({
-        timestamp: "date-time-timezone",
-        // Strings read better bare: "listening on 0.0.0.0:1256", not "\"0.0.0.0\"".
-        value: (v) => typeof v === "string" ? v : Deno.inspect(v),
-      }),
-    }),
-    ...options.extraSinks,
-  };
+  // The file sink comes first: a warning is flushed to it before the same
+  // record reaches the console, so a line anyone saw on the console is in
+  // the file even when the process is killed right after.
+  const sinks: Record<string, Sink> = {};
   if (options.logDir) {
     await Deno.mkdir(options.logDir, { recursive: true, mode: 0o700 });
     sinks.file = getJsonLinesFileSink(join(options.logDir, "cyberbackup.log"), {
@@ -75,6 +69,14 @@ export async function configureMainLogging(options: {
       flushMs: 200,
     });
   }
+  sinks.console = getConsoleSink({
+    formatter: getTextFormatter({
+      timestamp: "date-time-timezone",
+      // Strings read better bare: "listening on 0.0.0.0:1256", not "\"0.0.0.0\"".
+      value: (v) => typeof v === "string" ? v : Deno.inspect(v),
+    }),
+  });
+  Object.assign(sinks, options.extraSinks);
   await configure({
     reset: true,
     // withContext() adds who and from where to every record of a request.
