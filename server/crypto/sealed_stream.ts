@@ -19,6 +19,17 @@ import type { AesBackend } from "./aes_cbc.ts";
 import { openInto, sealInto } from "./aes_gcm.ts";
 import { streamKey } from "./restore_keys.ts";
 
+/** What both ends of a stream derive its key from (docs/protocol.md, "Restore"). */
+export interface StreamOptions {
+  /** The session's AES key. */
+  aesKey: Uint8Array;
+  /** The 2101's random salt. */
+  salt: Uint8Array;
+  /** The request the stream answers. */
+  request: RestoreRequest;
+  backend?: AesBackend;
+}
+
 /** Seals the frames of one stream, numbering them from 0. */
 export class StreamSealer {
   readonly #key: Uint8Array;
@@ -26,14 +37,7 @@ export class StreamSealer {
   #seq = 0;
   #ended = false;
 
-  constructor(
-    options: {
-      aesKey: Uint8Array;
-      salt: Uint8Array;
-      request: RestoreRequest;
-      backend?: AesBackend;
-    },
-  ) {
+  constructor(options: StreamOptions) {
     this.#key = streamKey(options.aesKey, options.salt, options.request);
     this.#backend = options.backend;
   }
@@ -92,14 +96,7 @@ export class StreamOpener {
   #seq = 0;
   #ended = false;
 
-  constructor(
-    options: {
-      aesKey: Uint8Array;
-      salt: Uint8Array;
-      request: RestoreRequest;
-      backend?: AesBackend;
-    },
-  ) {
+  constructor(options: StreamOptions) {
     this.#key = streamKey(options.aesKey, options.salt, options.request);
     this.#backend = options.backend;
   }
