@@ -49,9 +49,18 @@ export interface Verdict<V> {
   reasons: string[];
 }
 
+/** The period rules, finest first: the policy field of each and how it names a version's period. */
+const PERIOD_RULES = [
+  { rule: "hourly", field: "keepHourly", period: hourOf },
+  { rule: "daily", field: "keepDaily", period: dayOf },
+  { rule: "weekly", field: "keepWeekly", period: isoWeekOf },
+  { rule: "monthly", field: "keepMonthly", period: monthOf },
+  { rule: "yearly", field: "keepYearly", period: yearOf },
+] as const;
+
 /** One period rule: its count and how it names a version's period. */
 interface Bucket {
-  rule: "hourly" | "daily" | "weekly" | "monthly" | "yearly";
+  rule: typeof PERIOD_RULES[number]["rule"];
   left: number;
   last: string | undefined;
   period: (at: Date) => string;
@@ -59,12 +68,12 @@ interface Bucket {
 
 /** True when the rules keep nothing in particular: restic then keeps everything. */
 export function isEmptyPolicy(rules: RetentionRules): boolean {
-  return !(
-    (rules.keepLast ?? 0) > 0 || (rules.keepHourly ?? 0) > 0 ||
-    (rules.keepDaily ?? 0) > 0 || (rules.keepWeekly ?? 0) > 0 ||
-    (rules.keepMonthly ?? 0) > 0 || (rules.keepYearly ?? 0) > 0 ||
-    (rules.keepWithinSeconds ?? 0) > 0
-  );
+  const counts = [
+    rules.keepLast,
+    rules.keepWithinSeconds,
+    ...PERIOD_RULES.map((r) => rules[r.field]),
+  ];
+  return !counts.some((n) => (n ?? 0) > 0);
 }
 
 /**
@@ -97,40 +106,16 @@ export function planRetention<V extends PlannableVersion>(
   }
 
   const times = versions.map((v) => timeOf(v.storedAt));
-  const newestTime = Math.max(...times);
+  // A loop, not Math.max(...times): a name can have more versions than a
+  // call can take arguments.
+  const newestTime = times.reduce((a, b) => Math.max(a, b), -Infinity);
   let lastLeft = rules.keepLast ?? 0;
-  const buckets: Bucket[] = [
-    {
-      rule: "hourly",
-      left: rules.keepHourly ?? 0,
-      last: undefined,
-      period: hourOf,
-    },
-    {
-      rule: "daily",
-      left: rules.keepDaily ?? 0,
-      last: undefined,
-      period: dayOf,
-    },
-    {
-      rule: "weekly",
-      left: rules.keepWeekly ?? 0,
-      last: undefined,
-      period: isoWeekOf,
-    },
-    {
-      rule: "monthly",
-      left: rules.keepMonthly ?? 0,
-      last: undefined,
-      period: monthOf,
-    },
-    {
-      rule: "yearly",
-      left: rules.keepYearly ?? 0,
-      last: undefined,
-      period: yearOf,
-    },
-  ];
+  const buckets: Bucket[] = PERIOD_RULES.map(({ rule, field, period }) => ({
+    rule,
+    left: rules[field] ?? 0,
+    last: undefined,
+    period,
+  }));
   const within = rules.keepWithinSeconds ?? 0;
 
   for (let i = verdicts.length - 1; i >= 0; i--) {

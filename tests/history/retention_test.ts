@@ -59,6 +59,17 @@ Deno.test("no versions give no verdicts", () => {
   assert.deepEqual(planRetention([], { ...NONE, keepLast: 1 }), []);
 });
 
+Deno.test("a name with 300,000 versions is planned (more than a call takes arguments)", () => {
+  const start = Date.parse("2026-01-01T00:00:00Z");
+  const many = Array.from({ length: 300_000 }, (_, i) => ({
+    storedAt: new Date(start + i * 1000).toISOString(),
+    pinned: false,
+  }));
+  const plan = planRetention(many, { ...NONE, keepWithinSeconds: 10 });
+  // Within 10 s of the newest: itself and the nine before it.
+  assert.equal(plan.filter((v) => v.keep).length, 10);
+});
+
 // A table of policies and what they keep, like restic's TestApplyPolicy.
 const TABLE: {
   rules: Partial<RetentionRules>;
