@@ -23,6 +23,8 @@ import type {
   MaintenanceStorage,
   RunRecord,
 } from "../storage/maintenance_types.ts";
+import { isSha256 } from "../storage/content_address.ts";
+import { OBJECTS_FOLDER } from "../storage/content_store.ts";
 import type { BackupStorage } from "../storage/types.ts";
 import { currentOwner, runIsAlive, yieldToEventLoop } from "./run_record.ts";
 import type { ContentFiles } from "./trash.ts";
@@ -38,8 +40,6 @@ export const GC_FOLDER = ".gc";
 
 /** How old an object file without a row must be before it is collected, by default. */
 export const DEFAULT_ORPHAN_GRACE_MS = 3600_000;
-
-const SHA256_NAME = /^[0-9a-f]{64}$/;
 
 /** How a GC run goes. */
 export interface GcOptions {
@@ -80,7 +80,7 @@ export function recoverCollected(
     const unlink: string[] = [];
     db.transaction(() => {
       const rows = db.maintenance.existingContents(
-        chunk.filter((n) => SHA256_NAME.test(n)),
+        chunk.filter(isSha256),
       );
       for (const name of chunk) {
         // An upload may have healed the missing object meanwhile (same
@@ -157,7 +157,7 @@ export async function collectGarbage(
       await yieldToEventLoop();
     }
     // Phase 2: object files without rows, one prefix folder at a time.
-    const objects = join(files.root, ".objects");
+    const objects = join(files.root, OBJECTS_FOLDER);
     const prefixes = listNames(objects).filter((n) => /^[0-9a-f]{2}$/.test(n))
       .sort();
     const cutoff = now().getTime() - grace;
@@ -165,7 +165,7 @@ export async function collectGarbage(
       const folder = join(objects, prefix);
       // Rows first (one query per folder), so only files without one are
       // stat'ed; the transaction below checks again under the write lock.
-      const named = listNames(folder).filter((name) => SHA256_NAME.test(name));
+      const named = listNames(folder).filter(isSha256);
       const rows = m.existingContents(named);
       const old = named.filter((name) => {
         if (rows.has(name)) return false;

@@ -13,19 +13,12 @@
 import { dirname, join, resolve } from "node:path";
 import { toHex } from "../../shared/encoding.ts";
 import { checkSha256 } from "./content_address.ts";
-import { openRegularFile } from "./pending_file.ts";
+import { checkFolderSync, openRegularFile } from "./pending_file.ts";
 
 /** The folder of the objects, inside received_files. */
 export const OBJECTS_FOLDER = ".objects";
 /** Where temporary links are made before they are renamed into place. */
 const TEMP_FOLDER = ".tmp";
-
-/** Throws unless `path` is a real directory (never a symbolic link). */
-function realFolderSync(path: string): void {
-  const info = Deno.lstatSync(path);
-  if (info.isSymlink) throw new Error(`${path} is a symbolic link`);
-  if (!info.isDirectory) throw new Error(`${path} is not a directory`);
-}
 
 /** Creates `path` (mode 0700) when missing; throws unless it is then a real directory. */
 function ensureFolderSync(path: string): void {
@@ -34,7 +27,7 @@ function ensureFolderSync(path: string): void {
   } catch (error) {
     if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
   }
-  realFolderSync(path);
+  checkFolderSync(path);
 }
 
 /** What `ContentStore.place()` did with an upload's content. */
@@ -129,7 +122,7 @@ export class ContentStore {
    * is missing.
    */
   linkTo(sha256: string, path: string): void {
-    realFolderSync(dirname(path));
+    checkFolderSync(dirname(path));
     this.#linkOver(this.objectPath(sha256), path);
   }
 

@@ -120,6 +120,11 @@ export async function openRegularFile(
   return file;
 }
 
+/** Throws unless `path` is a directory and not a symbolic link; synchronous, for use inside a transaction. */
+export function checkFolderSync(path: string): void {
+  folderOnly(path, Deno.lstatSync(path));
+}
+
 function folderOnly(path: string, info: Deno.FileInfo): void {
   if (info.isSymlink) throw new Error(`${path} is a symbolic link`);
   if (!info.isDirectory) throw new Error(`${path} is not a directory`);
@@ -215,7 +220,7 @@ export class PendingUpload implements PendingFile {
     const folder = dirname(this.finalPath);
     let kept = false;
     try {
-      folderOnly(folder, Deno.lstatSync(folder));
+      checkFolderSync(folder);
       kept = this.#keepPrevious();
       // rename() replaces a symlink at the final name; it never writes through it.
       Deno.renameSync(this.tempPath, this.finalPath);

@@ -19,7 +19,7 @@ import type {
 import { attempt, get, type Row, run, transaction } from "../sql.ts";
 import type { FileVersion, Page } from "../types.ts";
 import { textOrNull } from "./clients.ts";
-import { Conditions, pageRows } from "./paging.ts";
+import { Conditions, marks, pageRows } from "./paging.ts";
 import { toVersion } from "./versions.ts";
 
 const VERSION_COLUMNS = `v.VersionID, v.ClientID, v.FileName, v.Number,
@@ -50,11 +50,6 @@ function toRun(row: Row): RunRecord {
     bytes: Number(row.Bytes),
     error: textOrNull(row.Error),
   };
-}
-
-/** `?, ?, ?` for n values. */
-function marks(n: number): string {
-  return Array.from({ length: n }, () => "?").join(", ");
 }
 
 /** {@link MaintenanceStorage} over one SQLite connection. */

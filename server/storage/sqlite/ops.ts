@@ -14,6 +14,7 @@ import type {
   RecordedState,
 } from "../ops_types.ts";
 import type { TransferOutcome } from "../types.ts";
+import { marks } from "./paging.ts";
 
 type Finished = Exclude<TransferOutcome, "in_progress">;
 
@@ -36,7 +37,7 @@ export class SqliteOps implements OpsStorage {
   ): ClientFactsRow[] {
     const attemptsSince = attempts.since;
     const only = clientIds
-      ? `IN (${clientIds.map(() => "?").join(", ") || "NULL"})`
+      ? `IN (${marks(clientIds.length) || "NULL"})`
       : undefined;
     const ids = clientIds ?? [];
     // Each table aggregated once, grouped by client, then joined: a
@@ -200,16 +201,16 @@ export class SqliteOps implements OpsStorage {
        WHERE Day = (SELECT max(Day) FROM ops_daily_bytes)
        ORDER BY Bytes DESC LIMIT ?`,
     ).all(top).map((r) => r.ClientID as Uint8Array);
-    const marks = largest.map(() => "?").join(", ") || "NULL";
+    const places = marks(largest.length) || "NULL";
     const own = this.#db.prepare(
       `SELECT d.Day AS day, lower(hex(d.ClientID)) AS id,
          coalesce(c.Name, '(deleted)') AS name, d.Bytes AS bytes
        FROM ops_daily_bytes d LEFT JOIN clients c ON c.ID = d.ClientID
-       WHERE d.Day >= ? AND d.ClientID IN (${marks}) ORDER BY d.Day`,
+       WHERE d.Day >= ? AND d.ClientID IN (${places}) ORDER BY d.Day`,
     ).all(sinceDay, ...largest) as unknown as DailyBytes[];
     const rest = this.#db.prepare(
       `SELECT Day AS day, '' AS id, count(*) || ' others' AS name, sum(Bytes) AS bytes
-       FROM ops_daily_bytes WHERE Day >= ? AND ClientID NOT IN (${marks})
+       FROM ops_daily_bytes WHERE Day >= ? AND ClientID NOT IN (${places})
        GROUP BY Day ORDER BY Day`,
     ).all(sinceDay, ...largest) as unknown as DailyBytes[];
     return [...own, ...rest];

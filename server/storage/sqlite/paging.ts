@@ -33,6 +33,11 @@ export function pageOf(query: { page?: number; pageSize?: number }) {
   return { page, pageSize, offset: (page - 1) * pageSize };
 }
 
+/** `?, ?, ?` for n values. */
+export function marks(n: number): string {
+  return Array.from({ length: n }, () => "?").join(", ");
+}
+
 /** The `n` column of a counting query. */
 export function count(
   db: DatabaseSync,

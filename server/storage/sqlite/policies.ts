@@ -8,6 +8,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { toHex } from "../../../shared/encoding.ts";
 import { get, type Row, run } from "../sql.ts";
 import type { ClientPolicy, PolicyStorage } from "../types.ts";
+import { marks } from "./paging.ts";
 
 /** Each field of ClientPolicy and its column. */
 const COLUMNS = {
@@ -88,7 +89,7 @@ export class SqlitePolicies implements PolicyStorage {
       `INSERT OR REPLACE INTO client_policies (Scope, ${
         NAMES.join(", ")
       }, UpdatedAt)
-       VALUES (?, ${NAMES.map(() => "?").join(", ")}, ?)`,
+       VALUES (?, ${marks(NAMES.length)}, ?)`,
     );
     const values = FIELDS.map((field) => policy[field]);
     run("Cannot set policy", statement, scopeOf(scope), ...values, now);
