@@ -7,8 +7,6 @@ import { runBackup } from "./backup.ts";
 import { timeoutOption, withInterrupt } from "./cli_shared.ts";
 import { createOutput } from "./progress.ts";
 
-/** Longest --timeout: a day, far beyond any answer worth waiting for. */
-
 const HELP = `Usage: cyberbackup backup [options]
 
 Backs up the files named in transfer.info to a CyberBackup server.

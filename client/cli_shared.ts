@@ -5,7 +5,7 @@
  */
 import type { ConnectionOptions } from "./protocol_client.ts";
 
-/** Largest `--timeout`, in seconds. */
+/** Longest `--timeout`, in seconds: a day, far beyond any answer worth waiting for. */
 const MAX_TIMEOUT_SECONDS = 86_400;
 
 /** The exit status of a command stopped by Ctrl-C (128 + SIGINT). */

@@ -221,8 +221,7 @@ async function restoreVersion(
     file.close();
   }
   const checksum = sum.digest();
-  const sha256 = await sha.digest();
-  sha.close();
+  const sha256 = await sha.digest(); // closes the stream
   if (checksum !== version.checksum || sha256 !== version.sha256) {
     await Deno.remove(partial).catch(() => {});
     throw new FatalError(

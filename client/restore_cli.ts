@@ -35,8 +35,6 @@ Exit status: 0 when every requested file was restored and verified (or the
 list printed), 1 when one was not, 2 on a usage error, 130 when interrupted.
 `;
 
-/** Longest --timeout: a day. */
-
 /** Runs `cyberbackup restore` with `args` and returns the exit status. */
 export async function restoreCommand(args: string[]): Promise<number> {
   const out = createOutput({ verb: "restore" });

@@ -13,6 +13,7 @@ import {
   ResponseCode,
   RestoreRequestCode,
   RestoreResponseCode,
+  RestoreSize,
   Size,
 } from "../server/protocol/constants.ts";
 import {
@@ -236,7 +237,9 @@ export class RestoreSession {
     await handlers.onMeta(meta);
     // Two buffers in turn: `onData` may still be writing the last piece
     // while the next frame is received and decrypted.
-    const buffers = [0, 1].map(() => new Uint8Array(1024 * 1024));
+    const buffers = [0, 1].map(() =>
+      new Uint8Array(RestoreSize.CONTENT_PER_FRAME)
+    );
     let turn = 0;
     let received = meta.offset;
     while (!opener.ended) {

@@ -28,7 +28,7 @@ export const handler = define.handlers<never>({
       renderMetrics(ctx.state.deps.stats.snapshot(), ctx.state.portal.http) +
         renderHealthMetrics(
           healthNow(ctx.state.deps),
-          ctx.state.deps.config.clientMetrics === true,
+          ctx.state.deps.config.clientMetrics,
         ),
       {
         headers: {

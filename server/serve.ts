@@ -23,6 +23,7 @@ import { MaintenanceScheduler } from "./history/scheduler.ts";
 import { Trash } from "./history/trash.ts";
 import { versionStoredFiles } from "./storage/upgrade.ts";
 import { TcpServer } from "./tcp/pool.ts";
+import type { EventSink } from "./stats/events.ts";
 
 const logger = getLogger(["cyberbackup", "server"]);
 
@@ -122,15 +123,17 @@ export async function startServer(
     stored: () => db.status.counts(),
     recent: db.transfers.list({ pageSize: 20 }).rows,
   });
+  // Every session event, from either transport, feeds both consumers.
+  const onEvent: EventSink = (event) => {
+    stats.apply(event);
+    ops.onEvent(event);
+  };
   try {
     tcp = await TcpServer.start({
       config,
       workers: config.workers,
       limits: config,
-      onEvent: (event) => {
-        stats.apply(event);
-        ops.onEvent(event);
-      },
+      onEvent,
     });
   } catch (error) {
     await maintenance.stop();
@@ -154,10 +157,7 @@ export async function startServer(
     ctx: {
       db,
       store,
-      events: (event) => {
-        stats.apply(event);
-        ops.onEvent(event);
-      },
+      events: onEvent,
       oaepHash: config.oaepHash,
       maxFileBytes: config.maxFileBytes,
       transport: "http",

@@ -9,7 +9,7 @@
  */
 import { createCipheriv, createDecipheriv } from "node:crypto";
 import { RestoreSize } from "../protocol/constants.ts";
-import type { AesBackend } from "./aes_cbc.ts";
+import { type AesBackend, aesBackend } from "./aes_cbc.ts";
 import { type Libcrypto, openLibcrypto } from "./libcrypto.ts";
 
 /** The tag did not verify: the frame was altered, or the key is wrong. */
@@ -143,10 +143,6 @@ function nodeOpen(params: GcmParams, sealed: Uint8Array, out: Uint8Array) {
   out.set(body);
 }
 
-function backendOf(backend?: AesBackend): AesBackend {
-  return backend ?? (openLibcrypto() === null ? "node" : "libcrypto");
-}
-
 /**
  * Encrypts `plain` into `out` (`plain.length + 16` bytes: ciphertext, then
  * tag). `out` may be `plain`'s own buffer starting at the same byte (in place).
@@ -161,7 +157,7 @@ export function sealInto(
   if (out.length !== plain.length + TAG) {
     throw new RangeError("Cannot seal frame: output must be input + 16 bytes");
   }
-  if (backendOf(options.backend) === "libcrypto") {
+  if ((options.backend ?? aesBackend()) === "libcrypto") {
     nativeSeal(params, plain, out);
   } else nodeSeal(params, plain, out);
 }
@@ -180,7 +176,7 @@ export function openInto(
   if (sealed.length < TAG || out.length !== sealed.length - TAG) {
     throw new RangeError("Cannot open frame: output must be input - 16 bytes");
   }
-  if (backendOf(options.backend) === "libcrypto") {
+  if ((options.backend ?? aesBackend()) === "libcrypto") {
     nativeOpen(params, sealed, out);
   } else nodeOpen(params, sealed, out);
 }

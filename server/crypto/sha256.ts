@@ -19,7 +19,7 @@ export interface Sha256Stream {
    * settles, and the next call must wait for it.
    */
   update(bytes: Uint8Array): Promise<void> | undefined;
-  /** Ends the stream: the digest in lowercase hex. */
+  /** Ends the stream (freeing what it holds, as close() does): the digest in lowercase hex. */
   digest(): Promise<string>;
   /** Frees native resources (once any call in flight is done); safe to call twice. */
   close(): void;

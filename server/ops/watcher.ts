@@ -161,7 +161,7 @@ export class StateWatcher {
       });
     }
     this.#checkDisk();
-    const day = new Date(now).toISOString().slice(0, 10);
+    const day = dayOf(now);
     // The day's last figure is what the chart shows: a quarter-hourly refresh
     // keeps it close without summing every file at each tick.
     if (

@@ -20,7 +20,7 @@ import {
   positiveInt,
   searchText,
 } from "../../../server/portal/params.ts";
-import { byUrgency, type ClientHealth } from "../../../server/ops/health.ts";
+import type { ClientHealth } from "../../../server/ops/health.ts";
 import { healthNow } from "../../../server/ops/portal.ts";
 import {
   CLIENT_STATES,
@@ -79,7 +79,7 @@ export const handler = define.handlers<ClientsData>({
           h.id.startsWith(needle))
       );
       if (sort === "state") {
-        all.sort(byUrgency);
+        // healthNow() already lists the most urgent first.
         if (dir === "asc") all.reverse();
       } else {
         // The SQL orders, by name as the default; state filters keep them by name.
