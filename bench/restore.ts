@@ -16,7 +16,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { writeRandomFile } from "../tests/e2e/backup_server.ts";
+import { sameFile, writeRandomFile } from "../tests/e2e/backup_server.ts";
 import { startServer, type TestServer } from "../tests/e2e/harness.ts";
 import { line } from "./report.ts";
 
@@ -67,11 +67,6 @@ async function cli(args: string[]): Promise<{ seconds: number; peak: number }> {
     );
   }
   return { seconds: (performance.now() - started) / 1000, peak };
-}
-
-async function same(a: string, b: string): Promise<boolean> {
-  return (await new Deno.Command("cmp", { args: ["-s", a, b] }).output())
-    .success;
 }
 
 const work = await Deno.makeTempDir({ prefix: "cb-bench-restore-" });
@@ -128,7 +123,7 @@ try {
     clientPeak = Math.max(clientPeak, run.peak);
   }
   clearInterval(sampler);
-  if (!await same(plain, `${out}/payload.bin`)) {
+  if (!await sameFile(plain, `${out}/payload.bin`)) {
     throw new Error("the restored file differs from the original");
   }
 

@@ -6,7 +6,6 @@
  * deduplicates is committing leaves a consistent store.
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { RequestCode, ResponseCode } from "../../server/protocol/constants.ts";
 import { Database } from "../../server/storage/database.ts";
@@ -22,13 +21,10 @@ import {
   startServer,
   uploadFile,
 } from "./harness.ts";
+import { sha256 } from "../history/fixture.ts";
 
 const SEED = 20_261_130;
 const encoder = new TextEncoder();
-
-function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
 
 function objectPath(dataDir: string, sha: string): string {
   return join(dataDir, "received_files", ".objects", sha.slice(0, 2), sha);

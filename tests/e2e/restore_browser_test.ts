@@ -6,7 +6,6 @@
  * through memory and a download (the fallback of other browsers).
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { runBackup } from "../../client/backup.ts";
@@ -17,12 +16,9 @@ import {
   launchChromium,
 } from "./portal_browser.ts";
 import { startBackupServer, writeRandomFile } from "./backup_server.ts";
+import { sha256 } from "../history/fixture.ts";
 
 const chromiumPath = chromiumFor("the browser restore test");
-
-function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
 
 /** Imports `me.info` on /backup and waits for the versions of doc.bin. */
 async function openAs(page: Page, http: string, meInfo: string) {

@@ -6,7 +6,6 @@
  * the same name, and a server killed mid-restore.
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { runBackup } from "../../client/backup.ts";
 import { generateKeyPair } from "../../server/crypto/rsa_oaep.ts";
@@ -28,6 +27,7 @@ import {
   RestoreRequestCode,
 } from "../../server/protocol/constants.ts";
 import { encodeRestoreRequest } from "../../server/protocol/restore_codec.ts";
+import { sha256 } from "../history/fixture.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const MiB = 1024 * 1024;
@@ -73,10 +73,6 @@ async function backUp(dir: string, data: Uint8Array, file = "doc.bin") {
   const out = collectOutput();
   const status = await runBackup({ dir, out });
   assert.equal(status, 0, out.errors.join("\n"));
-}
-
-function sha256(data: Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
 }
 
 /** Runs `runRestore` with collected output; the status and the output. */

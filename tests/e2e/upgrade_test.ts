@@ -5,11 +5,11 @@
  * version 1 of its name, linked into the content store.
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { MIGRATIONS } from "../../server/storage/schema.ts";
 import { startServer } from "./harness.ts";
+import { sha256 } from "../history/fixture.ts";
 
 const FIXTURE = new URL("../fixtures/schema7_data.tar.gz", import.meta.url)
   .pathname;
@@ -36,10 +36,6 @@ function storedFiles(root: string): Map<string, Uint8Array> {
     }
   }
   return files;
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
 }
 
 async function extractFixture(): Promise<string> {

@@ -27,8 +27,9 @@ export interface Store {
   close(): void;
 }
 
-export function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+/** SHA-256 in hex, the content address of `data`. */
+export function sha256(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
 }
 
 /** Opens a store in a new temporary folder with clients ALICE and BOB. */

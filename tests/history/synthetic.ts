@@ -5,11 +5,11 @@
  * files row and latest-name link of each name's newest version. For the
  * retention e2e tests and bench/retention.ts.
  */
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { cksum } from "../../server/crypto/cksum.ts";
 import { Database } from "../../server/storage/database.ts";
 import { FileStore } from "../../server/storage/file_store.ts";
+import { sha256 } from "./fixture.ts";
 
 /** The shape of the history. */
 export interface SyntheticHistory {
@@ -30,10 +30,6 @@ export function syntheticClientId(i: number): Uint8Array {
   new DataView(id.buffer).setUint32(12, i + 1);
   id[0] = 0x5e;
   return id;
-}
-
-function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
 }
 
 /** Fills `dataDir` (made by the caller, empty) with the history; returns the number of versions. */

@@ -5,6 +5,7 @@ import { Trash } from "../../server/history/trash.ts";
 import type { Database } from "../../server/storage/database.ts";
 import { toHex } from "../../shared/encoding.ts";
 import { type Fixture, makeFixture, TestBrowser } from "./fixture.ts";
+import { waitUntil } from "../e2e/harness.ts";
 
 const CLIENT = new Uint8Array(16).fill(0x42);
 
@@ -108,7 +109,11 @@ Deno.test("the retention page previews typed rules without saving, saves them au
     assert.match(run.headers.get("location")!, /done=run-started/);
     const pass = await f.maintenance.runNow({ actor: "x", address: null });
     assert.ok(pass);
-    await waitFor(() => f.db.versions.list(CLIENT, "doc.txt").length === 2);
+    await waitUntil(
+      () => f.db.versions.list(CLIENT, "doc.txt").length === 2,
+      "the second version",
+      5000,
+    );
     const runs = await (await f.browser.request("/retention")).text();
     assert.match(runs, /data-run="\d+" data-state="done"/);
   } finally {
@@ -187,11 +192,3 @@ Deno.test("the maintenance stream sends the runs as JSON", async () => {
     await closeAll(f);
   }
 });
-
-async function waitFor(check: () => boolean, ms = 5000) {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("Timed out");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

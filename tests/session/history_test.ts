@@ -4,15 +4,11 @@
  * quotas refuse what would exceed them at packet 1 and at the commit.
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { ResponseCode } from "../../server/protocol/constants.ts";
 import { NO_POLICY } from "../../server/storage/sqlite/policies.ts";
 import { fixture, keyed, oneFile } from "./fixture.ts";
-
-function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
+import { sha256 } from "../history/fixture.ts";
 
 async function read(file: Deno.FsFile): Promise<string> {
   return await new Response(file.readable).text();

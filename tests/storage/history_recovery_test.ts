@@ -7,17 +7,13 @@
  * .objects before the crash stays as an orphan for GC, whole.
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { Database } from "../../server/storage/database.ts";
 import { FileStore } from "../../server/storage/file_store.ts";
+import { sha256 } from "../history/fixture.ts";
 
 const CLIENT = new Uint8Array(16).fill(7);
 const NOW = "2026-01-01T00:00:00.000Z";
-
-function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
 
 /** How far a commit gets before the process dies. */
 type Stage = "placed" | "renamed";
