@@ -128,40 +128,15 @@ export class Session {
       this.#touch(request.clientId);
       return { response: await this.#dispatch(request) };
     } catch (error) {
-      const message = (error as Error).message;
-      if (error instanceof ProtocolError) {
-        logger.warn("Request {code} refused: {message}", {
-          code: request.code,
-          message,
-          client: this.client,
-        });
-      } else {
-        logger.error("Request {code} failed: {message}", {
-          code: request.code,
-          message,
-          client: this.client,
-          error,
-        });
-      }
-      if (request.code === RequestCode.SEND_FILE) {
+      return await this.#fail(request.code, error, async (message) => {
+        if (request.code !== RequestCode.SEND_FILE) return;
         await abandonUpload(this.#state, this.#ctx, request, message).catch(
           (cleanup) =>
             logger.error("Cannot clean up failed upload: {message}", {
               message: (cleanup as Error).message,
             }),
         );
-      }
-      const refusal: Refusal = {
-        message,
-        cause: error instanceof ProtocolError ? "refused" : "failed",
-        ...(error instanceof QuotaError && { overQuota: true }),
-      };
-      this.#ctx.events({
-        type: "error",
-        response: ResponseCode.SERVER_ERROR,
-        ...refusal,
       });
-      return { response: { code: ResponseCode.SERVER_ERROR }, refusal };
     }
   }
 
@@ -205,31 +180,49 @@ export class Session {
           refusal: { message, cause: "refused" },
         };
       }
-      const refusal: Refusal = {
-        message,
-        cause: error instanceof ProtocolError ? "refused" : "failed",
-      };
-      if (refusal.cause === "refused") {
-        logger.warn("Request {code} refused: {message}", {
-          code: request.code,
-          message,
-          client: this.client,
-        });
-      } else {
-        logger.error("Request {code} failed: {message}", {
-          code: request.code,
-          message,
-          client: this.client,
-          error,
-        });
-      }
-      this.#ctx.events({
-        type: "error",
-        response: ResponseCode.SERVER_ERROR,
-        ...refusal,
-      });
-      return { response: { code: ResponseCode.SERVER_ERROR }, refusal };
+      return await this.#fail(request.code, error);
     }
+  }
+
+  /**
+   * The 1607 for a request that threw: logs why (a warning when the
+   * request was at fault, an error when the server was), runs `cleanup`,
+   * and tells the statistics.
+   */
+  async #fail(
+    code: number,
+    error: unknown,
+    cleanup?: (message: string) => Promise<void>,
+  ): Promise<
+    { response: { code: typeof ResponseCode.SERVER_ERROR }; refusal: Refusal }
+  > {
+    const message = (error as Error).message;
+    if (error instanceof ProtocolError) {
+      logger.warn("Request {code} refused: {message}", {
+        code,
+        message,
+        client: this.client,
+      });
+    } else {
+      logger.error("Request {code} failed: {message}", {
+        code,
+        message,
+        client: this.client,
+        error,
+      });
+    }
+    await cleanup?.(message);
+    const refusal: Refusal = {
+      message,
+      cause: error instanceof ProtocolError ? "refused" : "failed",
+      ...(error instanceof QuotaError && { overQuota: true }),
+    };
+    this.#ctx.events({
+      type: "error",
+      response: ResponseCode.SERVER_ERROR,
+      ...refusal,
+    });
+    return { response: { code: ResponseCode.SERVER_ERROR }, refusal };
   }
 
   #dispatch(
