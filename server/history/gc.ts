@@ -26,7 +26,7 @@ import type {
 import { isSha256 } from "../storage/content_address.ts";
 import { OBJECTS_FOLDER } from "../storage/content_store.ts";
 import type { BackupStorage } from "../storage/types.ts";
-import { currentOwner, runIsAlive, yieldToEventLoop } from "./run_record.ts";
+import { exclusiveRun, yieldToEventLoop } from "./run_record.ts";
 import type { ContentFiles } from "./trash.ts";
 import type { Actor } from "./trash_api.ts";
 
@@ -117,20 +117,15 @@ export async function collectGarbage(
   const batch = options.batch ?? 200;
   const grace = options.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MS;
   const m = db.maintenance;
-  const run = m.beginRun(
-    { kind: "gc", scope: "*", actor: options.by.actor, owner: currentOwner() },
-    now().toISOString(),
-    (r) => runIsAlive(r, now().getTime()),
-  );
-  if (!run) return undefined;
-  const gcFolder = join(files.root, GC_FOLDER);
-  Deno.mkdirSync(gcFolder, { recursive: true, mode: 0o700 });
-  const figures = { examined: 0, removed: 0, files: 0, bytes: 0 };
-  let orphans = 0;
-  const progress = (cursor: string | null) => {
-    m.progressRun(run.id, figures, cursor, now().toISOString());
-  };
-  try {
+  const job = { kind: "gc", scope: "*", by: options.by, now } as const;
+  return await exclusiveRun(m, job, async (run) => {
+    const gcFolder = join(files.root, GC_FOLDER);
+    Deno.mkdirSync(gcFolder, { recursive: true, mode: 0o700 });
+    const figures = { examined: 0, removed: 0, files: 0, bytes: 0 };
+    let orphans = 0;
+    const progress = (cursor: string | null) => {
+      m.progressRun(run.id, figures, cursor, now().toISOString());
+    };
     recoverCollected(db, files);
     // Phase 1: rows without versions. A resumed run skips what is done.
     let after = run.cursor?.startsWith("c:") ? run.cursor.slice(2) : "";
@@ -206,16 +201,7 @@ export async function collectGarbage(
       });
     });
     options.onProgress?.(m.run(run.id)!);
-  } catch (error) {
-    m.finishRun(
-      run.id,
-      "failed",
-      (error as Error).message,
-      now().toISOString(),
-    );
-    throw error;
-  }
-  return m.run(run.id);
+  });
 }
 
 /**

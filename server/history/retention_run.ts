@@ -22,7 +22,7 @@ import {
   type RetentionRules,
   type Verdict,
 } from "./retention.ts";
-import { currentOwner, runIsAlive, yieldToEventLoop } from "./run_record.ts";
+import { exclusiveRun, yieldToEventLoop } from "./run_record.ts";
 
 /** What retention needs of the database. */
 export type RetentionStorage = Pick<BackupStorage, "transaction" | "audit"> & {
@@ -149,39 +149,29 @@ export async function runRetention(
   const now = options.now ?? (() => new Date());
   const batch = options.batch ?? 256;
   const scope = options.clientId ? toHex(options.clientId) : "*";
-  const started = db.maintenance.beginRun(
-    {
-      kind: "retention",
-      scope,
-      actor: options.by.actor,
-      owner: currentOwner(),
-    },
-    now().toISOString(),
-    (run) => runIsAlive(run, now().getTime()),
-  );
-  if (!started) return undefined;
-  const figures = { examined: 0, removed: 0, files: 0, bytes: 0 };
-  let pending: number[] = [];
-  let cursor: string | null = null;
-  let sinceFlush = 0;
-  const flush = () => {
-    const ids = pending;
-    pending = [];
-    sinceFlush = 0;
-    db.transaction(() => {
-      const done = db.maintenance.deleteRetained(ids);
-      figures.removed += done.removed;
-      figures.bytes += done.bytes;
-      db.maintenance.progressRun(
-        started.id,
-        figures,
-        cursor,
-        now().toISOString(),
-      );
-    });
-    options.onProgress?.(db.maintenance.run(started.id)!);
-  };
-  try {
+  const job = { kind: "retention", scope, by: options.by, now } as const;
+  return await exclusiveRun(db.maintenance, job, async (started) => {
+    const figures = { examined: 0, removed: 0, files: 0, bytes: 0 };
+    let pending: number[] = [];
+    let cursor: string | null = null;
+    let sinceFlush = 0;
+    const flush = () => {
+      const ids = pending;
+      pending = [];
+      sinceFlush = 0;
+      db.transaction(() => {
+        const done = db.maintenance.deleteRetained(ids);
+        figures.removed += done.removed;
+        figures.bytes += done.bytes;
+        db.maintenance.progressRun(
+          started.id,
+          figures,
+          cursor,
+          now().toISOString(),
+        );
+      });
+      options.onProgress?.(db.maintenance.run(started.id)!);
+    };
     for (
       const name of planNames(db, {
         clientId: options.clientId,
@@ -219,16 +209,7 @@ export async function runRetention(
         }),
       });
     });
-  } catch (error) {
-    db.maintenance.finishRun(
-      started.id,
-      "failed",
-      (error as Error).message,
-      now().toISOString(),
-    );
-    throw error;
-  }
-  return db.maintenance.run(started.id);
+  });
 }
 
 /** One row of a preview. */

@@ -4,7 +4,12 @@
  * admin CLI, and a run killed with -9 does not block the next one.
  * @module
  */
-import type { RunRecord } from "../storage/maintenance_types.ts";
+import type {
+  MaintenanceStorage,
+  RunKind,
+  RunRecord,
+} from "../storage/maintenance_types.ts";
+import type { Actor } from "./trash_api.ts";
 
 /** How long a run on another host may go without a heartbeat before it counts as dead. */
 export const HEARTBEAT_TIMEOUT_MS = 120_000;
@@ -38,4 +43,40 @@ export function runIsAlive(run: RunRecord, now = Date.now()): boolean {
 /** Gives the event loop a turn between batches, so the server keeps answering. */
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
+ * Runs `body` as the one live run of its kind: undefined, without running
+ * it, while another is alive. A throw marks the run 'failed' and is
+ * rethrown; otherwise the run's record as `body` left it.
+ */
+export async function exclusiveRun(
+  m: Pick<MaintenanceStorage, "beginRun" | "finishRun" | "run">,
+  job: { kind: RunKind; scope: string; by: Actor; now: () => Date },
+  body: (run: RunRecord) => Promise<void>,
+): Promise<RunRecord | undefined> {
+  const { now } = job;
+  const run = m.beginRun(
+    {
+      kind: job.kind,
+      scope: job.scope,
+      actor: job.by.actor,
+      owner: currentOwner(),
+    },
+    now().toISOString(),
+    (r) => runIsAlive(r, now().getTime()),
+  );
+  if (!run) return undefined;
+  try {
+    await body(run);
+  } catch (error) {
+    m.finishRun(
+      run.id,
+      "failed",
+      (error as Error).message,
+      now().toISOString(),
+    );
+    throw error;
+  }
+  return m.run(run.id);
 }

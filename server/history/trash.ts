@@ -11,7 +11,7 @@ import { toHex } from "../../shared/encoding.ts";
 import type { FileStore } from "../storage/file_store.ts";
 import type { MaintenanceStorage } from "../storage/maintenance_types.ts";
 import type { BackupStorage, FileVersion, Page } from "../storage/types.ts";
-import { currentOwner, runIsAlive, yieldToEventLoop } from "./run_record.ts";
+import { exclusiveRun, yieldToEventLoop } from "./run_record.ts";
 import type { Actor, TrashedVersion, TrashService } from "./trash_api.ts";
 
 /** How long a trashed version is kept before the scheduled purge, by default. */
@@ -130,20 +130,10 @@ export class Trash implements TrashService {
     now: () => Date = () => new Date(),
   ) {
     const m = this.#db.maintenance;
-    const run = m.beginRun(
-      {
-        kind: "trash-purge",
-        scope: "*",
-        actor: by.actor,
-        owner: currentOwner(),
-      },
-      now().toISOString(),
-      (r) => runIsAlive(r, now().getTime()),
-    );
-    if (!run) return undefined;
-    const cutoff = new Date(now().getTime() - this.#delayMs).toISOString();
-    const figures = { examined: 0, removed: 0, files: 0, bytes: 0 };
-    try {
+    const job = { kind: "trash-purge", scope: "*", by, now } as const;
+    return await exclusiveRun(m, job, async (run) => {
+      const cutoff = new Date(now().getTime() - this.#delayMs).toISOString();
+      const figures = { examined: 0, removed: 0, files: 0, bytes: 0 };
       for (;;) {
         const ids = m.trashedBefore(cutoff, PURGE_BATCH);
         if (ids.length === 0) break;
@@ -168,16 +158,7 @@ export class Trash implements TrashService {
           });
         }
       });
-    } catch (error) {
-      m.finishRun(
-        run.id,
-        "failed",
-        (error as Error).message,
-        now().toISOString(),
-      );
-      throw error;
-    }
-    return m.run(run.id);
+    });
   }
 
   #withPurge<V extends FileVersion & { trashedBy: string | null }>(
