@@ -4,6 +4,9 @@
  * The body is already bounded by body_limit.ts when this reads it.
  * @module
  */
+import { redirect } from "./define.ts";
+import { field } from "./params.ts";
+import { safeNext } from "./security.ts";
 
 /** A parsed form: field name to its last value (a string, or a File for uploads). */
 export type FormFields = Record<string, string | File>;
@@ -32,4 +35,20 @@ async function parse(req: Request): Promise<FormFields> {
   const fields: FormFields = {};
   for (const [name, value] of await req.formData()) fields[name] = value;
   return fields;
+}
+
+/**
+ * The 303 back to the page a form was posted from (its `back` field when
+ * that is a page of this site, else `fallback`), with `?done=` saying what
+ * happened.
+ */
+export function redirectBack(
+  ctx: { url: URL },
+  form: FormFields,
+  fallback: string,
+  done: string,
+): Response {
+  const back = new URL(safeNext(field(form, "back") ?? fallback), ctx.url);
+  back.searchParams.set("done", done);
+  return redirect(`${back.pathname}${back.search}`);
 }

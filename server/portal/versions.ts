@@ -13,11 +13,10 @@ import type {
   Page,
 } from "../storage/types.ts";
 import { actorOf, audit, type PortalActor } from "./audit.ts";
-import { type Context, redirect } from "./define.ts";
+import type { Context } from "./define.ts";
 import type { PortalDeps } from "./deps.ts";
-import { readForm } from "./form.ts";
+import { readForm, redirectBack } from "./form.ts";
 import { field, parseClientId, positiveInt } from "./params.ts";
-import { safeNext } from "./security.ts";
 
 const logger = getLogger(["cyberbackup", "portal"]);
 
@@ -119,7 +118,6 @@ export async function actOnVersion(
   const fallback = ref
     ? versionsHref(toHex(ref.client), ref.fileName)
     : "/files";
-  const back = new URL(safeNext(field(form, "back") ?? fallback), ctx.url);
   const deps = ctx.state.deps;
   const version = ref &&
     deps.db.versions.byNumber(ref.client, ref.fileName, ref.number);
@@ -147,6 +145,5 @@ export async function actOnVersion(
       admin: by.actor,
     });
   }
-  back.searchParams.set("done", done);
-  return redirect(`${back.pathname}${back.search}`);
+  return redirectBack(ctx, form, fallback, done);
 }

@@ -6,10 +6,9 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { actorOf, audit } from "../../../server/portal/audit.ts";
-import { define, redirect } from "../../../server/portal/define.ts";
-import { readForm } from "../../../server/portal/form.ts";
+import { define } from "../../../server/portal/define.ts";
+import { readForm, redirectBack } from "../../../server/portal/form.ts";
 import { field, parseClientId } from "../../../server/portal/params.ts";
-import { safeNext } from "../../../server/portal/security.ts";
 
 const logger = getLogger(["cyberbackup", "portal"]);
 
@@ -28,12 +27,9 @@ export const handler = define.handlers<never>({
     const form = await readForm(ctx.req);
     const client = parseClientId(field(form, "client"));
     const name = field(form, "name") ?? "";
-    const back = new URL(safeNext(field(form, "back") ?? "/files"), ctx.url);
-    back.searchParams.delete("done");
     const db = ctx.state.deps.db;
     if (!client || !db.files.get(client, name)) {
-      back.searchParams.set("done", "not-found");
-      return redirect(`${back.pathname}${back.search}`);
+      return redirectBack(ctx, form, "/files", "not-found");
     }
     const versions = db.versions.list(client, name);
     const trash = ctx.state.deps.history?.trash;
@@ -56,7 +52,6 @@ export const handler = define.handlers<never>({
       file: name,
       admin: ctx.state.session?.user,
     });
-    back.searchParams.set("done", "file-deleted");
-    return redirect(`${back.pathname}${back.search}`);
+    return redirectBack(ctx, form, "/files", "file-deleted");
   },
 });

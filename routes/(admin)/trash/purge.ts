@@ -4,25 +4,21 @@
  * box ticked; audited as "trash.purge".
  */
 import { actorOf } from "../../../server/portal/audit.ts";
-import { define, redirect } from "../../../server/portal/define.ts";
-import { readForm } from "../../../server/portal/form.ts";
+import { define } from "../../../server/portal/define.ts";
+import { readForm, redirectBack } from "../../../server/portal/form.ts";
 import { historyOf } from "../../../server/portal/history.ts";
 import {
   field,
   parseClientId,
   positiveInt,
 } from "../../../server/portal/params.ts";
-import { safeNext } from "../../../server/portal/security.ts";
 
 export const handler = define.handlers<never>({
   async POST(ctx) {
     const { trash } = historyOf(ctx.state.deps);
     const form = await readForm(ctx.req);
-    const back = new URL(safeNext(field(form, "back") ?? "/trash"), ctx.url);
-    back.searchParams.delete("done");
     if (field(form, "confirm") !== "yes") {
-      back.searchParams.set("done", "purge-unconfirmed");
-      return redirect(`${back.pathname}${back.search}`);
+      return redirectBack(ctx, form, "/trash", "purge-unconfirmed");
     }
     const client = parseClientId(field(form, "client"));
     const id = positiveInt(field(form, "id"), 0);
@@ -30,7 +26,11 @@ export const handler = define.handlers<never>({
       ? client ? { clientId: client } : "all" as const
       : { ids: id > 0 ? [id] : [] };
     const purged = trash.purge(target, actorOf(ctx), new Date().toISOString());
-    back.searchParams.set("done", purged > 0 ? "purged" : "not-found");
-    return redirect(`${back.pathname}${back.search}`);
+    return redirectBack(
+      ctx,
+      form,
+      "/trash",
+      purged > 0 ? "purged" : "not-found",
+    );
   },
 });
