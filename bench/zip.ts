@@ -1,6 +1,6 @@
 /**
  * Point-in-time zip benchmark: the portal's snapshot zip of one client
- * (server/portal/snapshot_zip.ts: database paging, SHA-256 check, CRC-32,
+ * (server/portal/snapshot_zip.ts: database paging, BLAKE3 check, CRC-32,
  * zip records) against reading the same objects with the same 1 MiB reads,
  * in the same run on the same files; output to a sink that drops it.
  *
@@ -9,7 +9,7 @@
  * Each figure is the best of `--runs` runs.
  * @module
  */
-import { createHash } from "node:crypto";
+import { createBlake3 } from "../server/crypto/blake3.ts";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { snapshotZip } from "../server/portal/snapshot_zip.ts";
@@ -41,19 +41,19 @@ const objects: string[] = [];
 for (let i = 0; i < FILES; i++) {
   const path = join(dir, `f${i}`);
   await writeRandomFile(path, Math.floor(SIZE / FILES), i + 1);
-  const hash = createHash("sha256");
+  const hash = createBlake3();
   using file = await Deno.open(path);
   for await (const chunk of file.readable) hash.update(chunk);
-  const sha256 = hash.digest("hex");
-  store.objects.adopt(path, sha256);
+  const blake3 = hash.digest();
+  store.objects.adopt(path, blake3);
   await Deno.remove(path);
-  objects.push(sha256);
+  objects.push(blake3);
   db.versions.add({
     clientId: CLIENT,
     fileName: `file-${i}.bin`,
     size: Math.floor(SIZE / FILES),
     checksum: 0,
-    sha256,
+    blake3,
     transport: "tcp",
   }, new Date().toISOString());
 }
@@ -62,8 +62,8 @@ const drop = () => new WritableStream<Uint8Array>();
 
 async function readAll(): Promise<void> {
   const buffer = new Uint8Array(MiB);
-  for (const sha256 of objects) {
-    using file = await store.objects.openObject(sha256);
+  for (const blake3 of objects) {
+    using file = await store.objects.openObject(blake3);
     while (await file.read(buffer) !== null) { /* read only */ }
   }
 }
@@ -72,7 +72,7 @@ async function zipAll(): Promise<void> {
   await snapshotZip(
     {
       versions: db.versions,
-      openObject: (sha256) => store.objects.openObject(sha256),
+      openObject: (blake3) => store.objects.openObject(blake3),
     },
     CLIENT,
     new Date(Date.now() + 60_000).toISOString(),

@@ -1,15 +1,15 @@
 /**
  * `cyberbackup restore`: list the client's backed-up versions, or fetch the
  * chosen versions into a folder, each written under a temporary name and
- * renamed only once its checksum and SHA-256 match. An interrupted fetch
- * keeps its temporary file (named by the content's SHA-256) and the next
+ * renamed only once its checksum and BLAKE3 match. An interrupted fetch
+ * keeps its temporary file (named by the content's BLAKE3) and the next
  * attempt resumes from its end; the final name never holds a partial file.
  * @module
  */
 import { join, resolve } from "node:path";
 import { TagMismatchError } from "../server/crypto/aes_gcm.ts";
 import { Cksum } from "../server/crypto/cksum.ts";
-import { createSha256 } from "../server/crypto/sha256.ts";
+import { createBlake3 } from "../server/crypto/blake3.ts";
 import { writeAll } from "../server/io/exact_reader.ts";
 import { StreamBrokenError } from "../server/crypto/sealed_stream.ts";
 import type { VersionRecord } from "../server/protocol/restore_codec.ts";
@@ -56,8 +56,8 @@ export interface RestoreOptions {
 }
 
 /** The temporary file of a fetch: per content, so any name of it may resume it. */
-export function partialPath(folder: string, sha256: string): string {
-  return join(folder, `.cyberbackup-${sha256}.part`);
+export function partialPath(folder: string, blake3: string): string {
+  return join(folder, `.cyberbackup-${blake3}.part`);
 }
 
 function isRetryable(error: unknown): error is Error {
@@ -119,7 +119,7 @@ function printList(records: VersionRecord[], out: BackupOutput): void {
     out.info(
       `  version ${r.number}  ${r.storedAt}  ${
         formatBytes(r.size)
-      } (${r.size} bytes)  cksum ${r.checksum}  sha256 ${r.sha256}${
+      } (${r.size} bytes)  cksum ${r.checksum}  blake3 ${r.blake3}${
         r.pinned ? "  pinned" : ""
       }`,
     );
@@ -143,7 +143,7 @@ async function restoreVersion(
 ): Promise<void> {
   const { folder, out } = options;
   const target = join(folder, version.fileName);
-  const partial = partialPath(folder, version.sha256);
+  const partial = partialPath(folder, version.blake3);
   let offset = await sizeOf(partial);
   if (offset > version.size) {
     await Deno.remove(partial);
@@ -156,8 +156,7 @@ async function restoreVersion(
     mode: 0o600,
   });
   const sum = new Cksum();
-  // OpenSSL on the native thread pool where it loads: off the receive path.
-  const sha = createSha256();
+  const hash = createBlake3();
   let writing: Promise<void> = Promise.resolve();
   try {
     // The kept part counts towards both checksums: hash it from disk.
@@ -168,7 +167,7 @@ async function restoreVersion(
       );
       if (n === null) break;
       sum.update(buffer.subarray(0, n));
-      await sha.update(buffer.subarray(0, n));
+      hash.update(buffer.subarray(0, n));
       done += n;
     }
     await file.truncate(offset);
@@ -190,7 +189,7 @@ async function restoreVersion(
       { fileName: version.fileName, version: version.number, offset },
       {
         onMeta: (meta) => {
-          if (meta.sha256 !== version.sha256 || meta.size !== version.size) {
+          if (meta.blake3 !== version.blake3 || meta.size !== version.size) {
             throw new BadResponseError(
               `Cannot restore ${version.fileName}: version ${version.number} is not what the list said`,
             );
@@ -199,7 +198,7 @@ async function restoreVersion(
         },
         onData: async (bytes) => {
           sum.update(bytes);
-          await sha.update(bytes);
+          hash.update(bytes);
           // The previous piece's write ends first; this one runs while
           // the next frame arrives (its buffer stays valid meanwhile).
           await writing;
@@ -213,16 +212,13 @@ async function restoreVersion(
     );
     await writing;
     await file.sync();
-  } catch (error) {
-    sha.close();
-    throw error;
   } finally {
     await writing.catch(() => {});
     file.close();
   }
   const checksum = sum.digest();
-  const sha256 = await sha.digest(); // closes the stream
-  if (checksum !== version.checksum || sha256 !== version.sha256) {
+  const blake3 = hash.digest();
+  if (checksum !== version.checksum || blake3 !== version.blake3) {
     await Deno.remove(partial).catch(() => {});
     throw new FatalError(
       `Cannot restore ${version.fileName}: the restored file does not match (cksum ${checksum}, expected ${version.checksum}); nothing was written under its name`,

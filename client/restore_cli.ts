@@ -16,7 +16,7 @@ that \`cyberbackup backup\` saved) in --dir.
 
 Options:
   --dir DIR              folder of transfer.info and me.info (default: current folder)
-  --list                 print every file's versions (number, time, size, cksum, SHA-256)
+  --list                 print every file's versions (number, time, size, cksum, BLAKE3)
   --file NAME            restore this file (repeat for more; default: every file)
   --version N            restore version N (1 = the oldest)
   --at TIME              restore the newest version stored at or before TIME
@@ -27,8 +27,8 @@ Options:
   --timeout SECONDS      how long to wait for each answer of the server
   -h, --help             show this help
 
-Each file is written under a temporary name (.cyberbackup-<sha256>.part) and
-renamed only once its cksum and SHA-256 match; an interrupted restore resumes
+Each file is written under a temporary name (.cyberbackup-<blake3>.part) and
+renamed only once its cksum and BLAKE3 match; an interrupted restore resumes
 from that file when run again.
 
 Exit status: 0 when every requested file was restored and verified (or the

@@ -24,7 +24,7 @@ export const VERSION_FLASHES = {
   "version-restored": { kind: "ok", text: "Version restored from the trash." },
 } as const;
 
-/** Hex digits of a SHA-256 shown in the table; the whole digest is in the tooltip. */
+/** Hex digits of a BLAKE3 shown in the table; the whole digest is in the tooltip. */
 const SHORT_SHA = 12;
 
 export interface VersionsTableProps {
@@ -45,7 +45,7 @@ export function VersionsTable(props: VersionsTableProps) {
           <th class="num" title="Version number">#</th>
           <th>Stored</th>
           <th class="num">Size</th>
-          <th>Checksum · SHA-256</th>
+          <th>Checksum · BLAKE3</th>
           <th>Upload</th>
           <th>State</th>
           <th class="actions">Actions</th>
@@ -82,8 +82,8 @@ export function VersionsTable(props: VersionsTableProps) {
               <td class="num">{formatBytes(v.size)}</td>
               <td class="stacked">
                 <code>{v.checksum}</code>
-                <code class="muted" title={v.sha256}>
-                  {v.sha256.slice(0, SHORT_SHA)}
+                <code class="muted" title={v.blake3}>
+                  {v.blake3.slice(0, SHORT_SHA)}
                 </code>
               </td>
               <td class="stacked" title="Transport and dialect">

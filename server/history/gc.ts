@@ -2,7 +2,7 @@
  * Garbage collection of content no version references (trashed versions
  * still do). Two phases, both in small batches with bounded memory:
  *
- * 1. `contents` rows without a version, streamed by SHA-256 after a
+ * 1. `contents` rows without a version, streamed by BLAKE3 after a
  *    cursor: per batch ONE write transaction re-checks each row, deletes it
  *    and renames its object to `received_files/.gc/<hex>`; the files are
  *    unlinked only after COMMIT. An upload commits under the same write
@@ -23,7 +23,7 @@ import type {
   MaintenanceStorage,
   RunRecord,
 } from "../storage/maintenance_types.ts";
-import { isSha256 } from "../storage/content_address.ts";
+import { isContentAddress } from "../storage/content_address.ts";
 import { OBJECTS_FOLDER } from "../storage/content_store.ts";
 import type { BackupStorage } from "../storage/types.ts";
 import { exclusiveRun, yieldToEventLoop } from "./run_record.ts";
@@ -80,7 +80,7 @@ export function recoverCollected(
     const unlink: string[] = [];
     db.transaction(() => {
       const rows = db.maintenance.existingContents(
-        chunk.filter(isSha256),
+        chunk.filter(isContentAddress),
       );
       for (const name of chunk) {
         // An upload may have healed the missing object meanwhile (same
@@ -132,20 +132,20 @@ export async function collectGarbage(
     for (;;) {
       const rows = m.unreferencedAfter(after, batch);
       if (rows.length === 0) break;
-      after = rows[rows.length - 1].sha256;
+      after = rows[rows.length - 1].blake3;
       figures.examined += rows.length;
       const moved = collectBatch(
         db,
         files,
-        rows.map((r) => r.sha256),
+        rows.map((r) => r.blake3),
         () => progress(`c:${after}`),
       );
       figures.removed += moved.rows;
-      const bytesOf = new Map(rows.map((r) => [r.sha256, r.storedSize]));
-      for (const sha256 of moved.files) {
-        removeIfThere(join(gcFolder, sha256));
+      const bytesOf = new Map(rows.map((r) => [r.blake3, r.storedSize]));
+      for (const blake3 of moved.files) {
+        removeIfThere(join(gcFolder, blake3));
         figures.files++;
-        figures.bytes += bytesOf.get(sha256) ?? 0;
+        figures.bytes += bytesOf.get(blake3) ?? 0;
       }
       m.progressRun(run.id, figures, null, now().toISOString());
       options.onProgress?.(m.run(run.id)!);
@@ -160,7 +160,7 @@ export async function collectGarbage(
       const folder = join(objects, prefix);
       // Rows first (one query per folder), so only files without one are
       // stat'ed; the transaction below checks again under the write lock.
-      const named = listNames(folder).filter(isSha256);
+      const named = listNames(folder).filter(isContentAddress);
       const rows = m.existingContents(named);
       const old = named.filter((name) => {
         if (rows.has(name)) return false;
@@ -178,11 +178,11 @@ export async function collectGarbage(
           chunk,
           () => progress(`o:${prefix}`),
         );
-        for (const sha256 of moved) {
-          removeIfThere(join(gcFolder, sha256));
+        for (const blake3 of moved) {
+          removeIfThere(join(gcFolder, blake3));
           orphans++;
           figures.files++;
-          figures.bytes += sizes.get(sha256) ?? 0;
+          figures.bytes += sizes.get(blake3) ?? 0;
         }
         await yieldToEventLoop();
       }
@@ -212,17 +212,17 @@ export async function collectGarbage(
 function collectBatch(
   db: GcStorage,
   files: ContentFiles,
-  sha256s: string[],
+  blake3s: string[],
   inside: () => void,
 ): { rows: number; files: string[] } {
   const moved: string[] = [];
   let rows = 0;
   try {
     db.transaction(() => {
-      for (const sha256 of sha256s) {
-        if (!db.maintenance.deleteUnreferenced(sha256)) continue;
+      for (const blake3 of blake3s) {
+        if (!db.maintenance.deleteUnreferenced(blake3)) continue;
         rows++;
-        if (moveAside(files, sha256)) moved.push(sha256);
+        if (moveAside(files, blake3)) moved.push(blake3);
       }
       inside();
     });
@@ -237,15 +237,15 @@ function collectBatch(
 function collectOrphans(
   db: GcStorage,
   files: ContentFiles,
-  sha256s: string[],
+  blake3s: string[],
   inside: () => void,
 ): string[] {
   const moved: string[] = [];
   try {
     db.transaction(() => {
-      const rows = db.maintenance.existingContents(sha256s);
-      for (const sha256 of sha256s) {
-        if (!rows.has(sha256) && moveAside(files, sha256)) moved.push(sha256);
+      const rows = db.maintenance.existingContents(blake3s);
+      for (const blake3 of blake3s) {
+        if (!rows.has(blake3) && moveAside(files, blake3)) moved.push(blake3);
       }
       inside();
     });
@@ -257,11 +257,11 @@ function collectOrphans(
 }
 
 /** Renames an object into `.gc/`; false when it was not there. */
-function moveAside(files: ContentFiles, sha256: string): boolean {
+function moveAside(files: ContentFiles, blake3: string): boolean {
   try {
     Deno.renameSync(
-      files.objects.objectPath(sha256),
-      join(files.root, GC_FOLDER, sha256),
+      files.objects.objectPath(blake3),
+      join(files.root, GC_FOLDER, blake3),
     );
     return true;
   } catch (error) {
@@ -270,11 +270,11 @@ function moveAside(files: ContentFiles, sha256: string): boolean {
   }
 }
 
-function putBack(files: ContentFiles, sha256s: string[]): void {
-  for (const sha256 of sha256s) {
+function putBack(files: ContentFiles, blake3s: string[]): void {
+  for (const blake3 of blake3s) {
     Deno.renameSync(
-      join(files.root, GC_FOLDER, sha256),
-      files.objects.objectPath(sha256),
+      join(files.root, GC_FOLDER, blake3),
+      files.objects.objectPath(blake3),
     );
   }
 }

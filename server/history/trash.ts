@@ -202,7 +202,7 @@ export class Trash implements TrashService {
         size: to.size,
         checksum: to.checksum,
       }, to.storedAt);
-      this.#files.objects.linkTo(to.sha256, latest);
+      this.#files.objects.linkTo(to.blake3, latest);
     } else {
       this.#db.files.delete(name.clientId, name.fileName);
       try {

@@ -20,7 +20,7 @@ export interface PortalFileStore {
   removeClient(clientId: Uint8Array): Promise<void>;
   /** The content objects, from which any version is read. */
   readonly objects: {
-    openObject(sha256: string): Promise<Deno.FsFile>;
+    openObject(blake3: string): Promise<Deno.FsFile>;
   };
 }
 

@@ -13,7 +13,7 @@
  * is a download over a local network, not a format for keeping.
  * @module
  */
-import { createHash } from "node:crypto";
+import { createBlake3 } from "../crypto/blake3.ts";
 import { checkFileName } from "../storage/file_name.ts";
 import type { FileVersion, VersionStorage } from "../storage/types.ts";
 import { type ZipEntry, zipStream } from "./zip_writer.ts";
@@ -36,7 +36,7 @@ export const MISSING_LIST = ".cyberbackup/missing.txt";
 export interface SnapshotSource {
   versions: Pick<VersionStorage, "names" | "at">;
   /** Opens the plaintext of a content address (`ContentStore.openObject`). */
-  openObject(sha256: string): Promise<Deno.FsFile>;
+  openObject(blake3: string): Promise<Deno.FsFile>;
 }
 
 /** -1, 0 or 1 as `a` sorts before, with or after `b` by code point (SQLite's BINARY order of UTF-8). */
@@ -82,14 +82,14 @@ export async function* versionsAt(
 
 /**
  * Passes `version`'s content through, erroring the stream at its end when
- * its length or SHA-256 is not the recorded one: a damaged object then
+ * its length or BLAKE3 is not the recorded one: a damaged object then
  * breaks the download (no central directory follows) instead of arriving
  * with a CRC computed over the damage.
  */
 function verified(
   version: FileVersion,
 ): TransformStream<Uint8Array, Uint8Array> {
-  const hash = createHash("sha256");
+  const hash = createBlake3();
   let length = 0;
   return new TransformStream({
     transform(chunk, controller) {
@@ -98,10 +98,10 @@ function verified(
       controller.enqueue(chunk);
     },
     flush() {
-      const sha256 = hash.digest("hex");
-      if (length !== version.size || sha256 !== version.sha256) {
+      const blake3 = hash.digest();
+      if (length !== version.size || blake3 !== version.blake3) {
         throw new Error(
-          `Stored content of ${version.fileName} version ${version.number} is damaged: ${length} bytes with SHA-256 ${sha256}, expected ${version.size} bytes with ${version.sha256}`,
+          `Stored content of ${version.fileName} version ${version.number} is damaged: ${length} bytes with BLAKE3 ${blake3}, expected ${version.size} bytes with ${version.blake3}`,
         );
       }
     },
@@ -150,7 +150,7 @@ async function* entries(
     }
     let file: Deno.FsFile;
     try {
-      file = await source.openObject(version.sha256);
+      file = await source.openObject(version.blake3);
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
       report.missing.push(`${fileName}: stored content is missing`);

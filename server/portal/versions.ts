@@ -133,7 +133,7 @@ export async function actOnVersion(
         target: versionTarget(version),
         detail: JSON.stringify({
           version: version.number,
-          sha256: version.sha256,
+          blake3: version.blake3,
         }),
       });
     }

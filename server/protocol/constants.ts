@@ -89,7 +89,7 @@ export const RestoreSize = {
   TAG: 16,
   /** AES-GCM nonce. */
   NONCE: 12,
-  SHA256: 32,
+  BLAKE3: 32,
   /** ISO-8601 UTC time with milliseconds: `2026-11-30T21:15:47.123Z`. */
   TIME: 24,
   /** `FileName[255] | Version u32 | Offset u32`. */

@@ -92,7 +92,7 @@ export interface VersionRecord {
   size: number;
   checksum: number;
   /** 64 hex characters. */
-  sha256: string;
+  blake3: string;
   /** ISO-8601 UTC with milliseconds. */
   storedAt: string;
   pinned: boolean;
@@ -106,8 +106,8 @@ export interface FetchMeta {
   offset: number;
   /** POSIX cksum of the whole plaintext. */
   checksum: number;
-  /** SHA-256 of the whole plaintext, 64 hex characters. */
-  sha256: string;
+  /** BLAKE3 of the whole plaintext, 64 hex characters. */
+  blake3: string;
   storedAt: string;
 }
 
@@ -118,9 +118,9 @@ const STREAM_LABEL = ENCODER.encode("CyberBackup restore v1");
 const PROOF_LABEL = ENCODER.encode("CyberBackup restore proof v1");
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 /** Fixed bytes of a version record besides its name. */
-const RECORD_FIXED = 2 + 4 + 4 + 4 + RestoreSize.SHA256 + RestoreSize.TIME + 1;
+const RECORD_FIXED = 2 + 4 + 4 + 4 + RestoreSize.BLAKE3 + RestoreSize.TIME + 1;
 /** Bytes of frame 0 of a fetch. */
-export const FETCH_META_SIZE = 4 + 4 + 4 + 4 + RestoreSize.SHA256 +
+export const FETCH_META_SIZE = 4 + 4 + 4 + 4 + RestoreSize.BLAKE3 +
   RestoreSize.TIME;
 /** Largest plaintext of a list frame: whole records up to this many bytes. */
 export const LIST_FRAME_BYTES = 64 * 1024;
@@ -433,7 +433,7 @@ export function encodeVersionRecord(record: VersionRecord): Uint8Array {
   return new ByteWriter(RECORD_FIXED + name.length)
     .u16(name.length).raw(name)
     .u32(record.number).u32(record.size).u32(record.checksum)
-    .raw(fromHex(record.sha256))
+    .raw(fromHex(record.blake3))
     .raw(ENCODER.encode(checkTime(record.storedAt)))
     .u8(record.pinned ? 1 : 0).bytes;
 }
@@ -455,7 +455,7 @@ export function decodeVersionRecords(plain: Uint8Array): VersionRecord[] {
       number: r.u32(),
       size: r.u32(),
       checksum: r.u32(),
-      sha256: toHex(r.bytes(RestoreSize.SHA256)),
+      blake3: toHex(r.bytes(RestoreSize.BLAKE3)),
       storedAt: readTime(r),
       pinned: r.u8() === 1,
     });
@@ -467,7 +467,7 @@ export function decodeVersionRecords(plain: Uint8Array): VersionRecord[] {
 export function encodeFetchMeta(meta: FetchMeta): Uint8Array {
   return new ByteWriter(FETCH_META_SIZE)
     .u32(meta.number).u32(meta.size).u32(meta.offset).u32(meta.checksum)
-    .raw(fromHex(meta.sha256))
+    .raw(fromHex(meta.blake3))
     .raw(ENCODER.encode(checkTime(meta.storedAt))).bytes;
 }
 
@@ -484,7 +484,7 @@ export function decodeFetchMeta(plain: Uint8Array): FetchMeta {
     size: r.u32(),
     offset: r.u32(),
     checksum: r.u32(),
-    sha256: toHex(r.bytes(RestoreSize.SHA256)),
+    blake3: toHex(r.bytes(RestoreSize.BLAKE3)),
     storedAt: readTime(r),
   };
 }

@@ -1,12 +1,12 @@
 /**
  * One upload in progress: ciphertext packets in, plaintext streamed through
- * the checksum and the SHA-256 (its content address, docs/history.md) into
+ * the checksum and the BLAKE3 (its content address, docs/history.md) into
  * a temporary file. Memory stays flat however large the file.
  * @module
  */
 import { type CbcStream, createDecipher } from "../crypto/aes_cbc.ts";
 import { Cksum } from "../crypto/cksum.ts";
-import { createSha256, type Sha256Stream } from "../crypto/sha256.ts";
+import { type Blake3Stream, createBlake3 } from "../crypto/blake3.ts";
 import {
   type FilePacketHeader,
   type FilePacketRequest,
@@ -23,8 +23,8 @@ export interface ReceivedFile {
   /** Size of the decrypted file. */
   size: number;
   checksum: number;
-  /** SHA-256 of the decrypted file, lowercase hex: its content address. */
-  sha256: string;
+  /** BLAKE3 of the decrypted file, lowercase hex: its content address. */
+  blake3: string;
   pending: PendingFile;
   /** How the client sent it. */
   dialect: UploadDialect;
@@ -41,7 +41,7 @@ export class Upload {
   #dialect: DialectTracker;
   #decipher: CbcStream;
   #cksum = new Cksum();
-  #sha256: Sha256Stream = createSha256();
+  #blake3: Blake3Stream = createBlake3();
   #pending: PendingFile;
 
   private constructor(
@@ -178,7 +178,7 @@ export class Upload {
   async #consume(plain: Uint8Array): Promise<void> {
     if (plain.length === 0) return;
     this.#cksum.update(plain);
-    await this.#sha256.update(plain);
+    this.#blake3.update(plain);
     if (this.#cksum.length > this.header.origFileSize) {
       throw new ProtocolError(
         "Cannot accept file packet: plaintext is longer than the announced file size",
@@ -209,7 +209,7 @@ export class Upload {
       fileName: this.header.fileName,
       size: this.#cksum.length,
       checksum: this.#cksum.digest(),
-      sha256: await this.#sha256.digest(),
+      blake3: this.#blake3.digest(),
       pending: this.#pending,
       dialect: this.#dialect.dialect,
     };
@@ -218,7 +218,6 @@ export class Upload {
   /** Drops the upload and its temporary file. */
   async abort(): Promise<void> {
     this.#decipher.close();
-    this.#sha256.close();
     await this.#pending.abort();
   }
 }

@@ -1,6 +1,6 @@
 /**
- * `received_files/.objects/<2 hex>/<sha256 hex>`: each distinct plaintext
- * once, named by its SHA-256 (docs/history.md). The latest copy of a name,
+ * `received_files/.objects/<2 hex>/<blake3 hex>`: each distinct plaintext
+ * once, named by its BLAKE3 (docs/history.md). The latest copy of a name,
  * `received_files/<client hex>/<name>`, is a hard link to its object, so
  * identical content costs its bytes once however many names and clients
  * hold it. `.objects` can never be a client folder (those are 32 hex).
@@ -12,7 +12,7 @@
  */
 import { dirname, join, resolve } from "node:path";
 import { toHex } from "../../shared/encoding.ts";
-import { checkSha256 } from "./content_address.ts";
+import { checkContentAddress } from "./content_address.ts";
 import { checkFolderSync, openRegularFile } from "./pending_file.ts";
 
 /** The folder of the objects, inside received_files. */
@@ -47,16 +47,16 @@ export class ContentStore {
     this.root = resolve(root);
   }
 
-  /** Absolute path of the object of `sha256`; RangeError for anything but 64 hex. */
-  objectPath(sha256: string): string {
-    checkSha256(sha256);
-    return join(this.root, OBJECTS_FOLDER, sha256.slice(0, 2), sha256);
+  /** Absolute path of the object of `blake3`; RangeError for anything but 64 hex. */
+  objectPath(blake3: string): string {
+    checkContentAddress(blake3);
+    return join(this.root, OBJECTS_FOLDER, blake3.slice(0, 2), blake3);
   }
 
-  /** True when the object of `sha256` is a regular file. */
-  has(sha256: string): boolean {
+  /** True when the object of `blake3` is a regular file. */
+  has(blake3: string): boolean {
     try {
-      return Deno.lstatSync(this.objectPath(sha256)).isFile;
+      return Deno.lstatSync(this.objectPath(blake3)).isFile;
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return false;
       throw error;
@@ -65,12 +65,12 @@ export class ContentStore {
 
   /**
    * Makes the file at `path` (an upload's temporary file, or a stored copy
-   * being upgraded) the object of `sha256`, as a second hard link: the file
+   * being upgraded) the object of `blake3`, as a second hard link: the file
    * stays at `path` too. An object already there (an orphan a crash left,
    * the same content by construction) is replaced atomically.
    */
-  adopt(path: string, sha256: string): string {
-    const target = this.objectPath(sha256);
+  adopt(path: string, blake3: string): string {
+    const target = this.objectPath(blake3);
     ensureFolderSync(join(this.root, OBJECTS_FOLDER));
     ensureFolderSync(dirname(target));
     this.#linkOver(path, target);
@@ -78,8 +78,8 @@ export class ContentStore {
   }
 
   /**
-   * Puts an upload's content (the file at `path`, whose SHA-256 is
-   * `sha256`) in the store. When the content is `known` (it has a
+   * Puts an upload's content (the file at `path`, whose BLAKE3 is
+   * `blake3`) in the store. When the content is `known` (it has a
    * `contents` row) and its object is there, `path` becomes a link to that
    * object: deduplication. The upload's own bytes are then set aside in
    * .tmp, for the caller to `discard()` once its transaction is over:
@@ -88,15 +88,15 @@ export class ContentStore {
    * heals a known object gone missing). Either way `path` then holds the
    * object's file, ready to be renamed under its name.
    */
-  place(path: string, sha256: string, known: boolean): Placement {
-    if (!known || !this.has(sha256)) {
-      this.adopt(path, sha256);
+  place(path: string, blake3: string, known: boolean): Placement {
+    if (!known || !this.has(blake3)) {
+      this.adopt(path, blake3);
       return { deduplicated: false };
     }
     const aside = this.#tempName("drop");
     Deno.linkSync(path, aside);
     try {
-      this.linkTo(sha256, path);
+      this.linkTo(blake3, path);
     } catch (error) {
       removeIfThere(aside);
       throw error;
@@ -115,28 +115,28 @@ export class ContentStore {
   }
 
   /**
-   * Makes `path` a hard link to the object of `sha256`, atomically: a link
+   * Makes `path` a hard link to the object of `blake3`, atomically: a link
    * under a temporary name, renamed over `path` (whatever was there is
    * replaced, a symbolic link included, never written through). The
    * folder of `path` must be a real directory. NotFound when the object
    * is missing.
    */
-  linkTo(sha256: string, path: string): void {
+  linkTo(blake3: string, path: string): void {
     checkFolderSync(dirname(path));
-    this.#linkOver(this.objectPath(sha256), path);
+    this.#linkOver(this.objectPath(blake3), path);
   }
 
   /**
-   * Opens the object of `sha256` for reading. A symbolic link as the
+   * Opens the object of `blake3` for reading. A symbolic link as the
    * object or as either folder is never followed; NotFound for those and
    * for a missing object.
    */
-  async openObject(sha256: string): Promise<Deno.FsFile> {
-    const path = this.objectPath(sha256);
+  async openObject(blake3: string): Promise<Deno.FsFile> {
+    const path = this.objectPath(blake3);
     return await openRegularFile(
       path,
       [dirname(dirname(path)), dirname(path)],
-      `object ${sha256}`,
+      `object ${blake3}`,
     );
   }
 

@@ -28,7 +28,7 @@ export interface TrashedRow extends FileVersion {
 
 /** A `contents` row. */
 export interface ContentRow {
-  sha256: string;
+  blake3: string;
   size: number;
   storedSize: number;
 }
@@ -100,12 +100,12 @@ export interface MaintenanceStorage {
   trashedIds(limit: number, clientId?: Uint8Array): number[];
   /** Deletes these versions when they are trashed; returns how many. */
   deleteTrashed(ids: readonly number[]): number;
-  /** Up to `limit` contents rows after `after` (by SHA-256) that no version references. */
+  /** Up to `limit` contents rows after `after` (by BLAKE3) that no version references. */
   unreferencedAfter(after: string, limit: number): ContentRow[];
   /** Deletes a contents row when no version references it; true when it went. */
-  deleteUnreferenced(sha256: string): boolean;
-  /** Which of these SHA-256s have a contents row. */
-  existingContents(sha256s: readonly string[]): Set<string>;
+  deleteUnreferenced(blake3: string): boolean;
+  /** Which of these BLAKE3s have a contents row. */
+  existingContents(blake3s: readonly string[]): Set<string>;
   /**
    * Starts a run of `kind` unless one is running whose owner `isAlive`
    * (then returns undefined). Runs left 'running' by a dead owner become

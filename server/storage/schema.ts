@@ -167,4 +167,13 @@ export const MIGRATIONS: readonly string[] = [
   // versions), which a quota check reads at every upload.
   `ALTER TABLE clients ADD COLUMN RekeyUntil TEXT;
    CREATE INDEX versions_usage ON versions (ClientID, TrashedAt, Size);`,
+  // Content addresses become BLAKE3 (docs/history.md: a fifth of SHA-256's
+  // cost on the upload path). The columns are renamed (indexes and the
+  // foreign key follow); the addresses already stored are still SHA-256
+  // and wait in contents_sha256 until the start-up re-addressing
+  // (readdress.ts) has hashed their object again and renamed it.
+  `ALTER TABLE contents RENAME COLUMN Sha256 TO Blake3;
+   ALTER TABLE versions RENAME COLUMN Sha256 TO Blake3;
+   CREATE TABLE contents_sha256 (Sha256 TEXT PRIMARY KEY) WITHOUT ROWID;
+   INSERT INTO contents_sha256 (Sha256) SELECT Blake3 FROM contents;`,
 ];

@@ -332,8 +332,8 @@ export interface FileVersion {
   size: number;
   /** POSIX cksum of the plaintext. */
   checksum: number;
-  /** SHA-256 of the plaintext in hex: the address of its content. */
-  sha256: string;
+  /** BLAKE3 of the plaintext in hex: the address of its content. */
+  blake3: string;
   storedAt: string;
   transport: "tcp" | "http";
   /** The upload's dialect label, when known. */
@@ -349,7 +349,7 @@ export interface NewVersion {
   fileName: string;
   size: number;
   checksum: number;
-  sha256: string;
+  blake3: string;
   transport: "tcp" | "http";
   dialect?: string;
   transferId?: number;
@@ -404,8 +404,8 @@ export interface VersionStorage {
    * the `files` row describe it. Runs inside the upload's transaction.
    */
   add(version: NewVersion, now: string): FileVersion;
-  /** True when content with this SHA-256 has a `contents` row. */
-  hasContent(sha256: string): boolean;
+  /** True when content with this BLAKE3 has a `contents` row. */
+  hasContent(blake3: string): boolean;
   /** One version by id. */
   get(id: number): FileVersion | undefined;
   /** Versions of one name, oldest first; trashed ones only when asked. */

@@ -1,14 +1,14 @@
 /**
  * Upgrade in place of a data directory written before backup history: at
  * start, each verified files row without a version becomes version 1 of
- * its name. Its stored file is read once (SHA-256 and cksum), linked into
+ * its name. Its stored file is read once (BLAKE3 and cksum), linked into
  * `.objects` and recorded, its path and files row kept as they are. A
  * crash midway loses nothing: a file is recorded only in the transaction
  * that links it, and the next start takes up the rows still unversioned.
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import { createHash } from "node:crypto";
+import { createBlake3 } from "../crypto/blake3.ts";
 import { Cksum } from "../crypto/cksum.ts";
 import { toHex } from "../../shared/encoding.ts";
 import type { Database } from "./database.ts";
@@ -32,18 +32,18 @@ export interface UpgradeReport {
   bytes: number;
 }
 
-/** SHA-256, cksum and size of a stored file, read once. */
+/** BLAKE3, cksum and size of a stored file, read once. */
 async function digest(
   file: Deno.FsFile,
-): Promise<{ sha256: string; checksum: number; size: number }> {
-  const sha = createHash("sha256");
+): Promise<{ blake3: string; checksum: number; size: number }> {
+  const hash = createBlake3();
   const cksum = new Cksum();
   for await (const chunk of file.readable) {
-    sha.update(chunk);
+    hash.update(chunk);
     cksum.update(chunk);
   }
   return {
-    sha256: sha.digest("hex"),
+    blake3: hash.digest(),
     checksum: cksum.digest(),
     size: cksum.length,
   };
@@ -101,21 +101,21 @@ export async function versionStoredFiles(
       let placement;
       try {
         placement = db.transaction(() => {
-          const known = db.versions.hasContent(content.sha256);
+          const known = db.versions.hasContent(content.blake3);
           const added = db.versions.addFirst(
             {
               clientId: row.clientId,
               fileName: row.fileName,
               size: content.size,
               checksum: content.checksum,
-              sha256: content.sha256,
+              blake3: content.blake3,
               transport: "tcp",
             },
             row.storedAt ?? now,
             now,
           );
           if (!added) return undefined;
-          return store.objects.place(path, content.sha256, known);
+          return store.objects.place(path, content.blake3, known);
         });
       } catch (error) {
         skip(error);

@@ -24,7 +24,7 @@ Deno.test('uploads over the JSON API become versions with transport "http", thei
       [1, "http"],
       [2, "http"],
     ]);
-    assert.equal(versions[0].sha256, versions[1].sha256);
+    assert.equal(versions[0].blake3, versions[1].blake3);
     assert.equal(api.db.versions.totals().storedBytes, data.length);
   } finally {
     await api.close();

@@ -4,7 +4,7 @@
  * as the browser opens them.
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { blake3Hex } from "../../server/crypto/blake3.ts";
 import { TagMismatchError } from "../../server/crypto/aes_gcm.ts";
 import { cksum } from "../../server/crypto/cksum.ts";
 import { keyProofTag } from "../../server/crypto/restore_keys.ts";
@@ -86,7 +86,7 @@ async function fetchBody(url: string, client: ApiClient, query: string) {
   };
 }
 
-Deno.test("API restore: every version of a file comes back byte for byte, with its cksum and SHA-256", async () => {
+Deno.test("API restore: every version of a file comes back byte for byte, with its cksum and BLAKE3", async () => {
   const api = await startApi();
   try {
     const client = await registerClient(api.url, "alice");
@@ -135,8 +135,8 @@ Deno.test("API restore: every version of a file comes back byte for byte, with i
       assertBytesEqual(restored, data);
       assert.equal(meta.checksum, cksum(data));
       assert.equal(
-        meta.sha256,
-        createHash("sha256").update(data).digest("hex"),
+        meta.blake3,
+        blake3Hex(data),
       );
     }
   } finally {

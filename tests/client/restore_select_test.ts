@@ -13,7 +13,7 @@ function version(
     number,
     size: number,
     checksum: number,
-    sha256: "00".repeat(32),
+    blake3: "00".repeat(32),
     storedAt,
     pinned: false,
   };

@@ -21,7 +21,7 @@ import {
   startServer,
   uploadFile,
 } from "./harness.ts";
-import { sha256 } from "../history/fixture.ts";
+import { blake3 } from "../history/fixture.ts";
 
 const SEED = 20_261_130;
 const encoder = new TextEncoder();
@@ -62,18 +62,18 @@ Deno.test("a client overwriting a name with ransomware output gets a new version
     await store(alice, "doc.txt", good);
     await store(alice, "doc.txt", bad);
     alice.raw.close();
-    const versions = readDb<{ Number: number; Sha256: string; Size: number }>(
+    const versions = readDb<{ Number: number; Blake3: string; Size: number }>(
       server.dataDir,
-      "SELECT Number, Sha256, Size FROM versions WHERE ClientID = ? AND FileName = ? ORDER BY Number",
+      "SELECT Number, Blake3, Size FROM versions WHERE ClientID = ? AND FileName = ? ORDER BY Number",
       alice.clientId,
       "doc.txt",
     );
     assert.deepEqual(versions.map((v) => ({ ...v })), [
-      { Number: 1, Sha256: sha256(good), Size: good.length },
-      { Number: 2, Sha256: sha256(bad), Size: bad.length },
+      { Number: 1, Blake3: blake3(good), Size: good.length },
+      { Number: 2, Blake3: blake3(bad), Size: bad.length },
     ]);
     assert.deepEqual(
-      Deno.readFileSync(objectPath(server.dataDir, sha256(good))),
+      Deno.readFileSync(objectPath(server.dataDir, blake3(good))),
       good,
     );
     assert.deepEqual(
@@ -99,7 +99,7 @@ Deno.test("identical content under two names of two clients is stored once: one 
     await store(bob, "holiday.jpg", data);
     alice.raw.close();
     bob.raw.close();
-    const object = objectPath(server.dataDir, sha256(data));
+    const object = objectPath(server.dataDir, blake3(data));
     assert.equal(Deno.statSync(object).nlink, 4);
     for (
       const path of [
@@ -200,7 +200,7 @@ Deno.test("kill -9 while uploads that deduplicate are committing leaves a consis
       if (exists) committed++;
     }
     note(`6 kills around a deduplicating commit: ${committed} committed`);
-    const object = objectPath(server.dataDir, sha256(data));
+    const object = objectPath(server.dataDir, blake3(data));
     assert.deepEqual(Deno.readFileSync(object), data);
     assert.equal(Deno.statSync(object).nlink, 2 + committed);
     assert.equal(readDb(server.dataDir, "SELECT 1 FROM contents").length, 1);

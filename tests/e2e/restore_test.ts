@@ -27,7 +27,7 @@ import {
   RestoreRequestCode,
 } from "../../server/protocol/constants.ts";
 import { encodeRestoreRequest } from "../../server/protocol/restore_codec.ts";
-import { sha256 } from "../history/fixture.ts";
+import { blake3 } from "../history/fixture.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const MiB = 1024 * 1024;
@@ -170,8 +170,8 @@ Deno.test("restore brings back every version byte for byte, --at picks the newes
       const line = new RegExp(
         `^  version ${
           i + 1
-        }  (\\S+)  .*\\(${data.length} bytes\\)  cksum \\d+  sha256 ${
-          sha256(data)
+        }  (\\S+)  .*\\(${data.length} bytes\\)  cksum \\d+  blake3 ${
+          blake3(data)
         }$`,
         "m",
       ).exec(listing);
@@ -230,7 +230,7 @@ Deno.test("restore resumes a partial file from its end, and a partial file that 
   try {
     const data = pattern(5 * MiB + 3, 4);
     await backUp(dir, data);
-    const partial = partialPath(to, sha256(data));
+    const partial = partialPath(to, blake3(data));
     await Deno.writeFile(partial, data.subarray(0, 2 * MiB + 1));
     const resumed = await restore({ dir, to });
     assert.equal(resumed.status, 0, resumed.text);
@@ -404,7 +404,7 @@ Deno.test("kill -9 of the server mid-restore: the client fails, no partial file 
     assert.equal(result.status, 1);
     assert.match(result.text, /Cannot restore doc\.bin/);
     assert.equal(await exists(join(to, "doc.bin")), false);
-    const kept = (await Deno.stat(partialPath(to, sha256(data)))).size;
+    const kept = (await Deno.stat(partialPath(to, blake3(data)))).size;
     assert.ok(kept > 0 && kept < data.length, `partial file of ${kept} bytes`);
 
     server = await startServer({ dataDir });

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { MIGRATIONS } from "../../server/storage/schema.ts";
 import { startServer } from "./harness.ts";
-import { sha256 } from "../history/fixture.ts";
+import { blake3 } from "../history/fixture.ts";
 
 const FIXTURE = new URL("../fixtures/schema7_data.tar.gz", import.meta.url)
   .pathname;
@@ -83,7 +83,7 @@ Deno.test("a schema 7 data directory is upgraded on first start: every file beco
 
     const versions = rows(
       db,
-      `SELECT lower(hex(ClientID)) AS id, FileName, Number, Sha256, Size,
+      `SELECT lower(hex(ClientID)) AS id, FileName, Number, Blake3, Size,
          Checksum, StoredAt, TrashedAt FROM versions ORDER BY VersionID`,
     );
     assert.deepEqual(
@@ -92,7 +92,7 @@ Deno.test("a schema 7 data directory is upgraded on first start: every file beco
         id: f.id,
         FileName: f.FileName,
         Number: 1,
-        Sha256: sha256(bytes.get(`${f.id}/${f.FileName}`)!),
+        Blake3: blake3(bytes.get(`${f.id}/${f.FileName}`)!),
         Size: f.Size,
         Checksum: f.Checksum,
         StoredAt: f.StoredAt,
@@ -101,17 +101,17 @@ Deno.test("a schema 7 data directory is upgraded on first start: every file beco
     );
     // Alice's "copy of notes.txt" and Bob's "notes.txt" hold the same bytes:
     // one object, and every name is a hard link to its object.
-    const distinct = new Set(versions.map((v) => String(v.Sha256)));
+    const distinct = new Set(versions.map((v) => String(v.Blake3)));
     assert.equal(distinct.size, 4);
     assert.deepEqual(
-      rows(db, "SELECT Sha256, Size, StoredSize FROM contents ORDER BY Sha256"),
+      rows(db, "SELECT Blake3, Size, StoredSize FROM contents ORDER BY Blake3"),
       [...distinct].sort().map((sha) => {
-        const size = versions.find((v) => v.Sha256 === sha)!.Size;
-        return { Sha256: sha, Size: size, StoredSize: size };
+        const size = versions.find((v) => v.Blake3 === sha)!.Size;
+        return { Blake3: sha, Size: size, StoredSize: size };
       }),
     );
     for (const v of versions) {
-      const sha = String(v.Sha256);
+      const sha = String(v.Blake3);
       const object = join(root, ".objects", sha.slice(0, 2), sha);
       const name = join(root, String(v.id), String(v.FileName));
       assert.equal(Deno.statSync(name).ino, Deno.statSync(object).ino);

@@ -3,7 +3,7 @@
  * upload path leaves them: a contents row and its object file, a versions
  * row, the files row and the latest-name hard link of the newest.
  */
-import { createHash } from "node:crypto";
+import { blake3Hex } from "../../server/crypto/blake3.ts";
 import { join } from "node:path";
 import { Database } from "../../server/storage/database.ts";
 import { FileStore } from "../../server/storage/file_store.ts";
@@ -27,9 +27,9 @@ export interface Store {
   close(): void;
 }
 
-/** SHA-256 in hex, the content address of `data`. */
-export function sha256(data: string | Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
+/** BLAKE3 in hex, the content address of `data`. */
+export function blake3(data: string | Uint8Array): string {
+  return blake3Hex(data);
 }
 
 /** Opens a store in a new temporary folder with clients ALICE and BOB. */
@@ -47,7 +47,7 @@ export function openStore(): Store {
     db,
     files,
     add(client, name, text, at, options = {}) {
-      const sha = sha256(text);
+      const sha = blake3(text);
       const size = new TextEncoder().encode(text).length;
       const object = files.objects.objectPath(sha);
       Deno.mkdirSync(join(object, ".."), { recursive: true });
@@ -57,7 +57,7 @@ export function openStore(): Store {
         if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
       }
       h.prepare(
-        `INSERT INTO contents (Sha256, Size, StoredSize, CreatedAt)
+        `INSERT INTO contents (Blake3, Size, StoredSize, CreatedAt)
          VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       ).run(sha, size, size, at);
       const number = Number(
@@ -67,7 +67,7 @@ export function openStore(): Store {
       );
       const id = Number(
         h.prepare(
-          `INSERT INTO versions (ClientID, FileName, Number, Sha256, Size,
+          `INSERT INTO versions (ClientID, FileName, Number, Blake3, Size,
              Checksum, StoredAt, Pinned) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(client, name, number, sha, size, 7, at, options.pinned ? 1 : 0)
           .lastInsertRowid,

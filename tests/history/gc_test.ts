@@ -7,7 +7,7 @@ import {
 } from "../../server/history/gc.ts";
 import { currentOwner } from "../../server/history/run_record.ts";
 import { Trash } from "../../server/history/trash.ts";
-import { ALICE, BOB, day, openStore, sha256, type Store } from "./fixture.ts";
+import { ALICE, blake3, BOB, day, openStore, type Store } from "./fixture.ts";
 
 const SYSTEM = { actor: "system", address: null };
 
@@ -51,11 +51,11 @@ Deno.test("GC collects content no version references, with figures; trashed vers
     assert.equal(run?.files, 1);
     assert.equal(run?.bytes, 6);
     assert.equal(
-      exists(store.files.objects.objectPath(sha256("first!"))),
+      exists(store.files.objects.objectPath(blake3("first!"))),
       false,
     );
     for (const kept of ["second", "third", "shared", "later"]) {
-      assert.ok(exists(store.files.objects.objectPath(sha256(kept))), kept);
+      assert.ok(exists(store.files.objects.objectPath(blake3(kept))), kept);
     }
     assert.equal(contentRows(store), 4);
     assert.deepEqual(
@@ -77,8 +77,8 @@ Deno.test("GC collects object files without a row once they are older than the g
   const store = openStore();
   try {
     store.add(ALICE, "a", "kept", day(1));
-    const old = store.files.objects.objectPath(sha256("old orphan"));
-    const young = store.files.objects.objectPath(sha256("young orphan"));
+    const old = store.files.objects.objectPath(blake3("old orphan"));
+    const young = store.files.objects.objectPath(blake3("young orphan"));
     for (const [path, text] of [[old, "old orphan"], [young, "young orphan"]]) {
       Deno.mkdirSync(join(path, ".."), { recursive: true });
       Deno.writeTextFileSync(path, text);
@@ -101,7 +101,7 @@ Deno.test("GC collects object files without a row once they are older than the g
     assert.equal(exists(old), false);
     assert.ok(exists(young));
     assert.ok(exists(stray));
-    assert.ok(exists(store.files.objects.objectPath(sha256("kept"))));
+    assert.ok(exists(store.files.objects.objectPath(blake3("kept"))));
   } finally {
     store.close();
   }
@@ -111,13 +111,13 @@ Deno.test("recovery puts back objects whose row exists and unlinks the others", 
   const store = openStore();
   try {
     store.add(ALICE, "a", "still here", day(1));
-    const sha = sha256("still here");
+    const sha = blake3("still here");
     const gc = join(store.files.root, GC_FOLDER);
     Deno.mkdirSync(gc);
     // Killed before COMMIT: the row is there, the object was moved aside.
     Deno.renameSync(store.files.objects.objectPath(sha), join(gc, sha));
     // Killed after COMMIT, before the unlink.
-    Deno.writeTextFileSync(join(gc, sha256("collected")), "collected");
+    Deno.writeTextFileSync(join(gc, blake3("collected")), "collected");
     assert.deepEqual(recoverCollected(store.db, store.files), {
       restored: 1,
       unlinked: 1,
@@ -149,7 +149,7 @@ Deno.test("a failed GC transaction puts the objects it moved back", async () => 
       collectGarbage(store.db, store.files, { by: SYSTEM }),
       /refused/,
     );
-    assert.ok(exists(store.files.objects.objectPath(sha256("doomed"))));
+    assert.ok(exists(store.files.objects.objectPath(blake3("doomed"))));
     assert.equal(contentRows(store), 2);
     assert.equal(store.db.maintenance.runs(1)[0].state, "failed");
   } finally {
@@ -178,7 +178,7 @@ Deno.test("recovery keeps the object an upload stored again after a GC was cut o
   const store = openStore();
   try {
     store.add(ALICE, "a", "healed", day(1));
-    const sha = sha256("healed");
+    const sha = blake3("healed");
     const gc = join(store.files.root, GC_FOLDER);
     Deno.mkdirSync(gc);
     // GC killed before COMMIT: row there, object aside.

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { cksum } from "../../server/crypto/cksum.ts";
 import { Database } from "../../server/storage/database.ts";
 import { FileStore } from "../../server/storage/file_store.ts";
-import { sha256 } from "./fixture.ts";
+import { blake3 } from "./fixture.ts";
 
 /** The shape of the history. */
 export interface SyntheticHistory {
@@ -46,12 +46,12 @@ export function writeSyntheticHistory(
   const sums: number[] = [];
   try {
     const addContent = h.prepare(
-      "INSERT INTO contents (Sha256, Size, StoredSize, CreatedAt) VALUES (?, ?, ?, ?)",
+      "INSERT INTO contents (Blake3, Size, StoredSize, CreatedAt) VALUES (?, ?, ?, ?)",
     );
     h.exec("BEGIN");
     for (let c = 0; c < shape.contents; c++) {
       const text = `content ${c}`;
-      const sha = sha256(text);
+      const sha = blake3(text);
       shas.push(sha);
       sums.push(cksum(new TextEncoder().encode(text)));
       addContent.run(
@@ -71,7 +71,7 @@ export function writeSyntheticHistory(
       "INSERT INTO clients (ID, Name, CreatedAt) VALUES (?, ?, ?)",
     );
     const addVersion = h.prepare(
-      `INSERT INTO versions (ClientID, FileName, Number, Sha256, Size, Checksum,
+      `INSERT INTO versions (ClientID, FileName, Number, Blake3, Size, Checksum,
          StoredAt, Transport) VALUES (?, ?, ?, ?, ?, ?, ?, 'tcp')`,
     );
     const addFile = h.prepare(

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Trash } from "../../server/history/trash.ts";
-import { ALICE, BOB, day, openStore, sha256, type Store } from "./fixture.ts";
+import { ALICE, blake3, BOB, day, openStore, type Store } from "./fixture.ts";
 
 const ADMIN = { actor: "admin", address: "127.0.0.1" };
 
@@ -28,7 +28,7 @@ Deno.test("trashing the newest version moves the files row and the link to the o
     // The link is a hard link to the object, not a copy.
     assert.equal(
       Deno.statSync(store.files.pathOf(ALICE, "doc.txt")).ino,
-      Deno.statSync(store.files.objects.objectPath(sha256("good copy"))).ino,
+      Deno.statSync(store.files.objects.objectPath(blake3("good copy"))).ino,
     );
     // Twice is nothing.
     assert.equal(trash.trash(bad.id, ADMIN, day(3)), undefined);
@@ -75,7 +75,7 @@ Deno.test("trashing the only version removes the files row and link; restoring b
     );
     // The content stays while the version is in the trash.
     assert.ok(
-      Deno.statSync(store.files.objects.objectPath(sha256("only"))).isFile,
+      Deno.statSync(store.files.objects.objectPath(blake3("only"))).isFile,
     );
     trash.restore(only.id, ADMIN, day(3));
     assert.equal(latestText(store, "doc.txt"), "only");

@@ -3,7 +3,7 @@
  * store, versions row), for tests of what reads history.
  * @module
  */
-import { createHash } from "node:crypto";
+import { blake3Hex } from "../../server/crypto/blake3.ts";
 import { join } from "node:path";
 import type { ContentStore } from "../../server/storage/content_store.ts";
 import type { BackupStorage, FileVersion } from "../../server/storage/types.ts";
@@ -19,18 +19,18 @@ export function storeVersion(
   const bytes = typeof content === "string"
     ? new TextEncoder().encode(content)
     : content;
-  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  const blake3 = blake3Hex(bytes);
   Deno.mkdirSync(target.objects.root, { recursive: true });
   const temp = join(target.objects.root, `test-${crypto.randomUUID()}`);
   Deno.writeFileSync(temp, bytes);
-  target.objects.adopt(temp, sha256);
+  target.objects.adopt(temp, blake3);
   Deno.removeSync(temp);
   return target.db.versions.add({
     clientId,
     fileName,
     size: bytes.length,
     checksum: 0,
-    sha256,
+    blake3,
     transport: "tcp",
   }, at);
 }

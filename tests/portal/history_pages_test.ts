@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { blake3Hex } from "../../server/crypto/blake3.ts";
 import { MaintenanceScheduler } from "../../server/history/scheduler.ts";
 import { Trash } from "../../server/history/trash.ts";
 import type { Database } from "../../server/storage/database.ts";
@@ -18,7 +18,7 @@ async function historyFixture(n: number) {
   Deno.mkdirSync(fixture.store.root, { recursive: true });
   for (let i = 1; i <= n; i++) {
     const text = `version ${i}`;
-    const sha = createHash("sha256").update(text).digest("hex");
+    const sha = blake3Hex(text);
     const temp = `${fixture.dir}/tmp-${i}`;
     Deno.writeTextFileSync(temp, text);
     fixture.store.objects.adopt(temp, sha);
@@ -31,7 +31,7 @@ async function historyFixture(n: number) {
         fileName: "doc.txt",
         size: text.length,
         checksum: 1,
-        sha256: sha,
+        blake3: sha,
         transport: "tcp",
         pathName: path,
       }, new Date(Date.UTC(2026, 10, i, 12)).toISOString()).id,

@@ -28,7 +28,7 @@ function setup() {
   db.clients.create(B, "bob", "2026-01-01T00:00:00.000Z");
   const source: SnapshotSource = {
     versions: db.versions,
-    openObject: (sha256) => store.objects.openObject(sha256),
+    openObject: (blake3) => store.objects.openObject(blake3),
   };
   return {
     dir,
@@ -161,7 +161,7 @@ Deno.test("a version whose content is gone is left out and named in .cyberbackup
   using t = setup();
   keep(t, "kept.txt", "here", "2026-02-01T00:00:00.000Z");
   const lost = keep(t, "lost.txt", "gone", "2026-02-01T00:00:00.000Z");
-  Deno.removeSync(t.store.objects.objectPath(lost.sha256));
+  Deno.removeSync(t.store.objects.objectPath(lost.blake3));
   const report: SnapshotReport = { files: 0, bytes: 0, missing: [] };
   const path = await zipTo(t, "2026-03-01T00:00:00.000Z", report);
   const out = join(t.dir, "out");
@@ -176,7 +176,7 @@ Deno.test("a version whose content is gone is left out and named in .cyberbackup
 Deno.test("damaged stored content breaks the zip instead of arriving with a fresh CRC", async () => {
   using t = setup();
   const v = keep(t, "doc.txt", "original", "2026-02-01T00:00:00.000Z");
-  Deno.writeTextFileSync(t.store.objects.objectPath(v.sha256), "0riginal");
+  Deno.writeTextFileSync(t.store.objects.objectPath(v.blake3), "0riginal");
   await assert.rejects(
     zipTo(t, "2026-03-01T00:00:00.000Z"),
     /doc\.txt version 1 is damaged/,
@@ -221,7 +221,7 @@ async function sparseSink(path: string): Promise<WritableStream<Uint8Array>> {
 Deno.test({
   name:
     "a file over 4 GiB and the entry after it get ZIP64 records that Python and unzip read",
-  // Streams 4 GiB through SHA-256, CRC-32 and unzip -t: 20-40 s here.
+  // Streams 4 GiB through BLAKE3, CRC-32 and unzip -t: 20-40 s here.
   sanitizeOps: false,
   async fn() {
     using t = setup();
@@ -229,17 +229,17 @@ Deno.test({
     const big = join(t.dir, "big");
     using file = await Deno.open(big, { write: true, createNew: true });
     await file.truncate(size);
-    // `truncate -s 4295016448 f && sha256sum f`: hashing it here costs 7 s.
-    const sha256 =
+    // `truncate -s 4295016448 f && blake3sum f`: hashing it here costs 7 s.
+    const blake3 =
       "829816e339ff597ec3ada4c30fc840d3f2298444169d242952a54bcf3fcd7747";
-    t.store.objects.adopt(big, sha256);
+    t.store.objects.adopt(big, blake3);
     Deno.removeSync(big);
     t.db.versions.add({
       clientId: A,
       fileName: "big.img",
       size,
       checksum: 0,
-      sha256,
+      blake3,
       transport: "tcp",
     }, "2026-02-01T00:00:00.000Z");
     keep(t, "small.txt", "after the big one", "2026-02-01T00:00:00.000Z");

@@ -4,7 +4,7 @@
  * the files list and the dashboard.
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { blake3Hex } from "../../server/crypto/blake3.ts";
 import { join } from "node:path";
 import type { FileVersion } from "../../server/storage/types.ts";
 import { MaintenanceScheduler } from "../../server/history/scheduler.ts";
@@ -31,24 +31,24 @@ async function addVersion(
   data: Uint8Array,
   options: { now?: string; transport?: "tcp" | "http"; dialect?: string } = {},
 ): Promise<FileVersion> {
-  const sha256 = createHash("sha256").update(data).digest("hex");
+  const blake3 = blake3Hex(data);
   const objects = f.store.objects;
   await Deno.mkdir(f.store.root, { recursive: true });
-  if (!objects.has(sha256)) {
-    const temp = join(f.dir, `upload-${sha256}`);
+  if (!objects.has(blake3)) {
+    const temp = join(f.dir, `upload-${blake3}`);
     await Deno.writeFile(temp, data);
-    objects.adopt(temp, sha256);
+    objects.adopt(temp, blake3);
     await Deno.remove(temp);
   }
   const latest = f.store.pathOf(client, name);
   await Deno.mkdir(join(latest, ".."), { recursive: true });
-  objects.linkTo(sha256, latest);
+  objects.linkTo(blake3, latest);
   return f.deps.db.versions.add({
     clientId: client,
     fileName: name,
     size: data.length,
     checksum: 1234567,
-    sha256,
+    blake3,
     transport: options.transport ?? "tcp",
     dialect: options.dialect,
   }, options.now ?? new Date().toISOString());
@@ -94,8 +94,8 @@ Deno.test("the version list shows each version of a name newest first, with what
     assert.match(rows[1][0], />tcp</);
     assert.match(rows[1][0], />iv-prefix</);
     assert.match(rows[1][0], /2026-11-01 10:00 UTC/);
-    assert.match(rows[1][0], new RegExp(`>${first.sha256.slice(0, 12)}<`));
-    assert.match(rows[1][0], new RegExp(`title="${first.sha256}"`));
+    assert.match(rows[1][0], new RegExp(`>${first.blake3.slice(0, 12)}<`));
+    assert.match(rows[1][0], new RegExp(`title="${first.blake3}"`));
     assert.match(rows[1][0], /1234567/);
     assert.doesNotMatch(html, /other.txt/);
   } finally {
@@ -164,7 +164,7 @@ Deno.test("a version whose object is gone is a 404, not a crash", async () => {
     const id = addClient(f.db, "dora");
     const version = await addVersion(f, id, "gone.bin", encoder.encode("bye"));
     await Deno.remove(
-      f.store.objects.objectPath(version.sha256),
+      f.store.objects.objectPath(version.blake3),
     );
     const browser = await signedIn(f);
     const response = await browser.request(
@@ -226,7 +226,7 @@ Deno.test("pinning and unpinning need the CSRF token and are recorded in the aud
     );
     assert.deepEqual(JSON.parse(log[1].detail!), {
       version: 2,
-      sha256: two.sha256,
+      blake3: two.blake3,
     });
 
     const missing = await browser.post("/files/versions/pin", {
@@ -516,7 +516,7 @@ Deno.test("the version list pages a name with 100,000 versions, and the pages th
     const id = addClient(f.db, "kate");
     const first = await addVersion(f, id, "log.txt", encoder.encode("log"));
     const insert = f.db.prepare(
-      `INSERT INTO versions (ClientID, FileName, Number, Sha256, Size, Checksum, StoredAt)
+      `INSERT INTO versions (ClientID, FileName, Number, Blake3, Size, Checksum, StoredAt)
        VALUES (?, 'log.txt', ?, ?, 3, 1, ?)`,
     );
     f.db.exec("BEGIN");
@@ -524,7 +524,7 @@ Deno.test("the version list pages a name with 100,000 versions, and the pages th
       insert.run(
         id,
         n,
-        first.sha256,
+        first.blake3,
         new Date(Date.UTC(2026, 0, 1) + n * 1000).toISOString(),
       );
     }

@@ -126,7 +126,7 @@ Deno.test("version records and fetch metadata round-trip; the metadata is 72 byt
     number: 3,
     size: 123456,
     checksum: 0xb3beab91,
-    sha256: "ab".repeat(32),
+    blake3: "ab".repeat(32),
     storedAt: "2026-11-30T21:15:47.123Z",
     pinned: true,
   };
@@ -140,7 +140,7 @@ Deno.test("version records and fetch metadata round-trip; the metadata is 72 byt
     size: 10,
     offset: 4,
     checksum: 1,
-    sha256: "cd".repeat(32),
+    blake3: "cd".repeat(32),
     storedAt: "2026-11-30T21:15:47.123Z",
   };
   assert.equal(FETCH_META_SIZE, 72);

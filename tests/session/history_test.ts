@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { ResponseCode } from "../../server/protocol/constants.ts";
 import { NO_POLICY } from "../../server/storage/sqlite/policies.ts";
 import { fixture, keyed, oneFile } from "./fixture.ts";
-import { sha256 } from "../history/fixture.ts";
+import { blake3 } from "../history/fixture.ts";
 
 async function read(file: Deno.FsFile): Promise<string> {
   return await new Response(file.readable).text();
@@ -27,14 +27,14 @@ Deno.test("a re-upload of a name is a new version: the earlier one stays intact 
     const { db, store } = f.ctx;
     const versions = db.versions.list(alice.clientId, "doc.txt");
     assert.deepEqual(
-      versions.map((v) => [v.number, v.size, v.sha256, v.transport]),
+      versions.map((v) => [v.number, v.size, v.blake3, v.transport]),
       [
-        [1, 13, sha256("the good copy"), "tcp"],
-        [2, 23, sha256("CORRUPTED BY RANSOMWARE"), "tcp"],
+        [1, 13, blake3("the good copy"), "tcp"],
+        [2, 23, blake3("CORRUPTED BY RANSOMWARE"), "tcp"],
       ],
     );
     assert.equal(
-      await read(await store.objects.openObject(versions[0].sha256)),
+      await read(await store.objects.openObject(versions[0].blake3)),
       "the good copy",
     );
     // The latest name is the newest version, a hard link to its object.
@@ -42,7 +42,7 @@ Deno.test("a re-upload of a name is a new version: the earlier one stays intact 
     assert.equal(await Deno.readTextFile(path), "CORRUPTED BY RANSOMWARE");
     assert.equal(
       Deno.statSync(path).ino,
-      Deno.statSync(store.objects.objectPath(versions[1].sha256)).ino,
+      Deno.statSync(store.objects.objectPath(versions[1].blake3)).ino,
     );
     const row = db.files.of(alice.clientId, "doc.txt");
     assert.equal(row?.size, 23);
@@ -71,7 +71,7 @@ Deno.test("identical content under two names and two clients is stored once, as 
       assert.equal((await file.verdict())?.code, ResponseCode.ACK);
     }
     const { db, store } = f.ctx;
-    const object = store.objects.objectPath(sha256(text));
+    const object = store.objects.objectPath(blake3(text));
     // The object and the three names: one inode, four links.
     assert.equal(Deno.statSync(object).nlink, 4);
     for (
@@ -90,7 +90,7 @@ Deno.test("identical content under two names and two clients is stored once, as 
     });
     assert.equal(
       [...Deno.readDirSync(
-        join(store.root, ".objects", sha256(text).slice(0, 2)),
+        join(store.root, ".objects", blake3(text).slice(0, 2)),
       )]
         .length,
       1,

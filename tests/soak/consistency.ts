@@ -6,7 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { blake3Hex } from "../../server/crypto/blake3.ts";
 import { join } from "node:path";
 import { cksum } from "../../server/crypto/cksum.ts";
 import { decryptKey } from "../../server/crypto/rsa_oaep.ts";
@@ -91,7 +91,7 @@ export async function inconsistencies(dataDir: string): Promise<string[]> {
  * What is wrong with the backup history (docs/history.md): each files row
  * must be its name's newest kept version and a hard link to that
  * version's object; each version's content must have its row and its
- * object, with the recorded size and SHA-256. Objects without a row are
+ * object, with the recorded size and BLAKE3. Objects without a row are
  * allowed: a crash between link and commit leaves them for GC.
  */
 function historyProblems(dataDir: string, root: string): string[] {
@@ -103,26 +103,26 @@ function historyProblems(dataDir: string, root: string): string[] {
       FileName: string;
       Size: number;
       Checksum: number;
-      Sha256: string | null;
+      Blake3: string | null;
     }
   >(
     dataDir,
     `SELECT f.ID, f.FileName, f.Size, f.Checksum,
-       (SELECT v.Sha256 FROM versions v WHERE v.ClientID = f.ID
+       (SELECT v.Blake3 FROM versions v WHERE v.ClientID = f.ID
           AND v.FileName = f.FileName AND v.TrashedAt IS NULL
-        ORDER BY v.Number DESC LIMIT 1) AS Sha256
+        ORDER BY v.Number DESC LIMIT 1) AS Blake3
      FROM files f`,
   );
   for (const row of latest) {
     const path = join(toHex(row.ID), row.FileName);
-    if (row.Sha256 === null) {
+    if (row.Blake3 === null) {
       problems.push(`${path}: recorded without a version`);
       continue;
     }
     try {
       if (
         Deno.statSync(join(root, path)).ino !==
-          Deno.statSync(object(row.Sha256)).ino
+          Deno.statSync(object(row.Blake3)).ino
       ) {
         problems.push(`${path}: not a link to its newest version's object`);
       }
@@ -141,24 +141,24 @@ function historyProblems(dataDir: string, root: string): string[] {
   for (const v of mismatched) {
     problems.push(`${v.FileName} v${v.Number}: differs from its files row`);
   }
-  const contents = readDb<{ Sha256: string; Size: number; Rows: number }>(
+  const contents = readDb<{ Blake3: string; Size: number; Rows: number }>(
     dataDir,
-    `SELECT v.Sha256, c.Size, count(c.Sha256) AS Rows FROM versions v
-       LEFT JOIN contents c ON c.Sha256 = v.Sha256 GROUP BY v.Sha256`,
+    `SELECT v.Blake3, c.Size, count(c.Blake3) AS Rows FROM versions v
+       LEFT JOIN contents c ON c.Blake3 = v.Blake3 GROUP BY v.Blake3`,
   );
   for (const c of contents) {
     if (c.Rows === 0) {
-      problems.push(`content ${c.Sha256}: referenced without a row`);
+      problems.push(`content ${c.Blake3}: referenced without a row`);
       continue;
     }
     try {
-      const data = Deno.readFileSync(object(c.Sha256));
-      const sha = createHash("sha256").update(data).digest("hex");
-      if (data.length !== c.Size || sha !== c.Sha256) {
-        problems.push(`object ${c.Sha256}: ${data.length} bytes, sha ${sha}`);
+      const data = Deno.readFileSync(object(c.Blake3));
+      const sha = blake3Hex(data);
+      if (data.length !== c.Size || sha !== c.Blake3) {
+        problems.push(`object ${c.Blake3}: ${data.length} bytes, sha ${sha}`);
       }
     } catch (error) {
-      problems.push(`object ${c.Sha256}: ${(error as Error).message}`);
+      problems.push(`object ${c.Blake3}: ${(error as Error).message}`);
     }
   }
   return problems;

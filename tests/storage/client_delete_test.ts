@@ -17,7 +17,7 @@ Deno.test("deleting a client deletes its versions and policy, so GC can free its
         fileName: "doc.txt",
         size: 5,
         checksum: 1,
-        sha256: (id === A ? "a" : "b").repeat(64),
+        blake3: (id === A ? "a" : "b").repeat(64),
         transport: "tcp",
       }, NOW);
       db.policies.set(id, { ...NO_POLICY, keepLast: 2 }, NOW);
@@ -28,9 +28,9 @@ Deno.test("deleting a client deletes its versions and policy, so GC can free its
     assert.equal(db.versions.usage(B).versions, 1);
     assert.equal(db.policies.get(B)?.keepLast, 2);
     const unreferenced = db.handle.prepare(
-      `SELECT Sha256 FROM contents c
-       WHERE NOT EXISTS (SELECT 1 FROM versions v WHERE v.Sha256 = c.Sha256)`,
-    ).all().map((row) => row.Sha256);
+      `SELECT Blake3 FROM contents c
+       WHERE NOT EXISTS (SELECT 1 FROM versions v WHERE v.Blake3 = c.Blake3)`,
+    ).all().map((row) => row.Blake3);
     assert.deepEqual(unreferenced, ["a".repeat(64)]);
   } finally {
     db.close();

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Database } from "../../server/storage/database.ts";
 import { FileStore } from "../../server/storage/file_store.ts";
-import { sha256 } from "../history/fixture.ts";
+import { blake3 } from "../history/fixture.ts";
 
 const CLIENT = new Uint8Array(16).fill(7);
 const NOW = "2026-01-01T00:00:00.000Z";
@@ -37,14 +37,14 @@ async function setup() {
     await pending.prepare();
     db.transfers.noteCommit(transfer, pending);
     db.handle.exec("BEGIN IMMEDIATE");
-    const sha = sha256(text);
+    const sha = blake3(text);
     store.objects.place(pending.tempPath, sha, db.versions.hasContent(sha));
     db.versions.add({
       clientId: CLIENT,
       fileName: name,
       size: text.length,
       checksum: 1,
-      sha256: sha,
+      blake3: sha,
       transport: "tcp",
       pathName: pending.finalPath,
     }, NOW);
@@ -76,7 +76,7 @@ for (const stage of ["placed", "renamed"] as const) {
         assert.equal(await Deno.readTextFile(path), "version one");
         assert.equal(
           t.inode(path),
-          t.inode(t.store.objects.objectPath(sha256("version one"))),
+          t.inode(t.store.objects.objectPath(blake3("version one"))),
         );
         assert.deepEqual(
           t.db.versions.list(CLIENT, "a.txt").map((v) => v.number),
@@ -85,7 +85,7 @@ for (const stage of ["placed", "renamed"] as const) {
         assert.equal(t.db.files.of(CLIENT, "a.txt")?.size, 11);
         // New content reached .objects (an orphan now, whole); a known one
         // is untouched, still linked from the name that holds it.
-        const two = t.store.objects.objectPath(sha256("version two"));
+        const two = t.store.objects.objectPath(blake3("version two"));
         assert.equal(Deno.readTextFileSync(two), "version two");
         assert.equal(Deno.statSync(two).nlink, dedup ? 2 : 1);
         assert.deepEqual([...Deno.readDirSync(join(t.store.root, ".tmp"))], []);
@@ -111,7 +111,7 @@ Deno.test("a crash after a first name's link was renamed into place removes the 
     await t.restart();
     assert.throws(() => Deno.statSync(path), Deno.errors.NotFound);
     assert.equal(t.db.files.of(CLIENT, "new.txt"), undefined);
-    const object = t.store.objects.objectPath(sha256("shared bytes"));
+    const object = t.store.objects.objectPath(blake3("shared bytes"));
     assert.equal(Deno.statSync(object).nlink, 2);
     assert.equal(
       Deno.readTextFileSync(t.store.pathOf(CLIENT, "kept.txt")),

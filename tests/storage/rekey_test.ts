@@ -56,7 +56,7 @@ Deno.test("a re-keyed client with history is never taken over as an abandoned na
     fileName: "doc.bin",
     size: 1,
     checksum: 1,
-    sha256: "a".repeat(64),
+    blake3: "a".repeat(64),
     transport: "tcp",
   }, "2026-01-01T00:00:02.000Z");
   // Only versions, no files row: what a trashed newest version can leave.

@@ -4,7 +4,7 @@
  * cannot read is skipped and left as it was; a rerun after a crash finishes.
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { blake3Hex } from "../../server/crypto/blake3.ts";
 import { join } from "node:path";
 import { cksum } from "../../server/crypto/cksum.ts";
 import { Database } from "../../server/storage/database.ts";
@@ -45,7 +45,7 @@ async function setup() {
   };
 }
 
-const sha = (text: string) => createHash("sha256").update(text).digest("hex");
+const sha = (text: string) => blake3Hex(text);
 
 Deno.test("versionStoredFiles() makes each stored file version 1, linked to its object, rows and bytes kept", async () => {
   await using t = await setup();
@@ -63,7 +63,7 @@ Deno.test("versionStoredFiles() makes each stored file version 1, linked to its 
   assert.deepEqual(t.db.files.list().rows, files);
   const [v] = t.db.versions.list(A, "a.txt");
   assert.deepEqual(
-    [v.number, v.sha256, v.size, v.storedAt],
+    [v.number, v.blake3, v.size, v.storedAt],
     [1, sha("same"), 4, "2025-12-24T00:00:00.000Z"],
   );
   assert.equal(v.checksum, cksum(encoder.encode("same")));

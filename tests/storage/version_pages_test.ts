@@ -26,7 +26,7 @@ function upload(over: Partial<NewVersion> = {}): NewVersion {
     fileName: "doc.txt",
     size: 100,
     checksum: 7,
-    sha256: "1".repeat(64),
+    blake3: "1".repeat(64),
     transport: "tcp",
     ...over,
   };
@@ -65,18 +65,18 @@ Deno.test("versions.distinctBytes() counts each content of a client's kept versi
   using t = open();
   const { db } = t;
   const now = "2026-01-01T00:00:00.000Z";
-  db.versions.add(upload({ size: 100, sha256: "1".repeat(64) }), now);
-  db.versions.add(upload({ size: 100, sha256: "1".repeat(64) }), now);
+  db.versions.add(upload({ size: 100, blake3: "1".repeat(64) }), now);
+  db.versions.add(upload({ size: 100, blake3: "1".repeat(64) }), now);
   db.versions.add(
-    upload({ fileName: "b.txt", size: 100, sha256: "1".repeat(64) }),
+    upload({ fileName: "b.txt", size: 100, blake3: "1".repeat(64) }),
     now,
   );
   const trashed = db.versions.add(
-    upload({ size: 40, sha256: "2".repeat(64) }),
+    upload({ size: 40, blake3: "2".repeat(64) }),
     now,
   );
   db.versions.add(
-    upload({ clientId: B, size: 9, sha256: "3".repeat(64) }),
+    upload({ clientId: B, size: 9, blake3: "3".repeat(64) }),
     now,
   );
   assert.equal(db.versions.distinctBytes(A), 140);

@@ -27,7 +27,7 @@ function upload(over: Partial<NewVersion> = {}): NewVersion {
     fileName: "doc.txt",
     size: 100,
     checksum: 7,
-    sha256: SHA1,
+    blake3: SHA1,
     transport: "tcp",
     pathName: "/data/received_files/a1/doc.txt",
     ...over,
@@ -39,7 +39,7 @@ Deno.test("versions.add() numbers each upload of a name from 1 and keeps the old
   const { db } = t;
   const first = db.versions.add(upload(), "2026-01-02T00:00:00.000Z");
   const second = db.versions.add(
-    upload({ sha256: SHA2, size: 23, checksum: 9, dialect: "classic" }),
+    upload({ blake3: SHA2, size: 23, checksum: 9, dialect: "classic" }),
     "2026-01-03T00:00:00.000Z",
   );
   const other = db.versions.add(
@@ -48,7 +48,7 @@ Deno.test("versions.add() numbers each upload of a name from 1 and keeps the old
   );
   assert.deepEqual([first.number, second.number, other.number], [1, 2, 1]);
   assert.deepEqual(
-    db.versions.list(A, "doc.txt").map((v) => [v.number, v.sha256, v.size]),
+    db.versions.list(A, "doc.txt").map((v) => [v.number, v.blake3, v.size]),
     [[1, SHA1, 100], [2, SHA2, 23]],
   );
   assert.deepEqual(db.versions.get(second.id), second);
@@ -62,7 +62,7 @@ Deno.test("versions.add() makes the files row describe the newest version, keepi
   const { db } = t;
   db.versions.add(upload(), "2026-01-02T00:00:00.000Z");
   db.versions.add(
-    upload({ sha256: SHA2, size: 23, checksum: 9, pathName: undefined }),
+    upload({ blake3: SHA2, size: 23, checksum: 9, pathName: undefined }),
     "2026-01-03T00:00:00.000Z",
   );
   assert.deepEqual(db.files.of(A, "doc.txt"), {
@@ -99,7 +99,7 @@ Deno.test("versions.add() refuses a malformed content address and records nothin
   using t = open();
   const { db } = t;
   assert.throws(
-    () => db.versions.add(upload({ sha256: "../../etc" }), "2026-01-02Z"),
+    () => db.versions.add(upload({ blake3: "../../etc" }), "2026-01-02Z"),
     RangeError,
   );
   assert.equal(db.versions.list(A, "doc.txt").length, 0);
@@ -125,7 +125,7 @@ Deno.test("versions.at() finds the newest kept version stored at or before a tim
   const { db } = t;
   const v1 = db.versions.add(upload(), "2026-01-02T00:00:00.000Z");
   const v2 = db.versions.add(
-    upload({ sha256: SHA2 }),
+    upload({ blake3: SHA2 }),
     "2026-01-05T00:00:00.000Z",
   );
   assert.equal(
@@ -162,7 +162,7 @@ Deno.test("versions.names() pages a client's names with their kept count and new
   db.versions.add(upload({ fileName: "b.txt" }), "2026-01-02T00:00:00.000Z");
   db.versions.add(upload({ fileName: "a.txt" }), "2026-01-02T00:00:01.000Z");
   const newest = db.versions.add(
-    upload({ fileName: "a.txt", sha256: SHA2 }),
+    upload({ fileName: "a.txt", blake3: SHA2 }),
     "2026-01-02T00:00:02.000Z",
   );
   db.versions.add(upload({ clientId: B, fileName: "z.txt" }), "2026-01-03Z");

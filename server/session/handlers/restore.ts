@@ -162,7 +162,7 @@ function* listChunks(
           number: version.number,
           size: version.size,
           checksum: version.checksum,
-          sha256: version.sha256,
+          blake3: version.blake3,
           storedAt: wireTime(version.storedAt),
           pinned: version.pinned,
         });
@@ -260,7 +260,7 @@ export async function fetchVersion(
   }
   let file: Deno.FsFile;
   try {
-    file = await ctx.store.objects.openObject(version.sha256);
+    file = await ctx.store.objects.openObject(version.blake3);
   } catch (error) {
     logger.error(
       "Cannot open the content of {file} version {number} of {client}: {message}",
@@ -324,7 +324,7 @@ async function* contentFrames(
         size: version.size,
         offset,
         checksum: version.checksum,
-        sha256: version.sha256,
+        blake3: version.blake3,
         storedAt: wireTime(version.storedAt),
       }),
       remaining === 0,

@@ -105,16 +105,16 @@ async function storeVerified(
     const now = nowOf(ctx);
     ctx.db.transaction(() => {
       checkQuota(ctx.db, upload);
-      const known = ctx.db.versions.hasContent(received.sha256);
+      const known = ctx.db.versions.hasContent(received.blake3);
       placement = ctx.store.objects.place(
         pending.tempPath,
-        received.sha256,
+        received.blake3,
         known,
       );
       ctx.db.versions.add({
         ...upload,
         checksum: received.checksum,
-        sha256: received.sha256,
+        blake3: received.blake3,
         transport: ctx.transport,
         dialect: dialectLabel(received.dialect),
         transferId: transfer?.id,
@@ -145,7 +145,9 @@ async function storeVerified(
   state.received = undefined;
   endTransfer(state, ctx, result, { recorded: true });
   await pending.finalize();
-  await ctx.store.objects.discard(placement!);
+  // Freeing a deduplicated upload's own bytes takes a while for a large
+  // file (the kernel drops its pages): the client need not wait for it.
+  void ctx.store.objects.discard(placement!);
   if (placement!.deduplicated) {
     logger.info("Content of {file} of {client} was already stored", {
       file: received.fileName,

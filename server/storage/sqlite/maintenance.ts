@@ -23,7 +23,7 @@ import { Conditions, marks, pageRows } from "./paging.ts";
 import { toVersion } from "./versions.ts";
 
 const VERSION_COLUMNS = `v.VersionID, v.ClientID, v.FileName, v.Number,
-  v.Size, v.Checksum, v.Sha256, v.StoredAt, v.Transport, v.Dialect, v.Pinned,
+  v.Size, v.Checksum, v.Blake3, v.StoredAt, v.Transport, v.Dialect, v.Pinned,
   v.TrashedAt, v.TrashedBy`;
 
 function withTrashedBy(row: Row): FileVersion & { trashedBy: string | null } {
@@ -231,40 +231,40 @@ export class SqliteMaintenance implements MaintenanceStorage {
   unreferencedAfter(after: string, limit: number): ContentRow[] {
     return attempt("Cannot read unreferenced contents", () =>
       this.#db.prepare(
-        `SELECT c.Sha256, c.Size, c.StoredSize FROM contents c
-         WHERE c.Sha256 > ? AND NOT EXISTS
-           (SELECT 1 FROM versions v WHERE v.Sha256 = c.Sha256)
-         ORDER BY c.Sha256 LIMIT ?`,
+        `SELECT c.Blake3, c.Size, c.StoredSize FROM contents c
+         WHERE c.Blake3 > ? AND NOT EXISTS
+           (SELECT 1 FROM versions v WHERE v.Blake3 = c.Blake3)
+         ORDER BY c.Blake3 LIMIT ?`,
       ).all(after, limit).map((row) => ({
-        sha256: String(row.Sha256),
+        blake3: String(row.Blake3),
         size: Number(row.Size),
         storedSize: Number(row.StoredSize),
       })));
   }
 
-  deleteUnreferenced(sha256: string): boolean {
+  deleteUnreferenced(blake3: string): boolean {
     // Prepared once: GC calls this for every collected content.
     this.#deleteContent ??= this.#db.prepare(
-      `DELETE FROM contents WHERE Sha256 = ? AND NOT EXISTS
-         (SELECT 1 FROM versions v WHERE v.Sha256 = contents.Sha256)`,
+      `DELETE FROM contents WHERE Blake3 = ? AND NOT EXISTS
+         (SELECT 1 FROM versions v WHERE v.Blake3 = contents.Blake3)`,
     );
     return Number(
-      run("Cannot delete content", this.#deleteContent, sha256).changes,
+      run("Cannot delete content", this.#deleteContent, blake3).changes,
     ) > 0;
   }
 
-  existingContents(sha256s: readonly string[]): Set<string> {
+  existingContents(blake3s: readonly string[]): Set<string> {
     const found = new Set<string>();
     // SQLite allows 32766 parameters; stay far below.
-    for (let i = 0; i < sha256s.length; i += 500) {
-      const chunk = sha256s.slice(i, i + 500);
+    for (let i = 0; i < blake3s.length; i += 500) {
+      const chunk = blake3s.slice(i, i + 500);
       const rows = attempt("Cannot read contents", () =>
         this.#db.prepare(
-          `SELECT Sha256 FROM contents WHERE Sha256 IN (${
+          `SELECT Blake3 FROM contents WHERE Blake3 IN (${
             marks(chunk.length)
           })`,
         ).all(...chunk));
-      for (const row of rows) found.add(String(row.Sha256));
+      for (const row of rows) found.add(String(row.Blake3));
     }
     return found;
   }

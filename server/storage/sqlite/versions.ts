@@ -1,13 +1,13 @@
 /**
  * Backup history over SQLite (`versions`, `contents`): each verified upload
  * of a (client, name) is a numbered version; its content is stored once by
- * SHA-256. The `files` row of a name stays its newest kept version, so
+ * BLAKE3. The `files` row of a name stays its newest kept version, so
  * tools that read `defensive.db` keep working (docs/history.md).
  * @module
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { toHex } from "../../../shared/encoding.ts";
-import { checkSha256 } from "../content_address.ts";
+import { checkContentAddress } from "../content_address.ts";
 import { get, type Row, run, transaction } from "../sql.ts";
 import type {
   ClientUsage,
@@ -21,7 +21,7 @@ import type {
 import { Conditions, count, pageOf, pageRows } from "./paging.ts";
 
 const VERSION_COLUMNS =
-  `VersionID, ClientID, FileName, Number, Size, Checksum, Sha256, StoredAt,
+  `VersionID, ClientID, FileName, Number, Size, Checksum, Blake3, StoredAt,
    Transport, Dialect, Pinned, TrashedAt`;
 
 /** Kept versions: those no administrator moved to the trash. */
@@ -36,7 +36,7 @@ export function toVersion(row: Row): FileVersion {
     number: Number(row.Number),
     size: Number(row.Size),
     checksum: Number(row.Checksum),
-    sha256: String(row.Sha256),
+    blake3: String(row.Blake3),
     storedAt: String(row.StoredAt),
     transport: row.Transport === "http" ? "http" : "tcp",
     dialect: row.Dialect === null ? null : String(row.Dialect),
@@ -53,11 +53,11 @@ function prepare(db: DatabaseSync) {
        WHERE ClientID = ? AND FileName = ?`,
     ),
     addContent: db.prepare(
-      `INSERT INTO contents (Sha256, Size, StoredSize, CreatedAt)
-       VALUES (?, ?, ?, ?) ON CONFLICT (Sha256) DO NOTHING`,
+      `INSERT INTO contents (Blake3, Size, StoredSize, CreatedAt)
+       VALUES (?, ?, ?, ?) ON CONFLICT (Blake3) DO NOTHING`,
     ),
     addVersion: db.prepare(
-      `INSERT INTO versions (ClientID, FileName, Number, Sha256, Size, Checksum,
+      `INSERT INTO versions (ClientID, FileName, Number, Blake3, Size, Checksum,
          StoredAt, Transport, Dialect, TransferID)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
@@ -70,7 +70,7 @@ function prepare(db: DatabaseSync) {
          PathName = coalesce(?, PathName), Verified = 1, Size = excluded.Size,
          Checksum = excluded.Checksum, StoredAt = excluded.StoredAt`,
     ),
-    hasContent: db.prepare("SELECT 1 AS x FROM contents WHERE Sha256 = ?"),
+    hasContent: db.prepare("SELECT 1 AS x FROM contents WHERE Blake3 = ?"),
     byId: db.prepare(`${select} WHERE VersionID = ?`),
     listKept: db.prepare(
       `${select} WHERE ClientID = ? AND FileName = ? AND ${KEPT} ORDER BY Number`,
@@ -122,7 +122,7 @@ function prepare(db: DatabaseSync) {
     ),
     distinctBytes: db.prepare(
       `SELECT coalesce(sum(c.Size), 0) AS bytes FROM contents c
-       WHERE c.Sha256 IN (SELECT Sha256 FROM versions
+       WHERE c.Blake3 IN (SELECT Blake3 FROM versions
                           WHERE ClientID = ? AND ${KEPT})`,
     ),
   } satisfies Record<string, StatementSync>;
@@ -150,19 +150,19 @@ export class SqliteVersions implements VersionStorage {
    */
   add(version: NewVersion, now: string): FileVersion {
     const action = "Cannot record version";
-    const { clientId, fileName, size, checksum, sha256 } = version;
-    checkSha256(sha256);
+    const { clientId, fileName, size, checksum, blake3 } = version;
+    checkContentAddress(blake3);
     const write = () => {
       const last = get(action, this.#sql.lastNumber, clientId, fileName);
       const number = Number(last?.n ?? 0) + 1;
-      run(action, this.#sql.addContent, sha256, size, size, now);
+      run(action, this.#sql.addContent, blake3, size, size, now);
       const result = run(
         action,
         this.#sql.addVersion,
         clientId,
         fileName,
         number,
-        sha256,
+        blake3,
         size,
         checksum,
         now,
@@ -189,7 +189,7 @@ export class SqliteVersions implements VersionStorage {
         number,
         size,
         checksum,
-        sha256,
+        blake3,
         storedAt: now,
         transport: version.transport,
         dialect: version.dialect ?? null,
@@ -236,17 +236,17 @@ export class SqliteVersions implements VersionStorage {
     now: string,
   ): boolean {
     const action = "Cannot record version";
-    const { clientId, fileName, size, checksum, sha256 } = version;
-    checkSha256(sha256);
+    const { clientId, fileName, size, checksum, blake3 } = version;
+    checkContentAddress(blake3);
     if (get(action, this.#sql.hasVersion, clientId, fileName)) return false;
-    run(action, this.#sql.addContent, sha256, size, size, now);
+    run(action, this.#sql.addContent, blake3, size, size, now);
     run(
       action,
       this.#sql.addVersion,
       clientId,
       fileName,
       1,
-      sha256,
+      blake3,
       size,
       checksum,
       storedAt,
@@ -257,8 +257,8 @@ export class SqliteVersions implements VersionStorage {
     return true;
   }
 
-  hasContent(sha256: string): boolean {
-    return get("Cannot look up content", this.#sql.hasContent, sha256) !==
+  hasContent(blake3: string): boolean {
+    return get("Cannot look up content", this.#sql.hasContent, blake3) !==
       undefined;
   }
 

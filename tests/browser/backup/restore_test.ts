@@ -99,7 +99,7 @@ function meta(content: Uint8Array, checksum = cksum(content)) {
     size: content.length,
     offset: 0,
     checksum,
-    sha256: SHA,
+    blake3: SHA,
     storedAt: TIME,
   });
 }
@@ -117,7 +117,7 @@ Deno.test("listVersions() opens the list frames with Web Crypto", async () => {
     number: i + 1,
     size: 10 * i,
     checksum: 7,
-    sha256: SHA,
+    blake3: SHA,
     storedAt: TIME,
     pinned: i === 1,
   }));

@@ -38,7 +38,7 @@ export const handler = define.handlers<never>({
     const zip = snapshotZip(
       {
         versions: db.versions,
-        openObject: (sha256) => store.objects.openObject(sha256),
+        openObject: (blake3) => store.objects.openObject(blake3),
       },
       id,
       at,

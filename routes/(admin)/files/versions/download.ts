@@ -16,7 +16,7 @@ export const handler = define.handlers<never>({
       db.versions.byNumber(ref.client, ref.fileName, ref.number);
     if (!version) throw new HttpError(404);
     return attachment(
-      () => store.objects.openObject(version.sha256),
+      () => store.objects.openObject(version.blake3),
       version.fileName,
     );
   },

@@ -1,15 +1,16 @@
 /**
  * The cost of the content hash on an upload's receive path, in process:
  * the session's per-chunk work (AES-256-CBC decrypt, cksum, write to a
- * temporary file) without SHA-256, with node:crypto SHA-256 on the same
- * thread, and with OpenSSL SHA-256 on the native thread pool
- * (server/crypto/sha256.ts). Variants alternate round by round, so a
- * machine busy with other work slows them alike; each figure is the best
- * of `--runs` rounds. Also the CPU time the process spent per GiB (every
- * thread, the native pool's included), which depends less on how busy the
+ * temporary file) without a hash, with the content address as the server
+ * computes it (BLAKE3, server/crypto/blake3.ts: native addon and its
+ * WebAssembly fallback), and with SHA-256 (OpenSSL through node:crypto, SHA
+ * extensions where the CPU has them), the hash it replaced. Variants
+ * alternate round by round, so a machine busy with other work slows them
+ * alike; each figure is the best of `--runs` rounds. Also the CPU time the
+ * process spent per GiB (every thread), which depends less on how busy the
  * machine is than wall-clock speed does.
  *
- *   deno run -A bench/sha256.ts [--size-mib 512] [--runs 5]
+ *   deno run -A bench/blake3.ts [--size-mib 512] [--runs 5]
  *
  * Prints one line per figure: name, value, baseline, ratio.
  * @module
@@ -18,7 +19,8 @@ import { cpuUsage } from "node:process";
 import { parseArgs } from "node:util";
 import { createCipher, createDecipher } from "../server/crypto/aes_cbc.ts";
 import { Cksum } from "../server/crypto/cksum.ts";
-import { createSha256, type Sha256Backend } from "../server/crypto/sha256.ts";
+import { createHash } from "node:crypto";
+import { createBlake3 } from "../server/crypto/blake3.ts";
 import { FileStore } from "../server/storage/file_store.ts";
 import { line } from "./report.ts";
 
@@ -45,31 +47,46 @@ encrypted.set(cipher.update(plain), 0);
 encrypted.set(cipher.final(), SIZE);
 cipher.close();
 
-const dir = await Deno.makeTempDir({ prefix: "cb-bench-sha-" });
+const dir = await Deno.makeTempDir({ prefix: "cb-bench-hash-" });
 const store = new FileStore(dir);
 const client = new Uint8Array(16);
 
-/** MB/s and CPU ms per GiB of one upload's receive path with `hash` (or none). */
+const variants = ["none", "blake3 native", "blake3 wasm", "sha256"] as const;
+type Variant = typeof variants[number];
+
+/** A streaming hash of `variant`, or undefined for none. */
+function hasher(
+  variant: Variant,
+): { update(bytes: Uint8Array): unknown; digest(): unknown } | undefined {
+  if (variant === "none") return undefined;
+  if (variant === "sha256") {
+    const sha = createHash("sha256");
+    return { update: (bytes) => sha.update(bytes), digest: () => sha.digest() };
+  }
+  return createBlake3(variant === "blake3 native" ? "native" : "wasm");
+}
+
+/** MB/s and CPU ms per GiB of one upload's receive path with `variant`'s hash. */
 async function receive(
-  hash: Sha256Backend | "none",
+  variant: Variant,
 ): Promise<{ mbs: number; cpuMsPerGiB: number }> {
   const pending = await store.begin(client, "bench.bin");
   const decipher = createDecipher(key);
   const cksum = new Cksum();
-  const sha = hash === "none" ? undefined : createSha256(hash);
+  const hash = hasher(variant);
   const cpu = cpuUsage();
   const started = performance.now();
   for (let at = 0; at < encrypted.length; at += CHUNK) {
     const data = decipher.update(encrypted.subarray(at, at + CHUNK));
     cksum.update(data);
-    await sha?.update(data);
+    hash?.update(data);
     await pending.write(data);
   }
   const last = decipher.final();
   cksum.update(last);
-  await sha?.update(last);
+  hash?.update(last);
   await pending.write(last);
-  await sha?.digest();
+  hash?.digest();
   await pending.prepare();
   const seconds = (performance.now() - started) / 1000;
   const used = cpuUsage(cpu);
@@ -80,7 +97,6 @@ async function receive(
   return { mbs: SIZE / 1e6 / seconds, cpuMsPerGiB };
 }
 
-const variants = ["none", "node", "libcrypto"] as const;
 const best = Object.fromEntries(variants.map((v) => [v, 0]));
 const leastCpu = Object.fromEntries(variants.map((v) => [v, Infinity]));
 try {
@@ -95,18 +111,19 @@ try {
   await Deno.remove(dir, { recursive: true });
 }
 line("figure", "value", "baseline", "ratio");
-for (const variant of ["node", "libcrypto"] as const) {
+const hashed = variants.filter((v) => v !== "none");
+for (const variant of hashed) {
   line(
-    `receive path + SHA-256 ${variant} (MB/s)`,
+    `receive path + ${variant} (MB/s)`,
     best[variant].toFixed(0),
     best.none.toFixed(0),
     (best[variant] / best.none).toFixed(3),
   );
 }
-line("  receive path without SHA-256 (MB/s)", best.none.toFixed(0));
-for (const variant of ["node", "libcrypto"] as const) {
+line("  receive path without a hash (MB/s)", best.none.toFixed(0));
+for (const variant of hashed) {
   line(
-    `CPU ms per GiB, + SHA-256 ${variant}`,
+    `CPU ms per GiB, + ${variant}`,
     leastCpu[variant].toFixed(0),
     leastCpu.none.toFixed(0),
     (leastCpu[variant] / leastCpu.none).toFixed(3),
