@@ -178,6 +178,14 @@ async function stageProgram(stage: string): Promise<void> {
   const denoDir = join(stage, "deno_dir");
   for (const { name, version, registry } of contents.packages) {
     const from = join(npmCache, registry, name);
+    // The native builds of an addon for other platforms are optional
+    // packages that Deno never downloads: the lock file names them, the
+    // program does not need them.
+    const cached = await Deno.stat(join(from, version)).then(
+      () => true,
+      () => false,
+    );
+    if (!cached) continue;
     const to = join(denoDir, "npm", registry, name);
     await copyTree(join(from, version), join(to, version));
     await copyFile(join(from, "registry.json"), join(to, "registry.json"));
