@@ -176,4 +176,14 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE versions RENAME COLUMN Sha256 TO Blake3;
    CREATE TABLE contents_sha256 (Sha256 TEXT PRIMARY KEY) WITHOUT ROWID;
    INSERT INTO contents_sha256 (Sha256) SELECT Blake3 FROM contents;`,
+  // version_numbers: the highest number each (client, name) was ever
+  // given, so that a new version never takes the number of one the trash
+  // purge deleted (docs/history.md: never reused). It starts from the rows
+  // there are: the number of a row deleted before now is not known.
+  `CREATE TABLE version_numbers (ClientID BLOB(16) NOT NULL,
+     FileName VARCHAR(255) NOT NULL, LastNumber INTEGER NOT NULL,
+     PRIMARY KEY (ClientID, FileName)) WITHOUT ROWID;
+   INSERT INTO version_numbers (ClientID, FileName, LastNumber)
+     SELECT ClientID, FileName, max(Number) FROM versions
+     GROUP BY ClientID, FileName;`,
 ];

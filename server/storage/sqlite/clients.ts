@@ -300,6 +300,9 @@ export class SqliteClients implements ClientStorage {
       // Its history goes with it: the content no version references any
       // more is then garbage collected.
       db.prepare("DELETE FROM versions WHERE ClientID = ?").run(id);
+      // Its version numbers go too: nothing can take them again, since
+      // registration gives a new client a new random id.
+      db.prepare("DELETE FROM version_numbers WHERE ClientID = ?").run(id);
       db.prepare("DELETE FROM client_policies WHERE Scope = lower(hex(?))")
         .run(id);
       db.prepare("DELETE FROM ops_expectations WHERE ClientID = ?").run(id);

@@ -48,9 +48,16 @@ export function toVersion(row: Row): FileVersion {
 function prepare(db: DatabaseSync) {
   const select = `SELECT ${VERSION_COLUMNS} FROM versions`;
   return {
-    lastNumber: db.prepare(
-      `SELECT coalesce(max(Number), 0) AS n FROM versions
-       WHERE ClientID = ? AND FileName = ?`,
+    // Past the name's high-water mark, so a purged number is never issued
+    // again, and past its rows, which a tool or an older release may have
+    // written without raising the mark.
+    nextNumber: db.prepare(
+      `INSERT INTO version_numbers (ClientID, FileName, LastNumber)
+       VALUES (?1, ?2, 1 + (SELECT coalesce(max(Number), 0) FROM versions
+                            WHERE ClientID = ?1 AND FileName = ?2))
+       ON CONFLICT (ClientID, FileName) DO UPDATE
+         SET LastNumber = max(LastNumber + 1, excluded.LastNumber)
+       RETURNING LastNumber AS n`,
     ),
     addContent: db.prepare(
       `INSERT INTO contents (Blake3, Size, StoredSize, CreatedAt)
@@ -153,8 +160,7 @@ export class SqliteVersions implements VersionStorage {
     const { clientId, fileName, size, checksum, blake3 } = version;
     checkContentAddress(blake3);
     const write = () => {
-      const last = get(action, this.#sql.lastNumber, clientId, fileName);
-      const number = Number(last?.n ?? 0) + 1;
+      const number = this.#nextNumber(action, clientId, fileName);
       run(action, this.#sql.addContent, blake3, size, size, now);
       const result = run(
         action,
@@ -225,7 +231,8 @@ export class SqliteVersions implements VersionStorage {
   }
 
   /**
-   * Records a file stored before history as version 1 of its name, with
+   * Records a file stored before history as the first version of its name
+   * (number 1, unless the name had versions that were all purged), with
    * its contents row, leaving its files row as it is; false, recording
    * nothing, when the name has a version already. Call inside the
    * transaction that links the file into the content store.
@@ -245,7 +252,7 @@ export class SqliteVersions implements VersionStorage {
       this.#sql.addVersion,
       clientId,
       fileName,
-      1,
+      this.#nextNumber(action, clientId, fileName),
       blake3,
       size,
       checksum,
@@ -255,6 +262,11 @@ export class SqliteVersions implements VersionStorage {
       null,
     );
     return true;
+  }
+
+  /** Takes the name's next number; inside the transaction that uses it. */
+  #nextNumber(action: string, clientId: Uint8Array, fileName: string): number {
+    return Number(get(action, this.#sql.nextNumber, clientId, fileName)?.n);
   }
 
   hasContent(blake3: string): boolean {
