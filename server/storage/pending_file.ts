@@ -16,8 +16,11 @@ export function previousPathOf(tempPath: string): string {
   return `${tempPath}.previous`;
 }
 
-/** Writes smaller than this are gathered into one buffer of this size. */
-const BUFFER_BYTES = 256 * 1024;
+/**
+ * Writes smaller than this are gathered into a buffer of this size; two of
+ * them, so that one fills while the other is written (bench/blake3.ts).
+ */
+const BUFFER_BYTES = 512 * 1024;
 
 /**
  * Where a pending upload stands: "open" takes writes; "prepared" is durable
@@ -48,7 +51,11 @@ export interface PendingFile {
   /** Bytes accepted by `write()` so far. */
   readonly bytesWritten: number;
   readonly state: PendingState;
-  /** Appends; small chunks are buffered, large ones written straight through. Await each call before the next. */
+  /**
+   * Appends; small chunks are buffered and written while the caller goes
+   * on, large ones written straight through. Await each call before the
+   * next; a failed write throws at the next call or at prepare().
+   */
   write(chunk: Uint8Array): Promise<void>;
   /**
    * Flushes, syncs and closes the temporary file; a failure deletes it.
@@ -154,8 +161,11 @@ export class PendingUpload implements PendingFile {
   readonly tempPath: string;
   readonly finalPath: string;
   #file: Deno.FsFile | undefined;
-  #buffer = new Uint8Array(BUFFER_BYTES);
+  #buffers = [new Uint8Array(BUFFER_BYTES), new Uint8Array(BUFFER_BYTES)];
+  #current = 0;
   #buffered = 0;
+  /** The write of the other buffer, while Deno's blocking pool runs it. */
+  #writing: Promise<void> | undefined;
   #bytes = 0;
   #state: PendingState = "open";
   #hasPrevious = false;
@@ -184,9 +194,10 @@ export class PendingUpload implements PendingFile {
         await this.#flush(file);
       }
       if (chunk.length >= BUFFER_BYTES) {
+        await this.#drain();
         await writeAll(file, chunk);
       } else {
-        this.#buffer.set(chunk, this.#buffered);
+        this.#buffers[this.#current].set(chunk, this.#buffered);
         this.#buffered += chunk.length;
       }
     } catch (error) {
@@ -201,6 +212,7 @@ export class PendingUpload implements PendingFile {
     const file = this.#openFile("Cannot store upload");
     try {
       await this.#flush(file);
+      await this.#drain();
       await file.syncData();
       file.close();
       this.#file = undefined;
@@ -328,6 +340,7 @@ export class PendingUpload implements PendingFile {
     if (["committed", "aborted", "published"].includes(this.#state)) return;
     this.#state = "aborted";
     this.#buffered = 0;
+    await this.#drain().catch(() => {});
     try {
       this.#file?.close();
     } catch {
@@ -368,10 +381,26 @@ export class PendingUpload implements PendingFile {
     return this.#file;
   }
 
+  /**
+   * Hands the filled buffer to a write that runs while the caller goes on
+   * (receiving, decrypting and hashing the next bytes), once the previous
+   * one is done; its failure surfaces at the next write or at prepare().
+   */
   async #flush(file: Deno.FsFile): Promise<void> {
+    await this.#drain();
     if (this.#buffered === 0) return;
-    const size = this.#buffered;
+    const data = this.#buffers[this.#current].subarray(0, this.#buffered);
+    this.#current ^= 1;
     this.#buffered = 0;
-    await writeAll(file, this.#buffer.subarray(0, size));
+    this.#writing = writeAll(file, data);
+    // Handled by the #drain() that every later step awaits first.
+    this.#writing.catch(() => {});
+  }
+
+  /** Waits for the write in flight; throws its error. */
+  async #drain(): Promise<void> {
+    const writing = this.#writing;
+    this.#writing = undefined;
+    await writing;
   }
 }

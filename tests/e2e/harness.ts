@@ -68,8 +68,9 @@ export async function signalAndWait(
 export function serveArgs(
   dataDir: string,
   ports: { port?: number; httpPort?: number } = {},
+  main = MAIN,
 ): string[] {
-  return ["run", "--allow-all", MAIN, ...serveCommand(dataDir, ports)];
+  return ["run", "--allow-all", main, ...serveCommand(dataDir, ports)];
 }
 
 /** serveArgs() without `deno run`: the arguments of the program itself. */
@@ -116,12 +117,16 @@ export async function startServer(
      * main.ts through deno.
      */
     executable?: string;
+    /** Another checkout's main.ts to run through deno (a benchmark's baseline). */
+    mainModule?: string;
   } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ??
     await Deno.makeTempDir({ prefix: "cb-e2e-" });
   const args = [
-    ...(options.executable ? serveCommand(dataDir) : serveArgs(dataDir)),
+    ...(options.executable
+      ? serveCommand(dataDir)
+      : serveArgs(dataDir, {}, options.mainModule)),
     "--workers",
     "2",
     ...(options.args ?? []),

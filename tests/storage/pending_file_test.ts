@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FileStore } from "../../server/storage/file_store.ts";
+import { assertBytesEqual } from "../bytes_assert.ts";
 import { PendingUpload } from "../../server/storage/pending_file.ts";
 
 const CLIENT = new Uint8Array(16).fill(0xab);
@@ -172,6 +173,52 @@ Deno.test("unpublish() that cannot move the upload back puts the previous state 
       Deno.errors.NotFound,
     );
     assert.deepEqual([...Deno.readDirSync(join(store.root, ".tmp"))], []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("writes of any size land in order while earlier ones are still being written", async () => {
+  const { dir, store } = await setup();
+  try {
+    const pending = await store.begin(CLIENT, "b.bin");
+    const sizes = [1, 70_000, 300_000, 200_000, 2_000_000, 5, 600_000];
+    const expected = new Uint8Array(sizes.reduce((a, b) => a + b));
+    let next = 0;
+    // Small chunks fill a buffer that is written while the next fills; a
+    // large one goes straight through after the write in flight.
+    for (const size of sizes) {
+      const chunk = Uint8Array.from({ length: size }, () => next++ * 7 & 0xff);
+      expected.set(chunk, next - size);
+      await pending.write(chunk);
+      chunk.fill(0); // the caller reuses its buffer once write() returns
+    }
+    await pending.commit();
+    assertBytesEqual(
+      await Deno.readFile(store.pathOf(CLIENT, "b.bin")),
+      expected,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a write that fails while the caller goes on fails the upload at its next step", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cyberbackup-pending-" });
+  try {
+    // /dev/full answers every write with ENOSPC, as a full disk does.
+    const full = await Deno.open("/dev/full", { write: true });
+    const pending = new PendingUpload(full, {
+      tempPath: join(dir, "upload.tmp"),
+      finalPath: join(dir, "upload"),
+    });
+    await assert.rejects(async () => {
+      for (let i = 0; i < 64; i++) await pending.write(new Uint8Array(65536));
+      await pending.prepare();
+    }, /Cannot write upload: .*No space left on device/);
+    assert.equal(pending.state, "failed");
+    await pending.abort();
+    assert.equal(pending.state, "aborted");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
