@@ -35,7 +35,7 @@ import {
   ProtocolClient,
   ServerError,
 } from "./protocol_client.ts";
-import { FatalError, unexpected } from "./session.ts";
+import { FatalError, requireSameId, unexpected } from "./session.ts";
 
 /** What the administrator can do for a user whose key is gone. */
 export const REKEY_HINT =
@@ -158,13 +158,8 @@ export class RestoreSession {
     if (head.code === RestoreResponseCode.REFUSED) {
       throw new RestoreRefusedError(head.reason, head.message);
     }
-    if (
-      head.code !== RestoreResponseCode.KEY_PROVEN &&
-      toHex(head.clientId) !== toHex(this.clientId)
-    ) {
-      throw new BadResponseError(
-        `Cannot trust response ${head.code}: it names another client`,
-      );
+    if (head.code !== RestoreResponseCode.KEY_PROVEN) {
+      requireSameId(head.clientId, this.clientId, head.code);
     }
     return head;
   }

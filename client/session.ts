@@ -42,7 +42,11 @@ export class FatalError extends Error {
   }
 }
 
-function requireSameId(
+/**
+ * Throws BadResponseError when response `code` names another client than
+ * the one that asked: an answer meant for someone else is never used.
+ */
+export function requireSameId(
   got: Uint8Array,
   expected: Uint8Array,
   code: number,

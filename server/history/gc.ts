@@ -159,19 +159,23 @@ export async function collectGarbage(
     for (const prefix of prefixes) {
       const folder = join(objects, prefix);
       // Rows first (one query per folder), so only files without one are
-      // stat'ed; the transaction below checks again under the write lock.
+      // stat'ed, once: the mtime picks them and the size is what their
+      // removal frees (an object never changes under its name). The
+      // transaction below checks again under the write lock.
       const named = listNames(folder).filter(isContentAddress);
       const rows = m.existingContents(named);
-      const old = named.filter((name) => {
-        if (rows.has(name)) return false;
-        const mtime = statOrUndefined(join(folder, name))?.mtime?.getTime();
-        return mtime !== undefined && mtime < cutoff;
-      });
+      const sizes = new Map<string, number>();
+      for (const name of named) {
+        if (rows.has(name)) continue;
+        const info = statOrUndefined(join(folder, name));
+        const mtime = info?.mtime?.getTime();
+        if (info && mtime !== undefined && mtime < cutoff) {
+          sizes.set(name, info.size);
+        }
+      }
+      const old = [...sizes.keys()];
       for (let i = 0; i < old.length; i += batch) {
         const chunk = old.slice(i, i + batch);
-        const sizes = new Map(
-          chunk.map((n) => [n, statOrUndefined(join(folder, n))?.size ?? 0]),
-        );
         const moved = collectOrphans(
           db,
           files,

@@ -19,7 +19,7 @@ export const DEFAULT_TRASH_DAYS = 7;
 
 /** What the trash needs of the database. */
 export type TrashStorage =
-  & Pick<BackupStorage, "transaction" | "audit" | "files">
+  & Pick<BackupStorage, "transaction" | "audit" | "files" | "versions">
   & { maintenance: MaintenanceStorage };
 
 /** Where content lives on disk: the objects and each name's latest-copy link. */
@@ -50,7 +50,10 @@ export class Trash implements TrashService {
       const version = m.version(id);
       if (!version || version.trashedAt !== null) return undefined;
       m.markTrashed(id, by.actor, now);
-      const newest = m.newestKept(version.clientId, version.fileName);
+      const newest = this.#db.versions.latest(
+        version.clientId,
+        version.fileName,
+      );
       if (!newest || newest.number < version.number) {
         this.#pointLatest(version, newest);
       }
@@ -68,7 +71,10 @@ export class Trash implements TrashService {
     return this.#db.transaction(() => {
       const version = m.version(id);
       if (!version || version.trashedAt === null) return false;
-      const before = m.newestKept(version.clientId, version.fileName);
+      const before = this.#db.versions.latest(
+        version.clientId,
+        version.fileName,
+      );
       m.unmarkTrashed(id);
       if (!before || before.number < version.number) {
         this.#pointLatest(before, version);

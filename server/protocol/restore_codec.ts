@@ -136,11 +136,22 @@ export function isRestoreRequestCode(
     code === RestoreRequestCode.LIST || code === RestoreRequestCode.FETCH;
 }
 
+declare const checked: unique symbol;
+
+/**
+ * A request header {@link checkRestoreHeader} accepted: only such a header
+ * decodes, so the check runs once, where the header is read.
+ */
+export type RestoreHeader = RequestHeader & {
+  code: RestoreRequestCode;
+  readonly [checked]: true;
+};
+
 /**
  * Checks a restore request's header before its payload is read: version 3
  * only (the extension is new) and the code's exact payload size.
  */
-export function checkRestoreHeader(header: RequestHeader): RestoreRequestCode {
+export function checkRestoreHeader(header: RequestHeader): RestoreHeader {
   if (header.version !== PROTOCOL_VERSION) {
     throw new ProtocolError(
       `Cannot serve restore request: protocol version ${header.version}, the extension needs ${PROTOCOL_VERSION}`,
@@ -157,7 +168,7 @@ export function checkRestoreHeader(header: RequestHeader): RestoreRequestCode {
       `Cannot serve request ${header.code}: payload of ${header.payloadSize} bytes is not ${size}`,
     );
   }
-  return header.code;
+  return header as RestoreHeader;
 }
 
 /** The one payload size of each restore request. */
@@ -172,14 +183,22 @@ export function restorePayloadSize(code: RestoreRequestCode): number {
   }
 }
 
-/** Parses a restore request's payload (its header already checked). */
+/**
+ * Parses a restore request's payload, the `payloadSize` bytes after its
+ * checked header.
+ */
 export function decodeRestoreRequest(
-  header: RequestHeader,
+  header: RestoreHeader,
   payload: Uint8Array,
 ): RestoreRequest {
+  if (payload.length !== header.payloadSize) {
+    throw new RangeError(
+      `Cannot parse restore request ${header.code}: payload of ${payload.length} bytes, its header says ${header.payloadSize}`,
+    );
+  }
   const clientId = header.clientId;
   const r = new ByteReader(payload);
-  switch (checkRestoreHeader({ ...header, payloadSize: payload.length })) {
+  switch (header.code) {
     case RestoreRequestCode.PROVE_KEY:
       return {
         code: RestoreRequestCode.PROVE_KEY,

@@ -82,8 +82,6 @@ export interface MaintenanceStorage {
    * and their plaintext bytes. Call inside a transaction.
    */
   deleteRetained(ids: readonly number[]): { removed: number; bytes: number };
-  /** The newest kept version of a name. */
-  newestKept(clientId: Uint8Array, fileName: string): FileVersion | undefined;
   /** Any version, kept or trashed, with its trash columns. */
   version(id: number): (FileVersion & { trashedBy: string | null }) | undefined;
   /** Marks a kept version trashed; false when it is not kept. */

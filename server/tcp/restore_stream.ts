@@ -37,8 +37,8 @@ export async function serveRestore(
     onProgress: () => void;
   },
 ): Promise<void> {
-  const { conn, reader, session, header, stallMs } = options;
-  checkRestoreHeader(header);
+  const { conn, reader, session, stallMs } = options;
+  const header = checkRestoreHeader(options.header);
   const payload = header.payloadSize === 0
     ? new Uint8Array(0)
     : await reader.readRequired(header.payloadSize);

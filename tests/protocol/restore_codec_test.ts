@@ -46,7 +46,7 @@ Deno.test("a 1102 is 23 + 263 bytes laid out as docs/protocol.md shows, and deco
   ]);
   assert.equal(new TextDecoder().decode(bytes.subarray(23, 32)), "notes.txt");
   assert.deepEqual([...bytes.subarray(0x116, 0x11e)], [2, 0, 0, 0, 0, 0, 0, 0]);
-  const header = decodeRequestHeader(bytes.subarray(0, 23));
+  const header = checkRestoreHeader(decodeRequestHeader(bytes.subarray(0, 23)));
   assert.deepEqual(decodeRestoreRequest(header, bytes.subarray(23)), {
     code: RestoreRequestCode.FETCH,
     clientId: ID,
@@ -56,9 +56,20 @@ Deno.test("a 1102 is 23 + 263 bytes laid out as docs/protocol.md shows, and deco
   });
 });
 
+Deno.test("decodeRestoreRequest() takes only a checked header, and a payload of its size", () => {
+  const bytes = encodeRestoreRequest({ code: 1101, clientId: ID });
+  const header = decodeRequestHeader(bytes.subarray(0, 23));
+  // @ts-expect-error: the header is checked once, before the payload is read.
+  decodeRestoreRequest(header, bytes.subarray(23));
+  assert.throws(
+    () => decodeRestoreRequest(checkRestoreHeader(header), new Uint8Array(1)),
+    RangeError,
+  );
+});
+
 Deno.test("checkRestoreHeader() refuses another version or payload size, and classic codes are not restore codes", () => {
   const header = { clientId: ID, version: 3, code: 1101, payloadSize: 0 };
-  assert.equal(checkRestoreHeader(header), 1101);
+  assert.equal(checkRestoreHeader(header).code, 1101);
   assert.throws(
     () => checkRestoreHeader({ ...header, version: 2 }),
     ProtocolError,
@@ -88,7 +99,7 @@ Deno.test("a fetch whose file name field has no NUL is a ProtocolError", () => {
   assert.throws(
     () =>
       decodeRestoreRequest(
-        decodeRequestHeader(bytes.subarray(0, 23)),
+        checkRestoreHeader(decodeRequestHeader(bytes.subarray(0, 23))),
         bytes.subarray(23),
       ),
     ProtocolError,

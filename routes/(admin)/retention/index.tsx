@@ -28,10 +28,8 @@ import { field, parseClientId } from "../../../server/portal/params.ts";
 import { MAINTENANCE_RUNS } from "../../../server/portal/sse.ts";
 import { NO_POLICY } from "../../../server/storage/sqlite/policies.ts";
 import type { RunRecord } from "../../../server/storage/maintenance_types.ts";
-import type {
-  BackupStorage,
-  ClientPolicy,
-} from "../../../server/storage/types.ts";
+import type { PortalDeps } from "../../../server/portal/deps.ts";
+import type { ClientPolicy } from "../../../server/storage/types.ts";
 import { historyOf } from "../../../server/portal/history.ts";
 import { toHex } from "../../../shared/encoding.ts";
 import {
@@ -63,8 +61,7 @@ export const handler = define.handlers<RetentionData>({
     const clientId = parseClientId(ctx.url.searchParams.get("client") ?? "");
     const db = ctx.state.deps.db;
     const stored = db.policies.get(clientId ?? "*") ?? NO_POLICY;
-    const data = baseData(ctx.state.deps.db, clientId, textOf(stored));
-    data.runs = history.maintenance.runs(MAINTENANCE_RUNS);
+    const data = baseData(ctx.state.deps, clientId, textOf(stored));
     if (clientId || ctx.url.searchParams.get("preview") === "1") {
       data.preview = await history.maintenance.preview({
         clientId,
@@ -91,8 +88,7 @@ export const handler = define.handlers<RetentionData>({
         errors.push(`${f.label}: ${(error as Error).message}`);
       }
     }
-    const data = baseData(db, clientId, values);
-    data.runs = history.maintenance.runs(MAINTENANCE_RUNS);
+    const data = baseData(ctx.state.deps, clientId, values);
     data.errors = errors;
     if (errors.length > 0) return page(data, { status: 400 });
     if (field(form, "intent") === "save") {
@@ -133,11 +129,13 @@ function textOf(policy: ClientPolicy): Record<string, string> {
   );
 }
 
+/** The page's data both handlers start from, runs included. */
 function baseData(
-  db: BackupStorage,
+  deps: PortalDeps,
   clientId: Uint8Array | undefined,
   values: Record<string, string>,
 ): RetentionData {
+  const db = deps.db;
   const client = clientId ? db.clients.get(clientId) : undefined;
   if (clientId && !client) throw new HttpError(404);
   const clients = db.clients.list({ sort: "name", dir: "asc", pageSize: 200 })
@@ -152,7 +150,7 @@ function baseData(
       clientId ? db.policies.effective(clientId) : defaults,
     ),
     errors: [],
-    runs: [],
+    runs: historyOf(deps).maintenance.runs(MAINTENANCE_RUNS),
   };
 }
 

@@ -113,20 +113,6 @@ export class SqliteMaintenance implements MaintenanceStorage {
     };
   }
 
-  newestKept(clientId: Uint8Array, fileName: string): FileVersion | undefined {
-    const row = get(
-      "Cannot read newest version",
-      this.#db.prepare(
-        `SELECT ${VERSION_COLUMNS} FROM versions v WHERE v.ClientID = ?
-           AND v.FileName = ? AND v.TrashedAt IS NULL
-         ORDER BY v.Number DESC LIMIT 1`,
-      ),
-      clientId,
-      fileName,
-    );
-    return row ? withTrashedBy(row) : undefined;
-  }
-
   version(id: number) {
     const row = get(
       "Cannot read version",
