@@ -2,8 +2,7 @@
  * The cost of the content hash on an upload's receive path, in process:
  * the session's per-chunk work (AES-256-CBC decrypt, cksum, write to a
  * temporary file) without a hash, with the content address as the server
- * computes it (BLAKE3, server/crypto/blake3.ts: native addon and its
- * WebAssembly fallback), and with SHA-256 (OpenSSL through node:crypto, SHA
+ * computes it (BLAKE3, server/crypto/blake3.ts), and with SHA-256 (OpenSSL through node:crypto, SHA
  * extensions where the CPU has them), the hash it replaced. Variants
  * alternate round by round, so a machine busy with other work slows them
  * alike; each figure is the best of `--runs` rounds. Also the CPU time the
@@ -51,7 +50,7 @@ const dir = await Deno.makeTempDir({ prefix: "cb-bench-hash-" });
 const store = new FileStore(dir);
 const client = new Uint8Array(16);
 
-const variants = ["none", "blake3 native", "blake3 wasm", "sha256"] as const;
+const variants = ["none", "blake3", "sha256"] as const;
 type Variant = typeof variants[number];
 
 /** A streaming hash of `variant`, or undefined for none. */
@@ -63,7 +62,7 @@ function hasher(
     const sha = createHash("sha256");
     return { update: (bytes) => sha.update(bytes), digest: () => sha.digest() };
   }
-  return createBlake3(variant === "blake3 native" ? "native" : "wasm");
+  return createBlake3();
 }
 
 /** MB/s and CPU ms per GiB of one upload's receive path with `variant`'s hash. */
