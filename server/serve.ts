@@ -21,6 +21,7 @@ import type { BackupStorage } from "./storage/types.ts";
 import { FileStore } from "./storage/file_store.ts";
 import { MaintenanceScheduler } from "./history/scheduler.ts";
 import { Trash } from "./history/trash.ts";
+import { readdressContents } from "./storage/readdress.ts";
 import { versionStoredFiles } from "./storage/upgrade.ts";
 import { TcpServer } from "./tcp/pool.ts";
 import type { EventSink } from "./stats/events.ts";
@@ -72,6 +73,9 @@ async function openData(config: ServerConfig) {
       count: leftovers,
     });
   }
+  // Contents stored before schema 12 are named by SHA-256: hashed again and
+  // renamed by BLAKE3, so that the files versioned next dedup against them.
+  await readdressContents(db, store);
   // A data directory from before backup history: its files become version 1.
   await versionStoredFiles(db, store, new Date().toISOString());
   return { db, store };

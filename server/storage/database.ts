@@ -21,6 +21,7 @@ import { SqliteFiles } from "./sqlite/files.ts";
 import { SqliteMaintenance } from "./sqlite/maintenance.ts";
 import { SqlitePolicies } from "./sqlite/policies.ts";
 import { SqliteOps } from "./sqlite/ops.ts";
+import { SqliteReaddress } from "./sqlite/readdress.ts";
 import { SqliteTransfers } from "./sqlite/transfers.ts";
 import { SqliteVersions } from "./sqlite/versions.ts";
 import type { BackupStorage } from "./types.ts";
@@ -149,6 +150,8 @@ export class Database implements BackupStorage {
   readonly versions: SqliteVersions;
   readonly policies: SqlitePolicies;
   readonly ops: SqliteOps;
+  /** Contents still addressed by SHA-256 (readdress.ts), apart from BackupStorage's callers. */
+  readonly readdress: SqliteReaddress;
   #open = true;
   #optimizer?: ReturnType<typeof setInterval>;
 
@@ -169,6 +172,7 @@ export class Database implements BackupStorage {
     this.versions = new SqliteVersions(handle);
     this.policies = new SqlitePolicies(handle);
     this.ops = new SqliteOps(handle);
+    this.readdress = new SqliteReaddress(handle);
     if (readOnly) return;
     // The portal's pages need the planner to know the tables' sizes: without
     // statistics it pages /clients by scanning (issue 17). Unref'd, the timer
