@@ -32,8 +32,8 @@ const { values } = parseArgs({
 });
 const SIZE = Number(values["size-mib"]) * 2 ** 20;
 const RUNS = Number(values.runs);
-/** About what one socket read hands the session. */
-const CHUNK = 64 * 1024;
+/** What one socket read hands the session at least (server/tcp/connection.ts). */
+const CHUNK = 256 * 1024;
 
 const key = crypto.getRandomValues(new Uint8Array(32));
 const plain = new Uint8Array(SIZE);
