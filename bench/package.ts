@@ -14,6 +14,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { buildPackage } from "../build/package.ts";
+import { serveCommand } from "../tests/e2e/harness.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -53,22 +54,7 @@ async function timeHealth(
   const dataDir = await Deno.makeTempDir({ prefix: "cb-bench-pkg-" });
   const started = performance.now();
   const child = new Deno.Command(command, {
-    args: [
-      ...args,
-      "serve",
-      "--data-dir",
-      dataDir,
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--http-host",
-      "127.0.0.1",
-      "--http-port",
-      "0",
-      "--workers",
-      "2",
-    ],
+    args: [...args, ...serveCommand(dataDir), "--workers", "2"],
     env,
     stdout: "piped",
     stderr: "piped",

@@ -15,11 +15,7 @@ import { makeFixture, TestBrowser } from "../tests/portal/fixture.ts";
 import type { Database } from "../server/storage/database.ts";
 import { toHex } from "../shared/encoding.ts";
 import { createOps } from "../server/ops/runtime.ts";
-
-const encoder = new TextEncoder();
-function print(line: string): void {
-  Deno.stdout.writeSync(encoder.encode(line + "\n"));
-}
+import { print } from "./report.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -21,3 +21,10 @@ export function line(
     ].join(" "),
   );
 }
+
+const encoder = new TextEncoder();
+
+/** Prints `text` as it is, one line, written at once (a child's JSON answer stays whole). */
+export function print(text: string): void {
+  Deno.stdout.writeSync(encoder.encode(text + "\n"));
+}

@@ -24,11 +24,7 @@ import { Database } from "../server/storage/database.ts";
 import { FileStore } from "../server/storage/file_store.ts";
 import { NO_POLICY } from "../server/storage/sqlite/policies.ts";
 import { writeSyntheticHistory } from "../tests/history/synthetic.ts";
-
-const encoder = new TextEncoder();
-function print(line: string): void {
-  Deno.stdout.writeSync(encoder.encode(line + "\n"));
-}
+import { print } from "./report.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

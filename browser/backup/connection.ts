@@ -4,7 +4,7 @@
  * the server has forgotten the session (10 minutes idle).
  * @module
  */
-import { ApiClientError, type BackupApiClient } from "./api.ts";
+import { ApiClientError, type BackupApiClient, type History } from "./api.ts";
 import { importAesKey } from "./cbc.ts";
 import {
   decryptSessionKey,
@@ -100,29 +100,34 @@ export class Connection {
   }
 
   /** The identity's stored files and uploads. */
-  async history() {
-    for (let attempt = 0;; attempt++) {
+  history(): Promise<History> {
+    return this.#retryExpired(async () => {
       const session = await this.open();
-      try {
-        const proof = await keyProof(session.rawKey, session.token);
-        return await this.api.history(session.token, proof);
-      } catch (error) {
-        if (attempt > 0 || !isExpired(error)) throw error;
-        this.invalidate();
-      }
-    }
+      const proof = await keyProof(session.rawKey, session.token);
+      return await this.api.history(session.token, proof);
+    });
   }
 
   /** Every kept version of this identity's files (restore list, 1101). */
-  async versions(): Promise<VersionRecord[]> {
-    for (let attempt = 0;; attempt++) {
-      try {
-        const session = await this.#restoreSession();
-        return await listVersions(this.api, session, this.identity.clientId);
-      } catch (error) {
-        if (attempt > 0 || !isExpired(error)) throw error;
-        this.invalidate();
-      }
+  versions(): Promise<VersionRecord[]> {
+    return this.#retryExpired(async () => {
+      const session = await this.#restoreSession();
+      return await listVersions(this.api, session, this.identity.clientId);
+    });
+  }
+
+  /**
+   * Runs `act`, which opens the session it needs, and runs it once more on
+   * a new session when the server has forgotten the first (401): it does
+   * after 10 minutes idle. A second 401 is the caller's.
+   */
+  async #retryExpired<T>(act: () => Promise<T>): Promise<T> {
+    try {
+      return await act();
+    } catch (error) {
+      if (!isExpired(error)) throw error;
+      this.invalidate();
+      return await act();
     }
   }
 

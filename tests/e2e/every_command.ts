@@ -11,6 +11,7 @@ import denoJson from "../../deno.json" with { type: "json" };
 import { pattern } from "../client/helpers.ts";
 import { assertBytesEqual } from "../bytes_assert.ts";
 import { adminPassword, startServer } from "./harness.ts";
+import { Browser } from "./portal_http.ts";
 import { ok, ROOT, run, type Sandbox } from "./sandbox.ts";
 
 const MiB = 1024 * 1024;
@@ -21,20 +22,7 @@ async function get(port: number, path: string): Promise<Response> {
 
 /** Signs in over HTTP; 303 means the password was accepted. */
 async function signInStatus(port: number, password: string): Promise<number> {
-  const base = `http://127.0.0.1:${port}`;
-  const form = await fetch(`${base}/login`);
-  const cookie = form.headers.getSetCookie()[0].split(";")[0];
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1];
-  const posted = await fetch(`${base}/login`, {
-    method: "POST",
-    redirect: "manual",
-    headers: {
-      cookie,
-      origin: base,
-      "content-type": "application/x-www-form-urlencoded",
-    },
-    body: new URLSearchParams({ _csrf: csrf, user: "admin", password }),
-  });
+  const posted = await new Browser(port).signIn(password);
   await posted.body?.cancel();
   return posted.status;
 }

@@ -11,6 +11,7 @@ import {
   startServer,
   type TestServer,
 } from "./harness.ts";
+import { Browser } from "./portal_http.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -22,26 +23,13 @@ async function rssKiB(pid: number): Promise<number> {
 
 /** Signs in over real HTTP; returns the session cookie ("cb_session=..."). */
 async function signIn(port: number, password: string): Promise<string> {
-  const base = `http://127.0.0.1:${port}`;
-  const form = await fetch(`${base}/login`);
-  const login = form.headers.getSetCookie()[0].split(";")[0];
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1];
-  const posted = await fetch(`${base}/login`, {
-    method: "POST",
-    redirect: "manual",
-    headers: {
-      cookie: login,
-      origin: base,
-      "content-type": "application/x-www-form-urlencoded",
-    },
-    body: new URLSearchParams({ _csrf: csrf, user: "admin", password }),
-  });
+  const browser = new Browser(port);
+  const posted = await browser.signIn(password);
   await posted.body?.cancel();
   assert.equal(posted.status, 303, "signed in");
-  const session = posted.headers.getSetCookie().find((c) =>
-    c.startsWith("cb_session=")
-  );
-  return session!.split(";")[0];
+  const session = browser.cookies.get("cb_session");
+  assert.ok(session, "a session cookie");
+  return `cb_session=${session}`;
 }
 
 /** The status of GET `path` with `cookie` (303 means "sign in first"). */

@@ -1,13 +1,18 @@
 /**
- * A fresh database and `received_files` with versions written as the
- * upload path leaves them: a contents row and its object file, a versions
- * row, the files row and the latest-name hard link of the newest.
+ * Versions written as the upload path leaves them (a contents row and its
+ * object file, a versions row, the files row and the latest-name hard link
+ * of the newest), by themselves or in a fresh database and `received_files`.
+ * @module
  */
 import { blake3Hex } from "../../server/crypto/blake3.ts";
 import { join } from "node:path";
 import { Database } from "../../server/storage/database.ts";
 import { FileStore } from "../../server/storage/file_store.ts";
-import type { FileVersion } from "../../server/storage/types.ts";
+import type {
+  BackupStorage,
+  FileVersion,
+  NewVersion,
+} from "../../server/storage/types.ts";
 
 export const ALICE = new Uint8Array(16).fill(0xa1);
 export const BOB = new Uint8Array(16).fill(0xb0);
@@ -32,6 +37,46 @@ export function blake3(data: string | Uint8Array): string {
   return blake3Hex(data);
 }
 
+/**
+ * Stores `content` as the next version of `fileName`, stored at `at`, as the
+ * upload commit does: its object (unless the content is there already), the
+ * latest copy linked to it, the contents, versions and files rows.
+ */
+export function storeVersion(
+  target: { db: BackupStorage; files: FileStore },
+  clientId: Uint8Array,
+  fileName: string,
+  content: string | Uint8Array,
+  at: string,
+  options: Partial<Pick<NewVersion, "checksum" | "transport" | "dialect">> = {},
+): FileVersion {
+  const bytes = typeof content === "string"
+    ? new TextEncoder().encode(content)
+    : content;
+  const hash = blake3Hex(bytes);
+  const { objects } = target.files;
+  if (!objects.has(hash)) {
+    Deno.mkdirSync(objects.root, { recursive: true });
+    const temp = join(objects.root, `test-${crypto.randomUUID()}`);
+    Deno.writeFileSync(temp, bytes);
+    objects.adopt(temp, hash);
+    Deno.removeSync(temp);
+  }
+  const latest = target.files.pathOf(clientId, fileName);
+  Deno.mkdirSync(join(latest, ".."), { recursive: true });
+  objects.linkTo(hash, latest);
+  return target.db.versions.add({
+    clientId,
+    fileName,
+    size: bytes.length,
+    checksum: options.checksum ?? 0,
+    blake3: hash,
+    transport: options.transport ?? "tcp",
+    dialect: options.dialect,
+    pathName: latest,
+  }, at);
+}
+
 /** Opens a store in a new temporary folder with clients ALICE and BOB. */
 export function openStore(): Store {
   const dir = Deno.makeTempDirSync({ prefix: "retention-" });
@@ -41,51 +86,17 @@ export function openStore(): Store {
   db.clients.create(ALICE, "alice", "2026-01-01T00:00:00.000Z");
   db.clients.create(BOB, "bob", "2026-01-01T00:00:00.000Z");
   const files = new FileStore(root);
-  const h = db.handle;
   return {
     dir,
     db,
     files,
     add(client, name, text, at, options = {}) {
-      const sha = blake3(text);
-      const size = new TextEncoder().encode(text).length;
-      const object = files.objects.objectPath(sha);
-      Deno.mkdirSync(join(object, ".."), { recursive: true });
-      try {
-        Deno.writeTextFileSync(object, text, { createNew: true });
-      } catch (error) {
-        if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
-      }
-      h.prepare(
-        `INSERT INTO contents (Blake3, Size, StoredSize, CreatedAt)
-         VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      ).run(sha, size, size, at);
-      const number = Number(
-        h.prepare(
-          "SELECT coalesce(max(Number), 0) + 1 AS n FROM versions WHERE ClientID = ? AND FileName = ?",
-        ).get(client, name)!.n,
-      );
-      const id = Number(
-        h.prepare(
-          `INSERT INTO versions (ClientID, FileName, Number, Blake3, Size,
-             Checksum, StoredAt, Pinned) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(client, name, number, sha, size, 7, at, options.pinned ? 1 : 0)
-          .lastInsertRowid,
-      );
-      const latest = files.pathOf(client, name);
-      Deno.mkdirSync(join(latest, ".."), { recursive: true });
-      files.objects.linkTo(sha, latest);
-      db.files.recordVerified(
-        {
-          clientId: client,
-          fileName: name,
-          pathName: latest,
-          size,
-          checksum: 7,
-        },
-        at,
-      );
-      return db.maintenance.version(id)!;
+      const version = storeVersion({ db, files }, client, name, text, at, {
+        checksum: 7,
+      });
+      if (!options.pinned) return version;
+      db.versions.setPinned(version.id, true);
+      return { ...version, pinned: true };
     },
     close() {
       db.close();

@@ -2,13 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { toHex } from "../../shared/encoding.ts";
 import { utcDateTime } from "../../server/portal/params.ts";
-import {
-  addClient,
-  type Fixture,
-  makeFixture,
-  TestBrowser,
-} from "./fixture.ts";
-import { storeVersion } from "./history_fixture.ts";
+import { addClient, type Fixture, makeFixture, signedIn } from "./fixture.ts";
+import { storeVersion } from "../history/fixture.ts";
 import { inspectZip } from "./zip_check.ts";
 
 function keep(
@@ -18,13 +13,7 @@ function keep(
   text: string,
   at: string,
 ) {
-  storeVersion({ db: f.deps.db, objects: f.store.objects }, id, name, text, at);
-}
-
-async function signedIn(f: Fixture): Promise<TestBrowser> {
-  const browser = new TestBrowser(f.app);
-  await browser.signIn();
-  return browser;
+  storeVersion({ db: f.deps.db, files: f.store }, id, name, text, at);
 }
 
 Deno.test("the client page offers a zip as at a time, defaulting to now in UTC", async () => {

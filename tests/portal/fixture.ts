@@ -213,6 +213,13 @@ export class TestBrowser {
   }
 }
 
+/** A {@link TestBrowser} on the fixture's portal, signed in as "admin". */
+export async function signedIn(f: Fixture): Promise<TestBrowser> {
+  const browser = new TestBrowser(f.app);
+  await browser.signIn();
+  return browser;
+}
+
 /** The value of a hidden input in an HTML page. */
 export function hiddenField(html: string, name: string): string {
   const match = html.match(new RegExp(`name="${name}" value="([^"]*)"`));

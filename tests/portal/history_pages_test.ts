@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { blake3Hex } from "../../server/crypto/blake3.ts";
 import { MaintenanceScheduler } from "../../server/history/scheduler.ts";
 import { Trash } from "../../server/history/trash.ts";
 import type { Database } from "../../server/storage/database.ts";
 import { toHex } from "../../shared/encoding.ts";
-import { type Fixture, makeFixture, TestBrowser } from "./fixture.ts";
+import { type Fixture, makeFixture, signedIn } from "./fixture.ts";
+import { storeVersion } from "../history/fixture.ts";
 import { waitUntil } from "../e2e/harness.ts";
 
 const CLIENT = new Uint8Array(16).fill(0x42);
@@ -15,27 +15,17 @@ async function historyFixture(n: number) {
   const db = fixture.deps.db as Database;
   db.clients.create(CLIENT, "laptop", "2026-11-01T00:00:00.000Z");
   const ids: number[] = [];
-  Deno.mkdirSync(fixture.store.root, { recursive: true });
   for (let i = 1; i <= n; i++) {
-    const text = `version ${i}`;
-    const sha = blake3Hex(text);
-    const temp = `${fixture.dir}/tmp-${i}`;
-    Deno.writeTextFileSync(temp, text);
-    fixture.store.objects.adopt(temp, sha);
-    const path = fixture.store.pathOf(CLIENT, "doc.txt");
-    Deno.mkdirSync(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-    fixture.store.objects.linkTo(sha, path);
-    ids.push(
-      db.versions.add({
-        clientId: CLIENT,
-        fileName: "doc.txt",
-        size: text.length,
-        checksum: 1,
-        blake3: sha,
-        transport: "tcp",
-        pathName: path,
-      }, new Date(Date.UTC(2026, 10, i, 12)).toISOString()).id,
+    const at = new Date(Date.UTC(2026, 10, i, 12)).toISOString();
+    const version = storeVersion(
+      { db, files: fixture.store },
+      CLIENT,
+      "doc.txt",
+      `version ${i}`,
+      at,
+      { checksum: 1 },
     );
+    ids.push(version.id);
   }
   const trash = new Trash(db, fixture.store);
   const maintenance = new MaintenanceScheduler({
@@ -45,8 +35,7 @@ async function historyFixture(n: number) {
     intervalMs: 0,
   });
   fixture.deps.history = { trash, maintenance };
-  const browser = new TestBrowser(fixture.app);
-  await browser.signIn();
+  const browser = await signedIn(fixture);
   return { fixture, db, ids, trash, maintenance, browser };
 }
 

@@ -11,7 +11,7 @@ import {
 import { Database } from "../../server/storage/database.ts";
 import { FileStore } from "../../server/storage/file_store.ts";
 import type { FileVersion } from "../../server/storage/types.ts";
-import { storeVersion } from "./history_fixture.ts";
+import { storeVersion } from "../history/fixture.ts";
 import { inspectZip, unzipTest } from "./zip_check.ts";
 
 const A = new Uint8Array(16).fill(0xa1);
@@ -50,13 +50,7 @@ function keep(
   at: string,
   client = A,
 ): FileVersion {
-  return storeVersion(
-    { db: t.db, objects: t.store.objects },
-    client,
-    name,
-    content,
-    at,
-  );
+  return storeVersion({ db: t.db, files: t.store }, client, name, content, at);
 }
 
 async function zipTo(

@@ -4,8 +4,6 @@
  * the files list and the dashboard.
  */
 import assert from "node:assert/strict";
-import { blake3Hex } from "../../server/crypto/blake3.ts";
-import { join } from "node:path";
 import type { FileVersion } from "../../server/storage/types.ts";
 import { MaintenanceScheduler } from "../../server/history/scheduler.ts";
 import { Trash } from "../../server/history/trash.ts";
@@ -15,43 +13,33 @@ import {
   addClient,
   type Fixture,
   makeFixture,
+  signedIn,
   TestBrowser,
 } from "./fixture.ts";
+import { storeVersion } from "../history/fixture.ts";
 
 const encoder = new TextEncoder();
 
-/**
- * Stores `data` as the newest version of `name` as an upload does: its
- * object, the latest copy linked to it, the versions and files rows.
- */
-async function addVersion(
+/** Stores `data` as the newest version of `name`, now unless told. */
+function addVersion(
   f: Fixture,
   client: Uint8Array,
   name: string,
   data: Uint8Array,
   options: { now?: string; transport?: "tcp" | "http"; dialect?: string } = {},
-): Promise<FileVersion> {
-  const blake3 = blake3Hex(data);
-  const objects = f.store.objects;
-  await Deno.mkdir(f.store.root, { recursive: true });
-  if (!objects.has(blake3)) {
-    const temp = join(f.dir, `upload-${blake3}`);
-    await Deno.writeFile(temp, data);
-    objects.adopt(temp, blake3);
-    await Deno.remove(temp);
-  }
-  const latest = f.store.pathOf(client, name);
-  await Deno.mkdir(join(latest, ".."), { recursive: true });
-  objects.linkTo(blake3, latest);
-  return f.deps.db.versions.add({
-    clientId: client,
-    fileName: name,
-    size: data.length,
-    checksum: 1234567,
-    blake3,
-    transport: options.transport ?? "tcp",
-    dialect: options.dialect,
-  }, options.now ?? new Date().toISOString());
+): FileVersion {
+  const { now = new Date().toISOString(), ...rest } = options;
+  return storeVersion(
+    { db: f.deps.db, files: f.store },
+    client,
+    name,
+    data,
+    now,
+    {
+      checksum: 1234567,
+      ...rest,
+    },
+  );
 }
 
 /** `/files/versions?client=…&name=…` */
@@ -61,25 +49,19 @@ function listPath(client: Uint8Array, name: string, extra = ""): string {
   }${extra}`;
 }
 
-async function signedIn(f: Fixture): Promise<TestBrowser> {
-  const browser = new TestBrowser(f.app);
-  await browser.signIn();
-  return browser;
-}
-
 Deno.test("the version list shows each version of a name newest first, with what it is", async () => {
   const f = await makeFixture();
   try {
     const id = addClient(f.db, "alice");
-    const first = await addVersion(f, id, "doc.txt", encoder.encode("one"), {
+    const first = addVersion(f, id, "doc.txt", encoder.encode("one"), {
       now: "2026-11-01T10:00:00.000Z",
       dialect: "iv-prefix",
     });
-    await addVersion(f, id, "doc.txt", encoder.encode("two!"), {
+    addVersion(f, id, "doc.txt", encoder.encode("two!"), {
       now: "2026-11-02T10:00:00.000Z",
       transport: "http",
     });
-    await addVersion(f, id, "other.txt", encoder.encode("x"));
+    addVersion(f, id, "other.txt", encoder.encode("x"));
     const browser = await signedIn(f);
     const response = await browser.request(listPath(id, "doc.txt"));
     assert.equal(response.status, 200);
@@ -107,7 +89,7 @@ Deno.test("the version list answers 404 for an unknown client, name or malformed
   const f = await makeFixture();
   try {
     const id = addClient(f.db, "bob");
-    await addVersion(f, id, "a.txt", encoder.encode("a"));
+    addVersion(f, id, "a.txt", encoder.encode("a"));
     const browser = await signedIn(f);
     for (
       const path of [
@@ -129,8 +111,8 @@ Deno.test("any version downloads with its own bytes and the name safely encoded"
   try {
     const id = addClient(f.db, "carol");
     const name = "été; v2 & 100%.txt";
-    await addVersion(f, id, name, encoder.encode("first draft"));
-    await addVersion(f, id, name, encoder.encode("second draft, longer"));
+    addVersion(f, id, name, encoder.encode("first draft"));
+    addVersion(f, id, name, encoder.encode("second draft, longer"));
     const browser = await signedIn(f);
     const path = (n: number | string) =>
       `/files/versions/download?client=${toHex(id)}&name=${
@@ -162,7 +144,7 @@ Deno.test("a version whose object is gone is a 404, not a crash", async () => {
   const f = await makeFixture();
   try {
     const id = addClient(f.db, "dora");
-    const version = await addVersion(f, id, "gone.bin", encoder.encode("bye"));
+    const version = addVersion(f, id, "gone.bin", encoder.encode("bye"));
     await Deno.remove(
       f.store.objects.objectPath(version.blake3),
     );
@@ -181,8 +163,8 @@ Deno.test("pinning and unpinning need the CSRF token and are recorded in the aud
   const f = await makeFixture();
   try {
     const id = addClient(f.db, "erin");
-    await addVersion(f, id, "db.sql", encoder.encode("v1"));
-    const two = await addVersion(f, id, "db.sql", encoder.encode("v2"));
+    addVersion(f, id, "db.sql", encoder.encode("v1"));
+    const two = addVersion(f, id, "db.sql", encoder.encode("v2"));
     const browser = await signedIn(f);
     const fields = { client: toHex(id), name: "db.sql", number: "2" };
     const forged = await browser.post("/files/versions/pin", fields);
@@ -260,8 +242,8 @@ Deno.test("a version goes to the trash and back through the trash service, the l
   const maintenance = withTrash(f);
   try {
     const id = addClient(f.db, "lena");
-    await addVersion(f, id, "doc.txt", encoder.encode("good"));
-    const bad = await addVersion(f, id, "doc.txt", encoder.encode("RANSOM"));
+    addVersion(f, id, "doc.txt", encoder.encode("good"));
+    const bad = addVersion(f, id, "doc.txt", encoder.encode("RANSOM"));
     const browser = await signedIn(f);
     const csrf = await browser.csrf();
     const fields = { client: toHex(id), name: "doc.txt", number: "2" };
@@ -322,8 +304,8 @@ Deno.test("deleting a file from the files list moves every version to the trash,
   const maintenance = withTrash(f);
   try {
     const id = addClient(f.db, "mona");
-    const first = await addVersion(f, id, "doc.txt", encoder.encode("one"));
-    const second = await addVersion(f, id, "doc.txt", encoder.encode("two"));
+    const first = addVersion(f, id, "doc.txt", encoder.encode("one"));
+    const second = addVersion(f, id, "doc.txt", encoder.encode("two"));
     const browser = await signedIn(f);
     const response = await browser.post("/files/delete", {
       _csrf: await browser.csrf(),
@@ -354,7 +336,7 @@ Deno.test("without the trash service, trashing is a 404 and changes nothing", as
   const f = await makeFixture();
   try {
     const id = addClient(f.db, "mona");
-    const version = await addVersion(f, id, "a.txt", encoder.encode("a"));
+    const version = addVersion(f, id, "a.txt", encoder.encode("a"));
     const browser = await signedIn(f);
     const response = await browser.post("/files/versions/trash", {
       _csrf: await browser.csrf(),
@@ -373,7 +355,7 @@ Deno.test("behind a trusted proxy, the audit log names the administrator's own a
   const f = await makeFixture({ config: { trustedProxy: "10.0.0.0/8" } });
   try {
     const id = addClient(f.db, "nina");
-    await addVersion(f, id, "a.txt", encoder.encode("a"));
+    addVersion(f, id, "a.txt", encoder.encode("a"));
     const browser = new TestBrowser(f.app, "10.0.0.2");
     await browser.signIn();
     const response = await browser.post("/files/versions/pin", {
@@ -394,7 +376,7 @@ Deno.test("an act returns only to a page of this site", async () => {
   const f = await makeFixture();
   try {
     const id = addClient(f.db, "fred");
-    await addVersion(f, id, "a.txt", encoder.encode("a"));
+    addVersion(f, id, "a.txt", encoder.encode("a"));
     const browser = await signedIn(f);
     const response = await browser.post("/files/versions/pin", {
       _csrf: await browser.csrf(),
@@ -414,9 +396,9 @@ Deno.test("the files list counts each name's versions and links to them", async 
   try {
     const id = addClient(f.db, "gina");
     for (const text of ["1", "2", "3"]) {
-      await addVersion(f, id, "three.txt", encoder.encode(text));
+      addVersion(f, id, "three.txt", encoder.encode(text));
     }
-    await addVersion(f, id, "one.txt", encoder.encode("only"));
+    addVersion(f, id, "one.txt", encoder.encode("only"));
     const browser = await signedIn(f);
     for (const path of ["/files", `/clients/${toHex(id)}`]) {
       const html = await (await browser.request(path)).text();
@@ -441,8 +423,8 @@ Deno.test("the client page shows history size, dedup savings and quota use with 
     const kib = new Uint8Array(1024).fill(7);
     // Four versions of the same KiB under two names: 4 KiB logical, 1 KiB distinct.
     for (const name of ["a.bin", "b.bin"]) {
-      await addVersion(f, id, name, kib);
-      await addVersion(f, id, name, kib);
+      addVersion(f, id, name, kib);
+      addVersion(f, id, name, kib);
     }
     const browser = await signedIn(f);
     const panel = async () => {
@@ -495,9 +477,9 @@ Deno.test("the dashboard shows the storage deduplication saves", async () => {
     const a = addClient(f.db, "ivan");
     const b = addClient(f.db, "jane");
     const mib = new Uint8Array(1024 * 1024).fill(1);
-    await addVersion(f, a, "big.iso", mib);
-    await addVersion(f, b, "copy.iso", mib);
-    await addVersion(f, b, "small.txt", encoder.encode("x".repeat(1024)));
+    addVersion(f, a, "big.iso", mib);
+    addVersion(f, b, "copy.iso", mib);
+    addVersion(f, b, "small.txt", encoder.encode("x".repeat(1024)));
     const browser = await signedIn(f);
     const html = await (await browser.request("/")).text();
     const panel = /<section class="panel" data-panel="dedup">[^]*?<\/section>/
@@ -514,7 +496,7 @@ Deno.test("the version list pages a name with 100,000 versions, and the pages th
   const f = await makeFixture();
   try {
     const id = addClient(f.db, "kate");
-    const first = await addVersion(f, id, "log.txt", encoder.encode("log"));
+    const first = addVersion(f, id, "log.txt", encoder.encode("log"));
     const insert = f.db.prepare(
       `INSERT INTO versions (ClientID, FileName, Number, Blake3, Size, Checksum, StoredAt)
        VALUES (?, 'log.txt', ?, ?, 3, 1, ?)`,
