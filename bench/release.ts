@@ -11,8 +11,11 @@
  * - server alone: the same light client for both sides (bench/load.ts)
  *   sends the file pre-encrypted, so the figure is the server's work.
  *
- * Both sides upload the same file every round, as a user backing up an
- * unchanged file does; the current side then deduplicates it.
+ * End to end, both sides upload the same file every round, as a user
+ * backing up an unchanged file does (the current side then deduplicates
+ * it); the server-alone uploads are new content every time (their first
+ * bytes are the round's number), so that both sides do the same work but
+ * the content address.
  *
  *   deno run -A bench/release.ts [--baseline d56aed3] [--size-mib 512] [--rounds 5]
  *
@@ -125,6 +128,7 @@ try {
         ])
       );
       side.endToEnd = Math.max(side.endToEnd, SIZE / 1e6 / seconds);
+      new DataView(data.buffer).setFloat64(0, round);
       const alone = await uploadMany(side.server!.port, {
         clients: 1,
         data,
