@@ -21,7 +21,7 @@ import {
   startServer,
   uploadFile,
 } from "./harness.ts";
-import { blake3 } from "../history/fixture.ts";
+import { blake3, tmpEmptied } from "../history/fixture.ts";
 
 const SEED = 20_261_130;
 const encoder = new TextEncoder();
@@ -107,6 +107,7 @@ Deno.test("identical content under two names of two clients is stored once: one 
         `${clientDir(server, bob.clientId)}/holiday.jpg`,
       ]
     ) assert.equal(Deno.statSync(path).ino, Deno.statSync(object).ino);
+    await tmpEmptied(root);
     const thrice = allocated(root);
     note(`disk use after one copy ${once} B, after three ${thrice} B`);
     // Two more names cost directory entries, not another MiB.

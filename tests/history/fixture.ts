@@ -6,6 +6,7 @@
  */
 import { blake3Hex } from "../../server/crypto/blake3.ts";
 import { join } from "node:path";
+import { waitUntil } from "../e2e/harness.ts";
 import { Database } from "../../server/storage/database.ts";
 import { FileStore } from "../../server/storage/file_store.ts";
 import type {
@@ -35,6 +36,18 @@ export interface Store {
 /** BLAKE3 in hex, the content address of `data`. */
 export function blake3(data: string | Uint8Array): string {
   return blake3Hex(data);
+}
+
+/**
+ * Waits for `<received_files>/.tmp` to empty: a deduplicated upload's own
+ * bytes are freed just after the client's answer, not before it.
+ */
+export async function tmpEmptied(root: string): Promise<void> {
+  const tmp = join(root, ".tmp");
+  await waitUntil(
+    () => [...Deno.readDirSync(tmp)].length === 0,
+    `${tmp} to empty`,
+  );
 }
 
 /**

@@ -8,20 +8,7 @@ import { join } from "node:path";
 import { ResponseCode } from "../../server/protocol/constants.ts";
 import { NO_POLICY } from "../../server/storage/sqlite/policies.ts";
 import { fixture, keyed, oneFile } from "./fixture.ts";
-import { blake3 } from "../history/fixture.ts";
-import { waitUntil } from "../e2e/harness.ts";
-
-/**
- * Waits for `.tmp` to empty: a deduplicated upload's own bytes are freed
- * just after the client's answer, not before it.
- */
-async function tmpEmptied(root: string): Promise<void> {
-  const tmp = join(root, ".tmp");
-  await waitUntil(
-    () => [...Deno.readDirSync(tmp)].length === 0,
-    `${tmp} to empty`,
-  );
-}
+import { blake3, tmpEmptied } from "../history/fixture.ts";
 
 async function read(file: Deno.FsFile): Promise<string> {
   return await new Response(file.readable).text();
