@@ -27,6 +27,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { writeRandomFile } from "../tests/e2e/backup_server.ts";
 import { startServer, type TestServer } from "../tests/e2e/harness.ts";
+import { tmpEmptied } from "../tests/history/fixture.ts";
 import { uploadMany } from "./load.ts";
 import { line } from "./report.ts";
 
@@ -64,6 +65,20 @@ async function timed(job: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
   await job();
   return (performance.now() - started) / 1000;
+}
+
+/**
+ * Waits for what a server does just after its answers (freeing a
+ * deduplicated upload's own bytes), so that it never runs into the next
+ * measurement; a release without a `.tmp` folder has nothing to wait for.
+ */
+async function settled(server: TestServer): Promise<void> {
+  const root = join(server.dataDir, "received_files");
+  const hasTmp = await Deno.stat(join(root, ".tmp")).then(
+    () => true,
+    () => false,
+  );
+  if (hasTmp) await tmpEmptied(root);
 }
 
 /** One side of the comparison: a checkout, its server and its client's folder. */
@@ -128,6 +143,7 @@ try {
         ])
       );
       side.endToEnd = Math.max(side.endToEnd, SIZE / 1e6 / seconds);
+      await settled(side.server!);
       new DataView(data.buffer).setFloat64(0, round);
       const alone = await uploadMany(side.server!.port, {
         clients: 1,
@@ -136,6 +152,7 @@ try {
       });
       if (alone.failed) throw new Error(`${side.name}: an upload failed`);
       side.alone = Math.max(side.alone, alone.megabytesPerSecond);
+      await settled(side.server!);
     }
   }
   const [baseline, current] = sides;

@@ -178,14 +178,9 @@ async function stageProgram(stage: string): Promise<void> {
   const denoDir = join(stage, "deno_dir");
   for (const { name, version, registry } of contents.packages) {
     const from = join(npmCache, registry, name);
-    // The native builds of an addon for other platforms are optional
-    // packages that Deno never downloads: the lock file names them, the
-    // program does not need them.
-    const cached = await Deno.stat(join(from, version)).then(
-      () => true,
-      () => false,
-    );
-    if (!cached) continue;
+    // An addon's builds for other platforms: the lock file names them,
+    // Deno never downloads them, the program does not need them.
+    if (await forOtherPlatform(join(from, "registry.json"), version)) continue;
     const to = join(denoDir, "npm", registry, name);
     await copyTree(join(from, version), join(to, version));
     await copyFile(join(from, "registry.json"), join(to, "registry.json"));
@@ -213,6 +208,27 @@ async function stageProgram(stage: string): Promise<void> {
       await Deno.remove(join(denoDir, entry.name), { recursive: true });
     }
   }
+}
+
+/** npm's names of this machine's system and processor. */
+const NPM_OS = { windows: "win32" } as Record<string, string>;
+const NPM_CPU = { x86_64: "x64", aarch64: "arm64" } as Record<string, string>;
+
+/**
+ * True when the npm metadata at `registryJson` limits `version` to other
+ * systems or processors than this machine's (its `os` and `cpu` fields).
+ */
+async function forOtherPlatform(
+  registryJson: string,
+  version: string,
+): Promise<boolean> {
+  const meta = JSON.parse(await Deno.readTextFile(registryJson)).versions?.[
+    version
+  ] as { os?: string[]; cpu?: string[] } | undefined;
+  const os = NPM_OS[Deno.build.os] ?? Deno.build.os;
+  const cpu = NPM_CPU[Deno.build.arch] ?? Deno.build.arch;
+  return (meta?.os !== undefined && !meta.os.includes(os)) ||
+    (meta?.cpu !== undefined && !meta.cpu.includes(cpu));
 }
 
 /** Writes MANIFEST.sha256 (sha256sum's format) in `stage`; returns its hash. */

@@ -25,7 +25,7 @@ export const VERSION_FLASHES = {
 } as const;
 
 /** Hex digits of a BLAKE3 shown in the table; the whole digest is in the tooltip. */
-const SHORT_SHA = 12;
+const SHORT_HASH = 12;
 
 export interface VersionsTableProps {
   versions: FileVersion[];
@@ -83,7 +83,7 @@ export function VersionsTable(props: VersionsTableProps) {
               <td class="stacked">
                 <code>{v.checksum}</code>
                 <code class="muted" title={v.blake3}>
-                  {v.blake3.slice(0, SHORT_SHA)}
+                  {v.blake3.slice(0, SHORT_HASH)}
                 </code>
               </td>
               <td class="stacked" title="Transport and dialect">

@@ -161,7 +161,8 @@ export class PendingUpload implements PendingFile {
   readonly tempPath: string;
   readonly finalPath: string;
   #file: Deno.FsFile | undefined;
-  #buffers = [new Uint8Array(BUFFER_BYTES), new Uint8Array(BUFFER_BYTES)];
+  /** The second only once the first is written: small uploads need one. */
+  #buffers = [new Uint8Array(BUFFER_BYTES)];
   #current = 0;
   #buffered = 0;
   /** The write of the other buffer, while Deno's blocking pool runs it. */
@@ -391,6 +392,7 @@ export class PendingUpload implements PendingFile {
     if (this.#buffered === 0) return;
     const data = this.#buffers[this.#current].subarray(0, this.#buffered);
     this.#current ^= 1;
+    this.#buffers[this.#current] ??= new Uint8Array(BUFFER_BYTES);
     this.#buffered = 0;
     this.#writing = writeAll(file, data);
     // Handled by the #drain() that every later step awaits first.

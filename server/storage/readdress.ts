@@ -23,6 +23,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { createHash } from "node:crypto";
+import { dirname } from "node:path";
 import { createBlake3 } from "../crypto/blake3.ts";
 import type { Database } from "./database.ts";
 import type { FileStore } from "./file_store.ts";
@@ -79,10 +80,18 @@ async function digest(
   const sha256 = createHash("sha256");
   const blake3 = createBlake3();
   let size = 0;
-  for await (const chunk of file.readable) {
-    sha256.update(chunk);
-    blake3.update(chunk);
-    size += chunk.length;
+  try {
+    for await (const chunk of file.readable) {
+      sha256.update(chunk);
+      blake3.update(chunk);
+      size += chunk.length;
+    }
+  } finally {
+    try {
+      file.close();
+    } catch {
+      // Already closed by the stream's end.
+    }
   }
   return { sha256: sha256.digest("hex"), blake3: blake3.digest(), size };
 }
@@ -140,7 +149,12 @@ export async function readdressContents(
           const merged = db.readdress.move(sha256, content.blake3);
           // Linked last: a failed link rolls the rows back with it.
           if (!merged || !store.objects.has(content.blake3)) {
-            store.objects.adopt(oldPath, content.blake3);
+            const newPath = store.objects.adopt(oldPath, content.blake3);
+            // Durable before the commit and before the old name goes: GC
+            // takes that name for an orphan, and it may be the only one a
+            // power cut leaves.
+            using folder = Deno.openSync(dirname(newPath));
+            folder.syncSync();
           }
           return merged;
         });

@@ -84,7 +84,7 @@ export const MIGRATIONS: readonly string[] = [
      INSERT INTO files_name_search (rowid, FileName) VALUES (new.rowid, new.FileName);
    END;`,
   // Backup history (issue 13). contents: each distinct plaintext once, by
-  // its SHA-256 (hex), stored at received_files/.objects/<2 hex>/<hex>.
+  // its SHA-256 (hex; BLAKE3 since migration 12), stored at received_files/.objects/<2 hex>/<hex>.
   // versions: every verified upload of a (client, name), numbered from 1 per
   // name and never renumbered; the files row stays the newest kept one.
   // client_policies: retention and quota, Scope '*' the default, else a
