@@ -14,27 +14,13 @@ import { generateKeyPair } from "../../server/crypto/rsa_oaep.ts";
 import { collectOutput } from "../client/helpers.ts";
 import { ALICE } from "../history/fixture.ts";
 import {
+  ALICE_UPLOADS,
   clientName,
-  type OldUpload,
   writeSha256DataDir,
 } from "../storage/sha256_data.ts";
 import { startServer } from "./harness.ts";
 
-const UPLOADS: OldUpload[] = [
-  { client: ALICE, name: "a.txt", text: "one", at: "2026-01-01T00:00:00.000Z" },
-  {
-    client: ALICE,
-    name: "a.txt",
-    text: "both",
-    at: "2026-01-02T00:00:00.000Z",
-  },
-  {
-    client: ALICE,
-    name: "b.txt",
-    text: "both",
-    at: "2026-01-03T00:00:00.000Z",
-  },
-];
+const UPLOADS = ALICE_UPLOADS;
 
 function rows(path: string, sql: string): Record<string, unknown>[] {
   const db = new DatabaseSync(path, { readOnly: true });

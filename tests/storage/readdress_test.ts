@@ -15,23 +15,16 @@ import {
   type ReaddressDb,
 } from "../../server/storage/readdress.ts";
 import { ALICE, BOB } from "../history/fixture.ts";
-import { type OldUpload, sha256, writeSha256DataDir } from "./sha256_data.ts";
+import {
+  ALICE_UPLOADS,
+  type OldUpload,
+  sha256,
+  writeSha256DataDir,
+} from "./sha256_data.ts";
 
 const UPLOADS: OldUpload[] = [
-  { client: ALICE, name: "a.txt", text: "one", at: "2026-01-01T00:00:00.000Z" },
-  // Two versions sharing one content, and two clients sharing it.
-  {
-    client: ALICE,
-    name: "a.txt",
-    text: "both",
-    at: "2026-01-02T00:00:00.000Z",
-  },
-  {
-    client: ALICE,
-    name: "b.txt",
-    text: "both",
-    at: "2026-01-03T00:00:00.000Z",
-  },
+  ...ALICE_UPLOADS,
+  // Two clients sharing a content too.
   { client: BOB, name: "c.txt", text: "both", at: "2026-01-04T00:00:00.000Z" },
   { client: BOB, name: "d.txt", text: "bob's", at: "2026-01-05T00:00:00.000Z" },
 ];

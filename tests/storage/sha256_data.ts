@@ -11,6 +11,7 @@ import { toHex } from "../../shared/encoding.ts";
 import { cksum } from "../../server/crypto/cksum.ts";
 import { FileStore } from "../../server/storage/file_store.ts";
 import { MIGRATIONS } from "../../server/storage/schema.ts";
+import { ALICE } from "../history/fixture.ts";
 
 /** One upload the old main recorded, in the order given. */
 export interface OldUpload {
@@ -19,6 +20,26 @@ export interface OldUpload {
   text: string;
   at: string;
 }
+
+/**
+ * Alice's uploads of an old data directory: two versions of a.txt, the
+ * second sharing its content with b.txt.
+ */
+export const ALICE_UPLOADS: readonly OldUpload[] = [
+  { client: ALICE, name: "a.txt", text: "one", at: "2026-01-01T00:00:00.000Z" },
+  {
+    client: ALICE,
+    name: "a.txt",
+    text: "both",
+    at: "2026-01-02T00:00:00.000Z",
+  },
+  {
+    client: ALICE,
+    name: "b.txt",
+    text: "both",
+    at: "2026-01-03T00:00:00.000Z",
+  },
+];
 
 /** SHA-256 in hex: the content address before schema 12. */
 export function sha256(text: string | Uint8Array): string {
@@ -31,7 +52,10 @@ export function clientName(client: Uint8Array): string {
 }
 
 /** Writes `defensive.db` at schema 11 and `received_files` in `dataDir`. */
-export function writeSha256DataDir(dataDir: string, uploads: OldUpload[]) {
+export function writeSha256DataDir(
+  dataDir: string,
+  uploads: readonly OldUpload[],
+) {
   const db = new DatabaseSync(join(dataDir, "defensive.db"));
   const store = new FileStore(join(dataDir, "received_files"));
   try {
