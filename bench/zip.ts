@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import { snapshotZip } from "../server/portal/snapshot_zip.ts";
 import { Database } from "../server/storage/database.ts";
 import { FileStore } from "../server/storage/file_store.ts";
+import { readThrough } from "../server/storage/pending_file.ts";
 import { writeRandomFile } from "../tests/e2e/backup_server.ts";
 import { line } from "./report.ts";
 
@@ -42,8 +43,7 @@ for (let i = 0; i < FILES; i++) {
   const path = join(dir, `f${i}`);
   await writeRandomFile(path, Math.floor(SIZE / FILES), i + 1);
   const hash = createBlake3();
-  using file = await Deno.open(path);
-  for await (const chunk of file.readable) hash.update(chunk);
+  await readThrough(await Deno.open(path), (chunk) => hash.update(chunk));
   const blake3 = hash.digest();
   store.objects.adopt(path, blake3);
   await Deno.remove(path);

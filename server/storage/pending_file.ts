@@ -127,6 +127,30 @@ export async function openRegularFile(
   return file;
 }
 
+/**
+ * Streams `file` once through `update`, chunk by chunk, closing it whatever
+ * happens; resolves with the bytes read.
+ */
+export async function readThrough(
+  file: Deno.FsFile,
+  update: (chunk: Uint8Array) => void,
+): Promise<number> {
+  let size = 0;
+  try {
+    for await (const chunk of file.readable) {
+      update(chunk);
+      size += chunk.length;
+    }
+  } finally {
+    try {
+      file.close();
+    } catch {
+      // Already closed by the stream's end.
+    }
+  }
+  return size;
+}
+
 /** Throws unless `path` is a directory and not a symbolic link; synchronous, for use inside a transaction. */
 export function checkFolderSync(path: string): void {
   folderOnly(path, Deno.lstatSync(path));

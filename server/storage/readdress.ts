@@ -27,6 +27,7 @@ import { dirname } from "node:path";
 import { createBlake3 } from "../crypto/blake3.ts";
 import type { Database } from "./database.ts";
 import type { FileStore } from "./file_store.ts";
+import { readThrough } from "./pending_file.ts";
 
 const logger = getLogger(["cyberbackup", "storage"]);
 
@@ -79,20 +80,10 @@ async function digest(
 ): Promise<{ sha256: string; blake3: string; size: number }> {
   const sha256 = createHash("sha256");
   const blake3 = createBlake3();
-  let size = 0;
-  try {
-    for await (const chunk of file.readable) {
-      sha256.update(chunk);
-      blake3.update(chunk);
-      size += chunk.length;
-    }
-  } finally {
-    try {
-      file.close();
-    } catch {
-      // Already closed by the stream's end.
-    }
-  }
+  const size = await readThrough(file, (chunk) => {
+    sha256.update(chunk);
+    blake3.update(chunk);
+  });
   return { sha256: sha256.digest("hex"), blake3: blake3.digest(), size };
 }
 

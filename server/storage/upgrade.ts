@@ -13,6 +13,7 @@ import { Cksum } from "../crypto/cksum.ts";
 import { toHex } from "../../shared/encoding.ts";
 import type { Database } from "./database.ts";
 import type { FileStore } from "./file_store.ts";
+import { readThrough } from "./pending_file.ts";
 
 const logger = getLogger(["cyberbackup", "storage"]);
 
@@ -38,15 +39,11 @@ async function digest(
 ): Promise<{ blake3: string; checksum: number; size: number }> {
   const hash = createBlake3();
   const cksum = new Cksum();
-  for await (const chunk of file.readable) {
+  const size = await readThrough(file, (chunk) => {
     hash.update(chunk);
     cksum.update(chunk);
-  }
-  return {
-    blake3: hash.digest(),
-    checksum: cksum.digest(),
-    size: cksum.length,
-  };
+  });
+  return { blake3: hash.digest(), checksum: cksum.digest(), size };
 }
 
 /**
