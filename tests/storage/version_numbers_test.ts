@@ -5,10 +5,8 @@ import { Trash } from "../../server/history/trash.ts";
 import { Database } from "../../server/storage/database.ts";
 import { FileStore } from "../../server/storage/file_store.ts";
 import { MIGRATIONS } from "../../server/storage/schema.ts";
-import type { NewVersion } from "../../server/storage/types.ts";
+import { A, B, newVersion as upload } from "./versions_fixture.ts";
 
-const A = new Uint8Array(16).fill(0xa1);
-const B = new Uint8Array(16).fill(0xb2);
 const NOW = "2026-01-01T00:00:00.000Z";
 const ADMIN = { actor: "admin", address: "127.0.0.1" };
 
@@ -23,18 +21,6 @@ function tempDir() {
     [Symbol.dispose]() {
       Deno.removeSync(dir, { recursive: true });
     },
-  };
-}
-
-function upload(over: Partial<NewVersion> = {}): NewVersion {
-  return {
-    clientId: A,
-    fileName: "doc.txt",
-    size: 5,
-    checksum: 7,
-    blake3: "1".repeat(64),
-    transport: "tcp",
-    ...over,
   };
 }
 

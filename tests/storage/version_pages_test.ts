@@ -1,39 +1,14 @@
 /** The portal's reads of backup history: a page of a name's versions, its count, a client's distinct bytes. */
 import assert from "node:assert/strict";
-import { Database } from "../../server/storage/database.ts";
-import type { NewVersion } from "../../server/storage/types.ts";
-
-const A = new Uint8Array(16).fill(0xa1);
-const B = new Uint8Array(16).fill(0xb2);
-
-function open() {
-  const dir = Deno.makeTempDirSync({ prefix: "cyberbackup-version-pages-" });
-  const db = Database.open(`${dir}/defensive.db`);
-  db.clients.create(A, "alice", "2026-01-01T00:00:00.000Z");
-  db.clients.create(B, "bob", "2026-01-01T00:00:00.000Z");
-  return {
-    db,
-    [Symbol.dispose]() {
-      db.close();
-      Deno.removeSync(dir, { recursive: true });
-    },
-  };
-}
-
-function upload(over: Partial<NewVersion> = {}): NewVersion {
-  return {
-    clientId: A,
-    fileName: "doc.txt",
-    size: 100,
-    checksum: 7,
-    blake3: "1".repeat(64),
-    transport: "tcp",
-    ...over,
-  };
-}
+import {
+  A,
+  B,
+  newVersion as upload,
+  openWithClients,
+} from "./versions_fixture.ts";
 
 Deno.test("versions.page() lists a name's versions newest first, trashed ones too, a page at a time", () => {
-  using t = open();
+  using t = openWithClients("cyberbackup-version-pages-");
   const { db } = t;
   for (let i = 1; i <= 7; i++) {
     db.versions.add(upload(), `2026-01-0${i}T00:00:00.000Z`);
@@ -62,7 +37,7 @@ Deno.test("versions.page() lists a name's versions newest first, trashed ones to
 });
 
 Deno.test("versions.distinctBytes() counts each content of a client's kept versions once", () => {
-  using t = open();
+  using t = openWithClients("cyberbackup-version-pages-");
   const { db } = t;
   const now = "2026-01-01T00:00:00.000Z";
   db.versions.add(upload({ size: 100, blake3: "1".repeat(64) }), now);

@@ -1,41 +1,15 @@
 import assert from "node:assert/strict";
-import { Database } from "../../server/storage/database.ts";
 import type { NewVersion } from "../../server/storage/types.ts";
-
-const A = new Uint8Array(16).fill(0xa1);
-const B = new Uint8Array(16).fill(0xb2);
+import { A, B, newVersion, openWithClients } from "./versions_fixture.ts";
 const SHA1 = "1".repeat(64);
 const SHA2 = "2".repeat(64);
 
-function open() {
-  const dir = Deno.makeTempDirSync({ prefix: "cyberbackup-versions-" });
-  const db = Database.open(`${dir}/defensive.db`);
-  db.clients.create(A, "alice", "2026-01-01T00:00:00.000Z");
-  db.clients.create(B, "bob", "2026-01-01T00:00:00.000Z");
-  return {
-    db,
-    [Symbol.dispose]() {
-      db.close();
-      Deno.removeSync(dir, { recursive: true });
-    },
-  };
-}
-
 function upload(over: Partial<NewVersion> = {}): NewVersion {
-  return {
-    clientId: A,
-    fileName: "doc.txt",
-    size: 100,
-    checksum: 7,
-    blake3: SHA1,
-    transport: "tcp",
-    pathName: "/data/received_files/a1/doc.txt",
-    ...over,
-  };
+  return newVersion({ pathName: "/data/received_files/a1/doc.txt", ...over });
 }
 
 Deno.test("versions.add() numbers each upload of a name from 1 and keeps the older ones", () => {
-  using t = open();
+  using t = openWithClients("cyberbackup-versions-");
   const { db } = t;
   const first = db.versions.add(upload(), "2026-01-02T00:00:00.000Z");
   const second = db.versions.add(
@@ -58,7 +32,7 @@ Deno.test("versions.add() numbers each upload of a name from 1 and keeps the old
 });
 
 Deno.test("versions.add() makes the files row describe the newest version, keeping its path when none is given", () => {
-  using t = open();
+  using t = openWithClients("cyberbackup-versions-");
   const { db } = t;
   db.versions.add(upload(), "2026-01-02T00:00:00.000Z");
   db.versions.add(
@@ -77,7 +51,7 @@ Deno.test("versions.add() makes the files row describe the newest version, keepi
 });
 
 Deno.test("versions.add() stores identical content once, across names and clients", () => {
-  using t = open();
+  using t = openWithClients("cyberbackup-versions-");
   const { db } = t;
   assert.equal(db.versions.hasContent(SHA1), false);
   db.versions.add(upload(), "2026-01-02T00:00:00.000Z");
@@ -96,7 +70,7 @@ Deno.test("versions.add() stores identical content once, across names and client
 });
 
 Deno.test("versions.add() refuses a malformed content address and records nothing", () => {
-  using t = open();
+  using t = openWithClients("cyberbackup-versions-");
   const { db } = t;
   assert.throws(
     () => db.versions.add(upload({ blake3: "../../etc" }), "2026-01-02Z"),
@@ -107,7 +81,7 @@ Deno.test("versions.add() refuses a malformed content address and records nothin
 });
 
 Deno.test("versions.add() inside a transaction that rolls back leaves no version, content or files row", () => {
-  using t = open();
+  using t = openWithClients("cyberbackup-versions-");
   const { db } = t;
   assert.throws(() =>
     db.transaction(() => {
@@ -121,7 +95,7 @@ Deno.test("versions.add() inside a transaction that rolls back leaves no version
 });
 
 Deno.test("versions.at() finds the newest kept version stored at or before a time; trashed ones hide from lists", () => {
-  using t = open();
+  using t = openWithClients("cyberbackup-versions-");
   const { db } = t;
   const v1 = db.versions.add(upload(), "2026-01-02T00:00:00.000Z");
   const v2 = db.versions.add(
@@ -157,7 +131,7 @@ Deno.test("versions.at() finds the newest kept version stored at or before a tim
 });
 
 Deno.test("versions.names() pages a client's names with their kept count and newest version", () => {
-  using t = open();
+  using t = openWithClients("cyberbackup-versions-");
   const { db } = t;
   db.versions.add(upload({ fileName: "b.txt" }), "2026-01-02T00:00:00.000Z");
   db.versions.add(upload({ fileName: "a.txt" }), "2026-01-02T00:00:01.000Z");
@@ -177,7 +151,7 @@ Deno.test("versions.names() pages a client's names with their kept count and new
 });
 
 Deno.test("versions.setPinned() pins and unpins; false for an unknown version", () => {
-  using t = open();
+  using t = openWithClients("cyberbackup-versions-");
   const { db } = t;
   const v = db.versions.add(upload(), "2026-01-02T00:00:00.000Z");
   assert.equal(db.versions.setPinned(v.id, true), true);
